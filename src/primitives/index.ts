@@ -1,0 +1,12 @@
+// Primitives: bytes, hashes, Bitcoin's binary codecs (tx, header, block), merkle trees,
+// scripts, addresses and signatures. No dependency on anything else in Cairn.
+// Decoders throw only DecodeError; every other layer builds on these types.
+export * from './bytes.js';
+export * from './errors.js';
+export * from './hash.js';
+export * from './reader.js';
+export * from './writer.js';
+export * from './tx.js';
+export * from './header.js';
+export * from './block.js';
+export * from './merkle.js';
