@@ -10,3 +10,5 @@ export * from './tx.js';
 export * from './header.js';
 export * from './block.js';
 export * from './merkle.js';
+export * from './clock.js';
+export * from './rng.js';
