@@ -12,3 +12,8 @@ export * from './block.js';
 export * from './merkle.js';
 export * from './clock.js';
 export * from './rng.js';
+export * from './script.js';
+export * from './address.js';
+export * from './sighash.js';
+export * from './schnorr.js';
+export * from './sign.js';
