@@ -37,8 +37,6 @@ export function isValidTaprootHashType(t: number): boolean {
   return t === 0x00 || t === 0x01 || t === 0x02 || t === 0x03 || t === 0x81 || t === 0x82 || t === 0x83;
 }
 
-const EPOCH = Uint8Array.of(0x00);
-
 export class TaprootSighasher {
   private _shaPrevouts?: Uint8Array;
   private _shaAmounts?: Uint8Array;
@@ -103,7 +101,10 @@ export class TaprootSighasher {
     return this._shaOutputs;
   }
 
-  /** SigMsg(hash_type, ext_flag = 0) of BIP341, without the epoch byte. */
+  /**
+   * The bytes hash_TapSighash commits to: epoch 0x00 || SigMsg(hash_type, ext_flag = 0).
+   * Same layout as the "sigMsg" of the BIP341 vectors, so a mismatch shows which field differs.
+   */
   sigMsg(inputIndex: number, hashType: number, annex?: Uint8Array): Uint8Array {
     const tx = this.tx;
     if (!isValidTaprootHashType(hashType)) {
@@ -125,7 +126,7 @@ export class TaprootSighasher {
     }
 
     const w = new BufWriter(256);
-    w.u8(hashType).u32(tx.version).u32(tx.locktime);
+    w.u8(0x00).u8(hashType).u32(tx.version).u32(tx.locktime);
     if (!anyoneCanPay) {
       w.bytes(this.shaPrevouts).bytes(this.shaAmounts).bytes(this.shaScriptPubkeys).bytes(this.shaSequences);
     }
@@ -150,7 +151,7 @@ export class TaprootSighasher {
 
   /** The 32-byte message a key-path signature for this input signs. */
   hash(inputIndex: number, hashType: number, annex?: Uint8Array): Uint8Array {
-    return taggedHash('TapSighash', EPOCH, this.sigMsg(inputIndex, hashType, annex));
+    return taggedHash('TapSighash', this.sigMsg(inputIndex, hashType, annex));
   }
 }
 
