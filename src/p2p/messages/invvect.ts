@@ -1,0 +1,62 @@
+// Inventory vectors, shared by inv, getdata and notfound: a type and a 32-byte hash,
+// with Bitcoin's type numbers. Unknown types are refused at decode time so the layers
+// above only ever see kinds they can serve.
+import { BufReader, BufWriter, DecodeError } from '../../primitives/index.js';
+import { decodeWith, encodeWith, writeHash } from './codec.js';
+
+export const MSG_TX = 1;
+export const MSG_BLOCK = 2;
+/** Asks for the witness serialization (BIP144). */
+export const MSG_WITNESS_FLAG = 1 << 30;
+export const MSG_WITNESS_TX = MSG_TX | MSG_WITNESS_FLAG;
+export const MSG_WITNESS_BLOCK = MSG_BLOCK | MSG_WITNESS_FLAG;
+
+export type InvType = typeof MSG_TX | typeof MSG_BLOCK | typeof MSG_WITNESS_TX | typeof MSG_WITNESS_BLOCK;
+const KNOWN = new Set<number>([MSG_TX, MSG_BLOCK, MSG_WITNESS_TX, MSG_WITNESS_BLOCK]);
+
+export const MAX_INV = 50_000;
+export const INV_ITEM_SIZE = 36;
+export const MAX_PAYLOAD = 3 + MAX_INV * INV_ITEM_SIZE;
+
+export interface InvItem {
+  readonly type: InvType;
+  /** txid/wtxid or block hash, internal byte order */
+  readonly hash: Uint8Array;
+}
+
+export interface InvListMessage {
+  readonly items: readonly InvItem[];
+}
+
+export function isInvType(t: number): t is InvType {
+  return KNOWN.has(t);
+}
+
+export function writeItems(w: BufWriter, items: readonly InvItem[]): void {
+  if (items.length > MAX_INV) throw new RangeError(`p2p: more than ${MAX_INV} inventory items`);
+  w.varint(items.length);
+  for (const it of items) {
+    if (!isInvType(it.type)) throw new RangeError(`p2p: unknown inventory type ${it.type}`);
+    w.u32(it.type);
+    writeHash(w, it.hash, 'inventory hash');
+  }
+}
+
+export function readItems(r: BufReader): InvItem[] {
+  const n = r.count(INV_ITEM_SIZE, MAX_INV);
+  const items: InvItem[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const type = r.u32();
+    if (!isInvType(type)) throw new DecodeError('unknown-inv-type', `decode: unknown inventory type ${type}`);
+    items[i] = { type, hash: r.copy(32) };
+  }
+  return items;
+}
+
+export function encodeList(m: InvListMessage): Uint8Array {
+  return encodeWith(3 + m.items.length * INV_ITEM_SIZE, (w) => writeItems(w, m.items));
+}
+
+export function decodeList(payload: Uint8Array): InvListMessage {
+  return decodeWith(payload, (r) => ({ items: readItems(r) }));
+}
