@@ -4,7 +4,7 @@ import { decodeEmpty, EMPTY } from './codec.js';
 
 export const MAX_PAYLOAD = 0;
 
-export type GetaddrMessage = Record<string, never>;
+export type GetaddrMessage = Record<never, never>;
 
 export function encode(_m?: GetaddrMessage): Uint8Array {
   return EMPTY;

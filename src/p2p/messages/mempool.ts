@@ -4,7 +4,7 @@ import { decodeEmpty, EMPTY } from './codec.js';
 
 export const MAX_PAYLOAD = 0;
 
-export type MempoolMessage = Record<string, never>;
+export type MempoolMessage = Record<never, never>;
 
 export function encode(_m?: MempoolMessage): Uint8Array {
   return EMPTY;

@@ -4,7 +4,7 @@ import { decodeEmpty, EMPTY } from './codec.js';
 
 export const MAX_PAYLOAD = 0;
 
-export type SendheadersMessage = Record<string, never>;
+export type SendheadersMessage = Record<never, never>;
 
 export function encode(_m?: SendheadersMessage): Uint8Array {
   return EMPTY;

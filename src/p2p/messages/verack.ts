@@ -4,7 +4,7 @@ import { decodeEmpty, EMPTY } from './codec.js';
 
 export const MAX_PAYLOAD = 0;
 
-export type VerackMessage = Record<string, never>;
+export type VerackMessage = Record<never, never>;
 
 export function encode(_m?: VerackMessage): Uint8Array {
   return EMPTY;
