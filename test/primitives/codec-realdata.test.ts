@@ -17,25 +17,9 @@ import {
   WITNESS_COMMITMENT_HEADER,
 } from '../../src/primitives/merkle.js';
 import { Tx } from '../../src/primitives/tx.js';
-import { hashToBigInt, hex, naiveMerkleRoot, readFixture, refSha256d, rhex, splitFrames, targetFromBits } from './realdata.js';
+import { hashToBigInt, hex, naiveMerkleRoot, readFixture, rebuildBlock, refSha256d, rhex, splitFrames, targetFromBits } from './realdata.js';
 
 const GENESIS_HASH = '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f';
-
-/** Rebuilds a tx from its fields only, so encode() must serialize instead of returning cached bytes. */
-function rebuildTx(tx: Tx): Tx {
-  return new Tx({
-    version: tx.version,
-    inputs: tx.inputs.map((i) => ({ prevout: { ...i.prevout }, scriptSig: i.scriptSig, sequence: i.sequence, witness: [...i.witness] })),
-    outputs: tx.outputs.map((o) => ({ ...o })),
-    locktime: tx.locktime,
-  });
-}
-
-function rebuildBlock(b: Block): Block {
-  const h = b.header;
-  const header = new BlockHeader({ version: h.version, prevBlock: h.prevBlock, merkleRoot: h.merkleRoot, time: h.time, bits: h.bits, nonce: h.nonce });
-  return new Block(header, b.txs.map(rebuildTx));
-}
 
 /** Checks shared by every real block; returns the decoded block for block-specific assertions. */
 function checkBlock(raw: Uint8Array): Block {

@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { Block } from '../../src/primitives/block.js';
+import { BlockHeader } from '../../src/primitives/header.js';
+import { Tx } from '../../src/primitives/tx.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 
@@ -75,3 +78,20 @@ export function hex(b: Uint8Array): string {
 export function rhex(b: Uint8Array): string {
   return Buffer.from(b).reverse().toString('hex');
 }
+
+/** Rebuilds a tx from its fields only, so encode() must serialize instead of returning cached bytes. */
+export function rebuildTx(tx: Tx): Tx {
+  return new Tx({
+    version: tx.version,
+    inputs: tx.inputs.map((i) => ({ prevout: { ...i.prevout }, scriptSig: i.scriptSig, sequence: i.sequence, witness: [...i.witness] })),
+    outputs: tx.outputs.map((o) => ({ ...o })),
+    locktime: tx.locktime,
+  });
+}
+
+export function rebuildBlock(b: Block): Block {
+  const h = b.header;
+  const header = new BlockHeader({ version: h.version, prevBlock: h.prevBlock, merkleRoot: h.merkleRoot, time: h.time, bits: h.bits, nonce: h.nonce });
+  return new Block(header, b.txs.map(rebuildTx));
+}
+
