@@ -5,12 +5,15 @@
 import { AddressError, HRPS, addressToScript, scriptToAddress } from '../src/primitives/address.js';
 import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
 import type { Rng } from '../src/primitives/rng.js';
+import { SIGHASH_DEFAULT, TaprootSighasher } from '../src/primitives/sighash.js';
+import { signKeyPathInputWith } from '../src/primitives/sign.js';
 import { Tx, type TxOut } from '../src/primitives/tx.js';
 import { DUST_LIMIT, feeForWeight, feeRateFromEstimate } from './amount.js';
 import { buildUnsigned, insertChange, signTx, type WalletCoin } from './builder.js';
 import { EsploraClient, checkTxid, type AddressInfo, type EsploraTx } from './client.js';
 import { P2TR_INPUT_WEIGHT, P2TR_OUTPUT_WEIGHT, selectCoins, txWeight } from './coinselect.js';
 import { WalletError } from './errors.js';
+import { newPsbt, type Psbt, type TapDerivation } from './psbt.js';
 import { CHANGE, KeyChain, RECEIVE, type ChainKind, type DerivedAddress, type Network } from './keys.js';
 import { STATE_VERSION, type WalletData } from './state.js';
 
@@ -355,6 +358,59 @@ export class Wallet {
       chosen.push(more);
       total += more.value;
     }
+  }
+
+  private derivationOf(d: DerivedAddress): TapDerivation {
+    return { pubkey: d.internalKey, leafHashes: [], fingerprint: this.keys.masterFingerprint, path: this.keys.pathComponents(d.chain, d.index) };
+  }
+
+  /** An unsigned PSBT for a draft, with the BIP371 fields a signer needs to find its keys. */
+  draftToPsbt(d: Draft): Psbt {
+    const unsigned = new Tx({
+      version: d.tx.version, locktime: d.tx.locktime, outputs: d.tx.outputs,
+      inputs: d.tx.inputs.map((i) => ({ ...i, witness: [] })),
+    });
+    const p = newPsbt(unsigned);
+    d.coins.forEach((c, i) => {
+      const der = this.keys.derive(c.chain, c.index);
+      p.inputs[i] = { witnessUtxo: { value: c.value, script: c.script }, tapInternalKey: der.internalKey, tapBip32Derivation: [this.derivationOf(der)], unknown: [] };
+    });
+    if (d.change) {
+      const changeHex = bytesToHex(d.change.derived.script);
+      const at = d.tx.outputs.findIndex((o) => bytesToHex(o.script) === changeHex);
+      if (at >= 0) p.outputs[at] = { tapInternalKey: d.change.derived.internalKey, tapBip32Derivation: [this.derivationOf(d.change.derived)], unknown: [] };
+    }
+    return p;
+  }
+
+  /**
+   * Sign every input whose derivation path lies in this wallet's account and whose
+   * witness utxo pays to the key found there. Others are left for other signers.
+   * Returns how many inputs were signed.
+   */
+  signPsbt(p: Psbt, rng: Rng): number {
+    if (this.watchOnly) throw new WalletError('watch-only', 'this is a watch-only wallet and cannot sign', 'sign with the wallet that holds the seed');
+    const prevouts = p.inputs.map((i) => i.witnessUtxo);
+    if (prevouts.some((x) => x === undefined)) {
+      throw new WalletError('bad-psbt', 'every input needs its witness utxo for a taproot signature (BIP341 commits to all amounts)');
+    }
+    const hasher = new TaprootSighasher(p.tx, prevouts as TxOut[]);
+    const acct = this.keys.pathComponents(RECEIVE, 0).slice(0, 3);
+    let signed = 0;
+    p.inputs.forEach((inp, i) => {
+      if (inp.tapKeySig || inp.finalScriptWitness) return;
+      for (const der of inp.tapBip32Derivation) {
+        const path = der.path;
+        if (path.length !== 5 || !acct.every((x, k) => path[k] === x) || (path[3] !== RECEIVE && path[3] !== CHANGE)) continue;
+        const mine = this.keys.derive(path[3] as ChainKind, path[4]!);
+        if (bytesToHex(mine.script) !== bytesToHex(inp.witnessUtxo!.script)) continue;
+        const hashType = inp.sighashType ?? SIGHASH_DEFAULT;
+        inp.tapKeySig = signKeyPathInputWith(hasher, i, this.keys.secretKey(mine.chain, mine.index), hashType, rng.bytes(32));
+        signed++;
+        break;
+      }
+    });
+    return signed;
   }
 
   /** Net effect of each wallet tx, newest first (unconfirmed on top). */
