@@ -69,7 +69,7 @@ describe('bech32/bech32m strings (BIP173, BIP350)', () => {
   test.each(validBech32m.map((e) => [e.string]))('valid bech32m %j', (s) => {
     expect(decodeBech32String(s).encoding).toBe('bech32m');
   });
-  test.each([...invalidBech32, ...invalidBech32m].map((e) => [e.string, e.reason ?? ""] as const))('invalid %j (%s)', (s) => {
+  test.each([...invalidBech32, ...invalidBech32m].map((e) => [e.string, e.reason ?? ''] as const))('invalid %j (%s)', (s) => {
     expect(errCode(() => decodeBech32String(s))).toBe('bad-encoding');
   });
 });
@@ -86,7 +86,7 @@ describe('segwit addresses (BIP173, BIP350)', () => {
     if (a.hrp !== 'bc' && a.hrp !== 'tb') throw new AddressError('wrong-network', `unexpected hrp ${a.hrp}`);
     return a;
   };
-  test.each(invalidAddrs.map((e) => [e.string, e.reason ?? ""] as const))('refuses %j (%s)', (addr, reason) => {
+  test.each(invalidAddrs.map((e) => [e.string, e.reason ?? ''] as const))('refuses %j (%s)', (addr, reason) => {
     if (reason === 'Invalid human-readable part') {
       expect(decodeSegwitAddress(addr).hrp).toBe('tc');
       expect(errCode(() => decodeForBitcoin(addr))).toBe('wrong-network');

@@ -1,5 +1,6 @@
 // BIP341 wallet vectors: key tweaks, scriptPubKeys, addresses and key-path sighashes.
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { encodeAddress, scriptToAddress } from '../../src/primitives/address.js';
 import { bytesToHex, hexToBytes } from '../../src/primitives/bytes.js';
@@ -171,5 +172,32 @@ describe('TaprootSighasher errors', () => {
     // spend_type byte is 1 when an annex is present
     expect(s.sigMsg(0, 0, Uint8Array.of(0x50))[2 + 4 + 4 + 32 * 5]).toBe(1);
     expect(s.sigMsg(0, 0)[2 + 4 + 4 + 32 * 5]).toBe(0);
+  });
+});
+
+describe('taproot tweaks', () => {
+  test('tweaked secret and tweaked public key agree (both y parities, with and without a root)', () => {
+    const parities = new Set<number>();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 })), (seed, root) => {
+        const sk = seed.slice();
+        sk[0] = (sk[0]! & 0x7f) | 0x01; // keep it in [1, n-1]
+        const r = root ?? undefined;
+        const { outputKey, parity } = taprootTweakPubkey(xOnlyPubkey(sk), r);
+        parities.add(parity);
+        expect(xOnlyPubkey(taprootTweakSecret(sk, r))).toEqual(outputKey);
+      }),
+      { numRuns: 40 },
+    );
+    expect(parities.size).toBe(2);
+  });
+
+  test('keys that are not curve points are refused', () => {
+    // From the BIP340 vectors: not on the curve, and x >= p.
+    expect(() => taprootTweakPubkey(hexToBytes('eefdea4cdb677750a420fee807eacf21eb9898ae79b9768766e4faa04a2d4a34'))).toThrow(RangeError);
+    expect(() => taprootTweakPubkey(hexToBytes('fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc30'))).toThrow(RangeError);
+    expect(() => taprootTweakPubkey(new Uint8Array(33))).toThrow(TypeError);
+    expect(() => taprootTweakPubkey(hexToBytes(vectors.scriptPubKey[0]!.given.internalPubkey), new Uint8Array(31))).toThrow(RangeError);
+    expect(() => taprootTweakSecret(new Uint8Array(32))).toThrow(RangeError);
   });
 });
