@@ -10,7 +10,6 @@ import { hashToHex } from '../../src/primitives/bytes.js';
 import { BlockHeader } from '../../src/primitives/header.js';
 import {
   findWitnessCommitment,
-  merkleRoot,
   txMerkleRoot,
   witnessCommitmentHash,
   witnessMerkleRoot,
@@ -213,15 +212,5 @@ describe('single real blocks', () => {
     expect(b.txs.length).toBe(889);
     expect(b.txs.filter((t) => t.hasWitness).length).toBe(830);
     expect(b.size).toBeGreaterThan(1_000_000); // only possible with the witness discount
-  });
-});
-
-describe('merkle root helpers on real blocks', () => {
-  it('merkleRoot of txids equals the naive tree for every real block size we have', () => {
-    const b = Block.decode(readFixture('bitcoinj/block481829.dat.gz'));
-    const ids = b.txs.map((t) => t.txid());
-    for (const n of [1, 2, 3, 5, 17, 255, 1000, 2019, 2020]) {
-      expect(hex(merkleRoot(ids.slice(0, n)).root)).toBe(hex(naiveMerkleRoot(ids.slice(0, n))));
-    }
   });
 });
