@@ -79,17 +79,16 @@ export function selectCoins<C extends Coin>(coins: readonly C[], payments: reado
   const total = sum(payments.map((p) => p.value));
   if (opts.subtractFee) return selectSubtractFee(coins, payments, payW, total, rate, changeWeight, dust);
 
-  // Effective value: what a coin contributes after paying for its own input.
+  // Effective value: what a coin contributes after paying for its own input. Kept in
+  // units of 1/4000 base unit (value × 4000 − weight × rate) so sums are exact and the
+  // per-input rounding can't hide an exact match; finish() rounds the whole tx once.
   const usable = coins
-    .map((c) => ({ c, eff: c.value - feeForWeight(inW(c), rate) }))
+    .map((c) => ({ c, eff: c.value * 4000n - BigInt(inW(c)) * rate }))
     .filter((x) => x.eff > 0n)
     .sort((a, b) => (b.eff > a.eff ? 1 : b.eff < a.eff ? -1 : 0));
 
-  // Fixed weight excludes inputs' own weights but includes the counts for the worst case
-  // we consider here (varint sizes are re-checked on the final weight below).
-  const fixedNoChange = txWeight([], payW);
-  const target = total + feeForWeight(fixedNoChange, rate);
-  const costOfChange = feeForWeight(changeWeight, rate) + feeForWeight(P2TR_INPUT_WEIGHT, rate);
+  const target = total * 4000n + BigInt(txWeight([], payW)) * rate;
+  const costOfChange = BigInt(changeWeight + P2TR_INPUT_WEIGHT) * rate;
 
   const bnb = branchAndBound(usable.map((x) => x.eff), target, costOfChange, opts.maxTries ?? 100_000);
   if (bnb) {
