@@ -294,7 +294,7 @@ export interface HandshakePattern {
 }
 
 /** XK: the initiator knows the responder's static key in advance (BOLT 8). */
-export const XK: HandshakePattern = Object.freeze({
+export const XK: HandshakePattern = Object.freeze<HandshakePattern>({
   name: 'XK',
   initiatorPre: [],
   responderPre: ['s'],
@@ -302,7 +302,7 @@ export const XK: HandshakePattern = Object.freeze({
 });
 
 /** XX: both static keys are sent, encrypted, so neither side needs to know the other first. */
-export const XX: HandshakePattern = Object.freeze({
+export const XX: HandshakePattern = Object.freeze<HandshakePattern>({
   name: 'XX',
   initiatorPre: [],
   responderPre: [],

@@ -21,6 +21,14 @@ import {
 } from '../../../src/p2p/secure/noise.js';
 
 const V = JSON.parse(readFileSync(new URL('../../fixtures/bolt8/transport-vectors.json', import.meta.url), 'utf8'));
+interface ErrCase {
+  name: string;
+  act1?: string;
+  act2?: string;
+  act3?: string;
+  error: string;
+}
+
 const prologue = new TextEncoder().encode(V.prologue);
 
 function initiator(aead: Aead): HandshakeState {
@@ -100,14 +108,14 @@ describe.each([
     expect(bytesToHex(r.send.key!)).toBe(V['initiator.rk']);
   });
 
-  it.each(V.initiatorErrors.map((c: { name: string; act2: string; error: string }) => [c.name, c]))(
+  it.each<[string, ErrCase]>(V.initiatorErrors.map((c: ErrCase) => [c.name, c]))(
     'initiator refuses %s',
     (_n, c) => {
       const hs = initiator(aead);
       hs.writeMessage();
       let err = 'none';
       try {
-        hs.readMessage(unwrap(c.act2, 50, 'ACT2'));
+        hs.readMessage(unwrap(c.act2!, 50, 'ACT2'));
       } catch (e) {
         err = classify(e, 'ACT2');
       }
@@ -116,7 +124,7 @@ describe.each([
     },
   );
 
-  it.each(V.responderErrors.map((c: { name: string; act1?: string; act3?: string; error: string }) => [c.name, c]))(
+  it.each<[string, ErrCase]>(V.responderErrors.map((c: ErrCase) => [c.name, c]))(
     'responder refuses %s',
     (_n, c) => {
       const hs = responder(aead);
@@ -127,7 +135,7 @@ describe.each([
         } else {
           hs.readMessage(unwrap(V.act1, 50, 'ACT1'));
           expect(act(hs.writeMessage())).toBe(V.act2);
-          const m = unwrap(c.act3, 66, 'ACT3');
+          const m = unwrap(c.act3!, 66, 'ACT3');
           // BOLT 8 reports a bad encrypted key (ACT3_BAD_CIPHERTEXT) apart from the final tag.
           try {
             hs.readMessage(m);
