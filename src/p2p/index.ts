@@ -1,0 +1,17 @@
+// Peer-to-peer networking: the wire messages and their framing, transports (WebSocket,
+// in-memory, fault injection), the Peer state machine, and the address and ban managers.
+// Error contract: decoding untrusted bytes throws only DecodeError, and a Peer turns
+// every malformed, oversized, unknown, early or rate-limited message into a
+// misbehaviour score or a disconnect (with a logged reason), never a thrown error.
+// Invariants: nothing but version/verack is processed before the handshake; every
+// message and list is bounded (MAX_PAYLOAD per command, MAX_MESSAGE_SIZE per frame);
+// time, randomness and transports are injected. Nothing here knows the chain or the
+// mempool: sync and relay logic sit on top, driving Peers through events and send().
+export * from './messages/index.js';
+export * from './transport.js';
+export * from './peer.js';
+export * from './ratelimit.js';
+export * from './addrman.js';
+export * from './banman.js';
+export * from './store.js';
+export { type Clock, type TimerHandle, ManualClock, systemClock, type Rng, cryptoRng, seededRng } from '../primitives/index.js';
