@@ -36,7 +36,7 @@ import {
 } from './tx.js';
 
 /** Core's MAX_SCRIPT_SIZE: longer output scripts are unspendable and never become coins. */
-const MAX_SCRIPT_SIZE = 10_000;
+export const MAX_SCRIPT_SIZE = 10_000;
 
 function rethrowAt(e: unknown, txIndex: number): never {
   if (e instanceof RuleError) throw e.atTx(txIndex);

@@ -1,0 +1,695 @@
+// The chain state machine: turns headers and blocks, in any order and from any peer, into
+// one validated most-work chain and its UTXO set.
+//
+// Invariants:
+//  - the active chain is a path from genesis to `tip`; every block on it was fully
+//    validated (signatures included) when connected;
+//  - on disk the coin set is exactly the state at the stored chainstate tip ('T');
+//    blocks and undo data needed to move it to the in-memory tip are stored first;
+//  - a block that fails a rule its header commits to is marked Failed and its
+//    descendants FailedChild; a block refused for corruption (mutation) is not marked;
+//  - calls that change state run one at a time (a promise-chain lock).
+import { EventEmitter } from 'node:events';
+import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointKey, systemClock } from '../primitives/index.js';
+import type { Clock, OutPoint } from '../primitives/index.js';
+import {
+  RuleError,
+  blockWork,
+  checkBlockContext,
+  checkBlockSanity,
+  checkHeaderContext,
+  checkHeaderSanity,
+  connectBlockTxs,
+  medianTimePast,
+  MAX_SCRIPT_SIZE,
+} from '../consensus/index.js';
+import type { Coin, ConsensusParams, HeaderAncestry } from '../consensus/index.js';
+import { ChainDB, type BatchOp } from './chaindb.js';
+import { CoinCache } from './coins.js';
+import { ChainEntry, Status, decodeEntry } from './entry.js';
+import { ChainError } from './errors.js';
+import { coinDigestElement } from './layout.js';
+import { MuHash3072 } from './muhash.js';
+import { OrphanPool, type OrphanLimits } from './orphans.js';
+import { ancestorOf, skipHeight } from './skip.js';
+import { VerifyPool } from './verify-pool.js';
+
+export interface ChainOptions {
+  params: ConsensusParams;
+  /** LevelDB directory */
+  path: string;
+  clock?: Clock;
+  /** shared signature verification pool; one is created (and owned) if absent */
+  verifyPool?: VerifyPool;
+  /** UTXO cache budget in bytes (like Core's -dbcache) */
+  cacheBytes?: number;
+  /** flush the coin cache at least this often (ms) */
+  flushIntervalMs?: number;
+  orphanLimits?: OrphanLimits;
+}
+
+export interface UtxoStats {
+  height: number;
+  bestBlock: string;
+  txouts: number;
+  totalAmount: bigint;
+  /** MuHash3072 digest of the coin set, display hex */
+  digest: string;
+}
+
+export interface TipChange {
+  tip: ChainEntry;
+  previous: ChainEntry;
+  /** blocks disconnected from the old chain (0 when the chain only grew) */
+  reorgDepth: number;
+  connected: number;
+}
+
+export type ProcessResult =
+  | { status: 'connected'; entry: ChainEntry } // became (part of) the active chain
+  | { status: 'accepted'; entry: ChainEntry } // stored on a side branch or beyond a gap
+  | { status: 'orphan'; missing: Uint8Array }
+  | { status: 'duplicate'; entry: ChainEntry };
+
+export interface ChainTip {
+  height: number;
+  hash: string;
+  branchlen: number;
+  status: 'active' | 'valid-fork' | 'valid-headers' | 'headers-only' | 'invalid';
+}
+
+export interface ChainEvents {
+  connect: [entry: ChainEntry, block: Block];
+  disconnect: [entry: ChainEntry, block: Block];
+  tip: [change: TipChange];
+  invalid: [entry: ChainEntry, error: RuleError];
+}
+
+interface Stats {
+  muhash: MuHash3072;
+  txouts: number;
+  amount: bigint;
+}
+
+export class Chain extends EventEmitter<ChainEvents> {
+  readonly params: ConsensusParams;
+  readonly clock: Clock;
+  private readonly entries = new Map<string, ChainEntry>();
+  private readonly children = new Map<string, ChainEntry[]>();
+  private active: ChainEntry[] = [];
+  private readonly candidates = new Set<ChainEntry>();
+  private readonly orphans: OrphanPool;
+  private readonly pool: VerifyPool;
+  private readonly ownsPool: boolean;
+  readonly coins: CoinCache;
+  private stats: Stats = { muhash: new MuHash3072(), txouts: 0, amount: 0n };
+  private pendingOps: BatchOp[] = [];
+  private readonly pendingUndo = new Map<string, Coin[]>();
+  private lastFlush: number;
+  private lock: Promise<unknown> = Promise.resolve();
+  private seq = 0;
+  private closed = false;
+  /** recent rule failures by entry, so processBlock can report why its block failed */
+  private readonly failures = new Map<ChainEntry, RuleError>();
+  bestHeader!: ChainEntry;
+
+  private constructor(
+    readonly db: ChainDB,
+    private readonly opts: ChainOptions,
+  ) {
+    super();
+    this.params = opts.params;
+    this.clock = opts.clock ?? systemClock;
+    this.pool = opts.verifyPool ?? new VerifyPool();
+    this.ownsPool = !opts.verifyPool;
+    this.coins = new CoinCache(db, opts.cacheBytes ?? 256 * 1024 * 1024);
+    this.orphans = new OrphanPool(opts.orphanLimits);
+    this.lastFlush = this.clock.now();
+  }
+
+  static async open(opts: ChainOptions): Promise<Chain> {
+    const db = await ChainDB.open(opts.path);
+    const chain = new Chain(db, opts);
+    try {
+      await chain.load();
+    } catch (e) {
+      if (chain.ownsPool) await chain.pool.close().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+    return chain;
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  private async load(): Promise<void> {
+    const { params } = this;
+    const meta = await this.db.readMeta();
+    if (!meta) {
+      const g = params.genesis;
+      const entry = new ChainEntry(g.hash(), g.header, 0, blockWork(g.header.bits), Status.HaveData | Status.Valid, null);
+      await this.db.write(
+        [
+          ChainDB.encodeMeta(params.name, params.genesisHash),
+          ChainDB.blockOp(entry.hash, g.encode()),
+          ChainDB.entryOp(entry),
+          ChainDB.encodeTip(entry.hash, 0),
+          ChainDB.encodeStats(encodeStats(this.stats)),
+        ],
+        true,
+      );
+    } else {
+      ChainDB.checkMeta(meta, params.name, params.genesisHash, this.opts.path);
+    }
+    const stored = await this.db.loadEntries();
+    stored.sort((a, b) => a.entry.height - b.entry.height);
+    for (const { hash, entry: s } of stored) {
+      const prev = s.height === 0 ? null : this.entries.get(bytesToHex(s.header.prevBlock));
+      if (s.height > 0 && !prev) continue; // unreachable leftover; harmless
+      this.insertEntry(new ChainEntry(hash, s.header, s.height, s.chainwork, s.status, prev ?? null));
+    }
+    const tipRef = await this.db.readTip();
+    const tip = tipRef && this.entries.get(bytesToHex(tipRef.hash));
+    if (!tip) throw new ChainError('db-corrupt', `the chainstate tip is missing from the block index in ${this.opts.path}; move the datadir aside and resync`);
+    const statsRaw = await this.db.readStats();
+    if (!statsRaw) throw new ChainError('db-corrupt', `UTXO statistics are missing in ${this.opts.path}; move the datadir aside and resync`);
+    this.stats = decodeStats(statsRaw);
+    this.setActive(tip);
+    this.bestHeader = tip;
+    for (const e of this.entries.values()) {
+      if (!e.failed && e.chainwork > this.bestHeader.chainwork) this.bestHeader = e;
+      if (e.haveData && !e.failed && e.chainwork > tip.chainwork) this.candidates.add(e);
+    }
+    // Blocks stored after the last flush (or a crash) are connected again now.
+    await this.withLock(() => this.activateBestChain());
+  }
+
+  private insertEntry(e: ChainEntry): void {
+    e.seq = this.seq++;
+    if (e.prev) e.skip = ancestorOf(e.prev, skipHeight(e.height)) ?? null;
+    const k = bytesToHex(e.hash);
+    this.entries.set(k, e);
+    if (e.prev) {
+      const pk = bytesToHex(e.prev.hash);
+      const list = this.children.get(pk);
+      if (list) list.push(e);
+      else this.children.set(pk, [e]);
+    }
+  }
+
+  private setActive(tip: ChainEntry): void {
+    const chain: ChainEntry[] = new Array(tip.height + 1);
+    for (let e: ChainEntry | null = tip; e; e = e.prev) chain[e.height] = e;
+    this.active = chain;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get tip(): ChainEntry {
+    return this.active[this.active.length - 1]!;
+  }
+
+  get height(): number {
+    return this.active.length - 1;
+  }
+
+  getEntry(hash: Uint8Array): ChainEntry | undefined {
+    return this.entries.get(bytesToHex(hash));
+  }
+
+  getEntryAt(height: number): ChainEntry | undefined {
+    return this.active[height];
+  }
+
+  isActive(e: ChainEntry): boolean {
+    return this.active[e.height] === e;
+  }
+
+  /** The block after `e` on the active chain, if `e` is on it. */
+  nextActive(e: ChainEntry): ChainEntry | undefined {
+    return this.isActive(e) ? this.active[e.height + 1] : undefined;
+  }
+
+  getAncestor(e: ChainEntry, height: number): ChainEntry | undefined {
+    if (height > e.height || height < 0) return undefined;
+    if (this.isActive(e)) return this.active[height];
+    return ancestorOf(e, height);
+  }
+
+  ancestry(prev: ChainEntry): HeaderAncestry {
+    return {
+      ancestor: (h: number) => {
+        const a = this.getAncestor(prev, h);
+        return a ? { height: a.height, time: a.time, bits: a.bits, hash: a.hash } : undefined;
+      },
+    };
+  }
+
+  medianTimePast(e: ChainEntry): number {
+    return medianTimePast(e.height, this.ancestry(e));
+  }
+
+  async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    return this.db.getBlock(hash);
+  }
+
+  async getBlockRaw(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.db.getBlockRaw(hash);
+  }
+
+  /** Loads coins into the cache; afterwards `coins.getCoin` answers synchronously. */
+  async prefetchCoins(outpoints: readonly OutPoint[]): Promise<void> {
+    await this.coins.prefetch(outpoints);
+  }
+
+  async getCoin(p: OutPoint): Promise<Coin | undefined> {
+    await this.coins.prefetch([p]);
+    return this.coins.getCoin(p);
+  }
+
+  /** Block locator (Core's GetLocator): dense near the tip, then exponentially sparse. */
+  getLocator(from: ChainEntry = this.tip): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let step = 1;
+    let e: ChainEntry | undefined = from;
+    while (e) {
+      out.push(e.hash);
+      if (e.height === 0) break;
+      const h = Math.max(e.height - step, 0);
+      e = this.getAncestor(e, h);
+      if (out.length > 10) step *= 2;
+    }
+    return out;
+  }
+
+  /** The most recent common entry of the locator and the active chain (genesis if none). */
+  findLocatorFork(locator: readonly Uint8Array[]): ChainEntry {
+    for (const h of locator) {
+      const e = this.getEntry(h);
+      if (e && this.isActive(e)) return e;
+    }
+    return this.active[0]!;
+  }
+
+  hasOrphan(hash: Uint8Array): boolean {
+    return this.orphans.has(hash);
+  }
+
+  get orphanCount(): number {
+    return this.orphans.count;
+  }
+
+  /** Like Core's getchaintips: every entry without children, with its branch status. */
+  getTips(): ChainTip[] {
+    const tips: ChainTip[] = [];
+    for (const [k, e] of this.entries) {
+      if (this.children.has(k)) continue;
+      let status: ChainTip['status'];
+      let fork = e;
+      while (!this.isActive(fork)) fork = fork.prev!;
+      const branchlen = e.height - fork.height;
+      if (this.isActive(e)) status = 'active';
+      else if (e.failed) status = 'invalid';
+      else if (e.valid) status = 'valid-fork';
+      else if (this.pathHasData(e)) status = 'valid-headers';
+      else status = 'headers-only';
+      tips.push({ height: e.height, hash: e.hashHex, branchlen, status });
+    }
+    return tips.sort((a, b) => b.height - a.height);
+  }
+
+  /** Entries at or above `fromHeight` on any branch (for fork views). */
+  entriesSince(fromHeight: number): ChainEntry[] {
+    const out: ChainEntry[] = [];
+    for (const e of this.entries.values()) if (e.height >= fromHeight) out.push(e);
+    return out.sort((a, b) => a.height - b.height || a.seq - b.seq);
+  }
+
+  utxoStats(): UtxoStats {
+    const digest = hashToHex(this.stats.muhash.clone().finalize());
+    return {
+      height: this.tip.height,
+      bestBlock: this.tip.hashHex,
+      txouts: this.stats.txouts,
+      totalAmount: this.stats.amount,
+      digest,
+    };
+  }
+
+  // ---------------------------------------------------------------- headers
+
+  /** Validates and stores headers (headers-first sync). Stops at the first invalid one. */
+  processHeaders(headers: readonly BlockHeader[]): Promise<ChainEntry[]> {
+    return this.withLock(async () => {
+      const added: ChainEntry[] = [];
+      const ops: BatchOp[] = [];
+      try {
+        for (const h of headers) {
+          const { entry, isNew } = this.acceptHeader(h);
+          if (isNew) ops.push(ChainDB.entryOp(entry));
+          added.push(entry);
+        }
+      } finally {
+        await this.db.write(ops);
+      }
+      return added;
+    });
+  }
+
+  private acceptHeader(header: BlockHeader): { entry: ChainEntry; isNew: boolean } {
+    const hash = header.hash();
+    const known = this.getEntry(hash);
+    if (known) {
+      if (known.failed) throw new ChainError('duplicate-invalid', `block ${known.hashHex} is known to be invalid`);
+      return { entry: known, isNew: false };
+    }
+    const prev = this.getEntry(header.prevBlock);
+    if (!prev) throw new ChainError('prev-blk-not-found', `parent ${hashToHex(header.prevBlock)} of ${hashToHex(hash)} is unknown`);
+    checkHeaderSanity(header, this.params);
+    if (prev.failed) {
+      // Remember it (as Core does) so its own descendants are recognised as invalid too.
+      const child = new ChainEntry(hash, header, prev.height + 1, prev.chainwork + blockWork(header.bits), Status.FailedChild, prev);
+      this.insertEntry(child);
+      this.pendingOps.push(ChainDB.entryOp(child));
+      throw new RuleError('bad-prevblk', `parent ${prev.hashHex} is invalid`);
+    }
+    checkHeaderContext(header, prev.height, this.ancestry(prev), this.params, Math.floor(this.clock.now() / 1000));
+    const entry = new ChainEntry(hash, header, prev.height + 1, prev.chainwork + blockWork(header.bits), 0, prev);
+    this.insertEntry(entry);
+    if (entry.chainwork > this.bestHeader.chainwork) this.bestHeader = entry;
+    return { entry, isNew: true };
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  /**
+   * Accepts a block from anywhere. `durable` waits until the block is on disk before
+   * returning (for blocks a user submitted or mined: acknowledged means it survives kill -9).
+   * Throws RuleError for invalid blocks and ChainError for duplicates of invalid ones.
+   */
+  processBlock(block: Block, opts: { durable?: boolean } = {}): Promise<ProcessResult> {
+    return this.withLock(async () => {
+      const result = await this.acceptBlock(block, opts.durable ?? false);
+      if (result.status === 'orphan' || result.status === 'duplicate') return result;
+      await this.activateBestChain();
+      // Orphans waiting for this block (and their descendants) can now be accepted.
+      const queue = this.orphans.takeChildren(block.hash());
+      while (queue.length > 0) {
+        const child = queue.shift()!;
+        try {
+          const r = await this.acceptBlock(child, false);
+          if (r.status !== 'orphan') await this.activateBestChain();
+        } catch {
+          // An invalid orphan is dropped; its own sender is long gone.
+          continue;
+        }
+        queue.push(...this.orphans.takeChildren(child.hash()));
+      }
+      await this.maybeFlush();
+      const entry = result.entry;
+      // The caller learns if its own block (or an ancestor it depended on) just failed.
+      if (entry.failed) {
+        throw this.failures.get(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`);
+      }
+      return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
+    });
+  }
+
+  private async acceptBlock(block: Block, durable: boolean): Promise<ProcessResult> {
+    const hash = block.hash();
+    const known = this.getEntry(hash);
+    if (known?.failed) throw new ChainError('duplicate-invalid', `block ${known.hashHex} is known to be invalid`);
+    if (known?.haveData) return { status: 'duplicate', entry: known };
+    if (!known && !this.getEntry(block.header.prevBlock)) {
+      checkHeaderSanity(block.header, this.params); // cheap PoW check before holding it
+      this.orphans.add(block);
+      return { status: 'orphan', missing: this.orphans.missingRoot(block) };
+    }
+    const ops: BatchOp[] = [];
+    const { entry, isNew } = this.acceptHeader(block.header);
+    try {
+      checkBlockSanity(block, this.params);
+      checkBlockContext(block, entry.height, this.medianTimePast(entry.prev!), this.params);
+    } catch (e) {
+      if (e instanceof RuleError && !e.corruption) {
+        this.markFailed(entry, e);
+        await this.db.write([ChainDB.entryOp(entry)]);
+      } else if (isNew) {
+        ops.push(ChainDB.entryOp(entry));
+        await this.db.write(ops);
+      }
+      throw e;
+    }
+    entry.status |= Status.HaveData;
+    ops.push(ChainDB.blockOp(hash, block.encode()), ChainDB.entryOp(entry));
+    await this.db.write(ops, durable);
+    if (!entry.failed) this.candidates.add(entry);
+    return { status: 'accepted', entry };
+  }
+
+  private markFailed(entry: ChainEntry, err: RuleError): void {
+    entry.status |= Status.Failed;
+    this.failures.set(entry, err);
+    if (this.failures.size > 100) this.failures.delete(this.failures.keys().next().value!);
+    this.candidates.delete(entry);
+    // Descendants inherit the failure; they can never be part of a valid chain.
+    const stack = [...(this.children.get(bytesToHex(entry.hash)) ?? [])];
+    const ops: BatchOp[] = [];
+    while (stack.length) {
+      const c = stack.pop()!;
+      c.status |= Status.FailedChild;
+      this.candidates.delete(c);
+      ops.push(ChainDB.entryOp(c));
+      stack.push(...(this.children.get(bytesToHex(c.hash)) ?? []));
+    }
+    this.pendingOps.push(...ops);
+    if (this.bestHeader.failed) this.recomputeBestHeader();
+    this.emit('invalid', entry, err);
+  }
+
+  private recomputeBestHeader(): void {
+    let best = this.tip;
+    for (const e of this.entries.values()) if (!e.failed && e.chainwork > best.chainwork) best = e;
+    this.bestHeader = best;
+  }
+
+  private pathHasData(e: ChainEntry): boolean {
+    for (let w: ChainEntry | null = e; w && !this.isActive(w); w = w.prev) {
+      if (!w.haveData || w.failed) return false;
+    }
+    return true;
+  }
+
+  private bestCandidate(): ChainEntry | undefined {
+    let best: ChainEntry | undefined;
+    for (const c of this.candidates) {
+      if (c.failed || c.chainwork <= this.tip.chainwork) continue;
+      if (best && (c.chainwork < best.chainwork || (c.chainwork === best.chainwork && c.seq > best.seq))) continue;
+      if (!this.pathHasData(c)) continue;
+      best = c;
+    }
+    return best;
+  }
+
+  /** Moves the tip to the most-work valid chain we have data for (Core's ActivateBestChain). */
+  private async activateBestChain(): Promise<void> {
+    const start = this.tip;
+    let disconnected = 0;
+    let connected = 0;
+    for (;;) {
+      const target = this.bestCandidate();
+      if (!target) break;
+      const fork = this.findFork(this.tip, target);
+      while (this.tip !== fork) {
+        await this.disconnectTip();
+        disconnected++;
+      }
+      const path: ChainEntry[] = [];
+      for (let e: ChainEntry = target; e !== fork; e = e.prev!) path.push(e);
+      path.reverse();
+      for (const e of path) {
+        const block = await this.db.getBlock(e.hash);
+        if (!block) throw new ChainError('missing-data', `block ${e.hashHex} is indexed as stored but missing`);
+        try {
+          await this.connectTip(e, block);
+          connected++;
+        } catch (err) {
+          if (!(err instanceof RuleError)) throw err;
+          this.markFailed(e, err);
+          break; // choose again: the best valid candidate may now be elsewhere
+        }
+      }
+    }
+    for (const c of this.candidates) if (c.chainwork <= this.tip.chainwork && !this.isActive(c)) this.candidates.delete(c);
+    this.candidates.delete(this.tip);
+    if (this.tip !== start) {
+      const fork = this.findFork(start, this.tip);
+      this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected });
+    }
+    void disconnected;
+  }
+
+  private findFork(a: ChainEntry, b: ChainEntry): ChainEntry {
+    let x = a.height > b.height ? this.getAncestor(a, b.height)! : a;
+    let y = b.height > a.height ? this.getAncestor(b, a.height)! : b;
+    while (x !== y) {
+      x = x.prev!;
+      y = y.prev!;
+    }
+    return x;
+  }
+
+  private async connectTip(entry: ChainEntry, block: Block): Promise<void> {
+    const prev = entry.prev!;
+    const prevouts: OutPoint[] = [];
+    for (let i = 1; i < block.txs.length; i++) for (const input of block.txs[i]!.inputs) prevouts.push(input.prevout);
+    await this.coins.prefetch(prevouts);
+    checkBlockContext(block, entry.height, this.medianTimePast(prev), this.params);
+    const res = connectBlockTxs(block, entry.height, this.coins, this.params);
+    const bad = await this.pool.verify(res.sigChecks);
+    if (bad >= 0) {
+      const c = res.sigChecks[bad]!;
+      throw new RuleError('bad-schnorr-sig', `invalid signature in tx ${block.txs[c.txIndex]!.txidHex()} input ${c.inputIndex}`);
+    }
+    const { muhash } = this.stats;
+    for (const { outpoint, coin } of res.created) {
+      this.coins.add(outpoint, coin, true);
+      muhash.insert(coinDigestElement(outpoint, coin));
+      this.stats.txouts++;
+      this.stats.amount += coin.value;
+    }
+    for (const p of res.spentOutpoints) {
+      const coin = this.coins.spend(p);
+      if (!coin) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
+      muhash.remove(coinDigestElement(p, coin));
+      this.stats.txouts--;
+      this.stats.amount -= coin.value;
+    }
+    const key = bytesToHex(entry.hash);
+    this.pendingUndo.set(key, res.undo);
+    this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));
+    if (!entry.valid) {
+      entry.status |= Status.Valid;
+      this.pendingOps.push(ChainDB.entryOp(entry));
+    }
+    this.active.push(entry);
+    this.candidates.delete(entry);
+    this.emit('connect', entry, block);
+  }
+
+  private async disconnectTip(): Promise<void> {
+    const entry = this.tip;
+    if (entry.height === 0) throw new ChainError('db-corrupt', 'cannot disconnect the genesis block');
+    const block = await this.db.getBlock(entry.hash);
+    const key = bytesToHex(entry.hash);
+    const undo = this.pendingUndo.get(key) ?? (await this.db.getUndo(entry.hash));
+    if (!block || !undo) throw new ChainError('missing-data', `block or undo data for ${entry.hashHex} is missing; cannot reorganize`);
+    // Mirror connectBlockTxs: outputs created and spent inside this block never became
+    // coins and have no undo entry; unspendable outputs were never coins either.
+    const createdHere = new Set<string>();
+    const spentHere = new Set<string>();
+    const touched: OutPoint[] = [];
+    for (const tx of block.txs) {
+      const txid = tx.txid();
+      tx.outputs.forEach((o, vout) => {
+        if (isUnspendable(o.script)) return;
+        createdHere.add(outpointKey({ txid, vout }));
+        touched.push({ txid, vout });
+      });
+      if (tx.isCoinbase()) continue;
+      for (const i of tx.inputs) {
+        const k = outpointKey(i.prevout);
+        if (createdHere.has(k)) spentHere.add(k);
+        else touched.push(i.prevout);
+      }
+    }
+    await this.coins.prefetch(touched);
+    const { muhash } = this.stats;
+    let u = undo.length;
+    for (let t = block.txs.length - 1; t >= 0; t--) {
+      const tx = block.txs[t]!;
+      const txid = tx.txid();
+      for (let vout = tx.outputs.length - 1; vout >= 0; vout--) {
+        const p = { txid, vout };
+        const k = outpointKey(p);
+        if (!createdHere.has(k) || spentHere.has(k)) continue;
+        const coin = this.coins.spend(p);
+        if (!coin) throw new ChainError('db-corrupt', `output ${hashToHex(txid)}:${vout} missing while disconnecting ${entry.hashHex}`);
+        muhash.remove(coinDigestElement(p, coin));
+        this.stats.txouts--;
+        this.stats.amount -= coin.value;
+      }
+      if (t === 0) continue;
+      for (let i = tx.inputs.length - 1; i >= 0; i--) {
+        const p = tx.inputs[i]!.prevout;
+        if (spentHere.has(outpointKey(p))) continue;
+        const coin = undo[--u];
+        if (!coin) throw new ChainError('db-corrupt', `undo data for ${entry.hashHex} is short`);
+        this.coins.add(p, coin, false);
+        muhash.insert(coinDigestElement(p, coin));
+        this.stats.txouts++;
+        this.stats.amount += coin.value;
+      }
+    }
+    if (u !== 0) throw new ChainError('db-corrupt', `undo data for ${entry.hashHex} has ${u} extra coins`);
+    this.active.pop();
+    this.candidates.add(entry);
+    this.emit('disconnect', entry, block);
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  private async maybeFlush(): Promise<void> {
+    const due = this.clock.now() - this.lastFlush >= (this.opts.flushIntervalMs ?? 60_000);
+    if (due || this.coins.overLimit || this.pendingUndo.size >= 2000) await this.flushLocked();
+  }
+
+  /** Writes the coin cache, undo data and tip in one synced atomic batch. */
+  flush(): Promise<void> {
+    return this.withLock(() => this.flushLocked());
+  }
+
+  private async flushLocked(): Promise<void> {
+    const ops = [...this.pendingOps, ...this.coins.flushOps()];
+    ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(encodeStats(this.stats)));
+    await this.db.write(ops, true);
+    this.coins.markFlushed();
+    this.pendingOps = [];
+    this.pendingUndo.clear();
+    this.lastFlush = this.clock.now();
+  }
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ChainError('closed', 'the chain is closed'));
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    await this.lock;
+    if (this.ownsPool) await this.pool.close();
+    await this.db.close();
+  }
+}
+
+function isUnspendable(script: Uint8Array): boolean {
+  return isOpReturn(script) || script.length > MAX_SCRIPT_SIZE;
+}
+
+function encodeStats(s: Stats): Uint8Array {
+  return new BufWriter(790).bytes(s.muhash.serialize()).u64(BigInt(s.txouts)).u64(s.amount).finish();
+}
+
+function decodeStats(b: Uint8Array): Stats {
+  const r = new BufReader(b);
+  const muhash = MuHash3072.deserialize(r.copy(768));
+  const txouts = Number(r.u64());
+  const amount = r.u64();
+  return { muhash, txouts, amount };
+}
+
+export { decodeEntry };

@@ -1,0 +1,139 @@
+// The UTXO cache (Bitcoin Core's CCoinsViewCache, one layer over LevelDB). Block connect
+// prefetches every coin a block touches in one getMany, then validates synchronously
+// against memory. Entries are dirty (differs from disk) and fresh (disk has no such coin,
+// so spending it before a flush needs no delete at all).
+import { outpointKey } from '../primitives/index.js';
+import type { OutPoint } from '../primitives/index.js';
+import type { Coin, CoinView } from '../consensus/index.js';
+import { ChainDB, type BatchOp } from './chaindb.js';
+
+interface CacheEntry {
+  outpoint: OutPoint;
+  coin: Coin | null;
+  dirty: boolean;
+  fresh: boolean;
+}
+
+const ENTRY_OVERHEAD = 160; // rough bytes per Map entry, objects and key string
+
+export class CoinCache implements CoinView {
+  private readonly map = new Map<string, CacheEntry>();
+  private bytes = 0;
+
+  constructor(
+    private readonly db: ChainDB,
+    readonly limitBytes: number,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get usage(): number {
+    return this.bytes;
+  }
+
+  /** Loads every listed coin not yet cached, in one database round trip. */
+  async prefetch(outpoints: readonly OutPoint[]): Promise<void> {
+    const missing: OutPoint[] = [];
+    const seen = new Set<string>();
+    for (const p of outpoints) {
+      const k = outpointKey(p);
+      if (this.map.has(k) || seen.has(k)) continue;
+      seen.add(k);
+      missing.push(p);
+    }
+    if (missing.length === 0) return;
+    const coins = await this.db.getCoins(missing);
+    for (let i = 0; i < missing.length; i++) {
+      const k = outpointKey(missing[i]!);
+      if (this.map.has(k)) continue; // filled meanwhile by a concurrent writer
+      const coin = coins[i] ?? null;
+      this.set(k, { outpoint: missing[i]!, coin, dirty: false, fresh: false });
+    }
+  }
+
+  /** Synchronous lookup; the coin must have been prefetched (or created since). */
+  getCoin(p: OutPoint): Coin | undefined {
+    return this.map.get(outpointKey(p))?.coin ?? undefined;
+  }
+
+  has(p: OutPoint): boolean {
+    return this.map.has(outpointKey(p));
+  }
+
+  private set(k: string, e: CacheEntry): void {
+    const old = this.map.get(k);
+    if (old) this.bytes -= entrySize(old);
+    this.map.set(k, e);
+    this.bytes += entrySize(e);
+  }
+
+  /** Adds a coin. `fresh` promises the disk has no live coin at this outpoint. */
+  add(p: OutPoint, coin: Coin, fresh: boolean): void {
+    const k = outpointKey(p);
+    const old = this.map.get(k);
+    // A coin spent but not yet flushed is still on disk: re-adding must overwrite it.
+    const isFresh = fresh && !(old && old.dirty && !old.fresh);
+    this.set(k, { outpoint: p, coin, dirty: true, fresh: isFresh });
+  }
+
+  /** Spends a coin, returning it; undefined if it does not exist. */
+  spend(p: OutPoint): Coin | undefined {
+    const k = outpointKey(p);
+    const e = this.map.get(k);
+    if (!e || !e.coin) return undefined;
+    const coin = e.coin;
+    if (e.fresh) {
+      this.bytes -= entrySize(e);
+      this.map.delete(k);
+    } else {
+      this.set(k, { outpoint: p, coin: null, dirty: true, fresh: false });
+    }
+    return coin;
+  }
+
+  /** The writes that bring the disk to the cache's state; call markFlushed() once written. */
+  flushOps(): BatchOp[] {
+    const ops: BatchOp[] = [];
+    for (const e of this.map.values()) {
+      if (!e.dirty) continue;
+      if (e.coin) ops.push(ChainDB.coinPut(e.outpoint, e.coin));
+      else if (!e.fresh) ops.push(ChainDB.coinDel(e.outpoint));
+    }
+    return ops;
+  }
+
+  /** After a successful flush: clean entries stay cached unless over the limit. */
+  markFlushed(): void {
+    if (this.bytes > this.limitBytes * 0.9) {
+      this.map.clear();
+      this.bytes = 0;
+      return;
+    }
+    for (const [k, e] of this.map) {
+      if (!e.dirty) continue;
+      if (!e.coin) {
+        this.bytes -= entrySize(e);
+        this.map.delete(k);
+      } else {
+        e.dirty = false;
+        e.fresh = false;
+      }
+    }
+  }
+
+  /** Drops everything unflushed (used after a failed write, before re-reading the disk). */
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+
+  get overLimit(): boolean {
+    return this.bytes > this.limitBytes;
+  }
+}
+
+function entrySize(e: CacheEntry): number {
+  return ENTRY_OVERHEAD + (e.coin ? e.coin.script.length : 0);
+}

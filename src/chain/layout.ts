@@ -1,0 +1,101 @@
+// The LevelDB key layout, in one place. Keys and values are raw bytes.
+//
+//   'V'                      → meta: schema version u32 | network name (varstr) | genesis hash (32)
+//   'T'                      → chainstate tip: hash (32) | height u32 — the block the coin set
+//                              on disk is exactly at; written in the same batch as the coins
+//   'S'                      → UTXO stats at 'T': muhash state (768) | txouts u64 | total amount u64
+//   'e' + hash (32)          → block index entry: header (80) | height u32 | chainwork (32 BE) | status u8
+//   'b' + hash (32)          → raw block
+//   'u' + hash (32)          → undo data: the coins the block spent, in input order
+//   'c' + txid (32) + vout BE32 → coin: value u64 | (height << 1 | coinbase) u32 | script (varbytes)
+//   'h' + height BE32        → hash of the active-chain block at that height (written with 'T')
+//
+// Written in order: block data and index entries first (synced before a block is
+// acknowledged), undo data before the coin flush that uses it, and coins + 'T' + 'S' + 'h'
+// in one atomic batch. So on disk the coin set is always exactly the state at 'T', and
+// everything needed to move it forward (blocks) or back (undo) is already there.
+import { BufReader, BufWriter } from '../primitives/index.js';
+import type { OutPoint } from '../primitives/index.js';
+import type { Coin } from '../consensus/index.js';
+
+export const SCHEMA_VERSION = 1;
+
+export const K_META = Uint8Array.of(0x56); // 'V'
+export const K_TIP = Uint8Array.of(0x54); // 'T'
+export const K_STATS = Uint8Array.of(0x53); // 'S'
+const P_ENTRY = 0x65; // 'e'
+const P_BLOCK = 0x62; // 'b'
+const P_UNDO = 0x75; // 'u'
+const P_COIN = 0x63; // 'c'
+const P_HEIGHT = 0x68; // 'h'
+
+function prefixed(prefix: number, body: Uint8Array): Uint8Array {
+  const k = new Uint8Array(1 + body.length);
+  k[0] = prefix;
+  k.set(body, 1);
+  return k;
+}
+
+export const entryKey = (hash: Uint8Array) => prefixed(P_ENTRY, hash);
+export const blockKey = (hash: Uint8Array) => prefixed(P_BLOCK, hash);
+export const undoKey = (hash: Uint8Array) => prefixed(P_UNDO, hash);
+export const ENTRY_PREFIX = P_ENTRY;
+
+export function coinKey(p: OutPoint): Uint8Array {
+  const k = new Uint8Array(37);
+  k[0] = P_COIN;
+  k.set(p.txid, 1);
+  new DataView(k.buffer).setUint32(33, p.vout, false);
+  return k;
+}
+
+export function heightKey(height: number): Uint8Array {
+  const k = new Uint8Array(5);
+  k[0] = P_HEIGHT;
+  new DataView(k.buffer).setUint32(1, height, false);
+  return k;
+}
+
+export function writeCoin(w: BufWriter, c: Coin): void {
+  w.u64(c.value).u32(((c.height << 1) | (c.coinbase ? 1 : 0)) >>> 0).varBytes(c.script);
+}
+
+export function readCoin(r: BufReader): Coin {
+  const value = r.u64();
+  const code = r.u32();
+  const script = r.varBytes();
+  return { value, height: code >>> 1, coinbase: (code & 1) === 1, script };
+}
+
+export function encodeCoin(c: Coin): Uint8Array {
+  const w = new BufWriter(16 + c.script.length);
+  writeCoin(w, c);
+  return w.finish();
+}
+
+export function decodeCoin(b: Uint8Array): Coin {
+  return readCoin(new BufReader(b));
+}
+
+/** Element fed to the UTXO MuHash: outpoint | height<<1|coinbase | value | script (Core's TxOutSer). */
+export function coinDigestElement(p: OutPoint, c: Coin): Uint8Array {
+  const w = new BufWriter(56 + c.script.length);
+  w.bytes(p.txid).u32(p.vout).u32(((c.height << 1) | (c.coinbase ? 1 : 0)) >>> 0).i64(c.value).varBytes(c.script);
+  return w.finish();
+}
+
+export function encodeUndo(coins: readonly Coin[]): Uint8Array {
+  const w = new BufWriter(64 * coins.length + 8);
+  w.varint(coins.length);
+  for (const c of coins) writeCoin(w, c);
+  return w.finish();
+}
+
+export function decodeUndo(b: Uint8Array): Coin[] {
+  const r = new BufReader(b);
+  const n = r.count(13);
+  const out: Coin[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = readCoin(r);
+  r.expectEnd();
+  return out;
+}
