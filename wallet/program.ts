@@ -176,7 +176,8 @@ async function finishSend(s: Session, w: Wallet, client: EsploraClient, d: Draft
     s.print(`Dry run, nothing sent:\n${draftText(d)}\n  txid   ${d.tx.txidHex()}`, draftJson(d, false));
     return; // the change index taken by the draft is not saved
   }
-  if (!s.json || !o.yes) s.io.err(`About to send:\n${draftText(d)}\n`);
+  // With --json, stderr stays machine-readable unless a person is there to read it.
+  if (!s.json || (!o.yes && s.io.interactive)) s.io.err(`About to send:\n${draftText(d)}\n`);
   await s.confirm('Broadcast this transaction?', o.yes);
   const txid = await client.broadcast(d.tx.toHex());
   if (txid !== d.tx.txidHex()) throw new WalletError('node-error', `node reported txid ${txid}, expected ${d.tx.txidHex()}`);
