@@ -1,0 +1,40 @@
+// SecureTransport: any Transport with every connection, inbound and outbound, put
+// through secureConnection() before the node sees it. A dial URL may pin the peer's
+// identity in its fragment (ws://host:port#<66 hex digits>); the fragment is stripped
+// before dialling, so inner transports and the peer's `remote` see the plain URL.
+import type { Connection, Listener, Transport } from '../transport.js';
+import { parseIdentity } from './identity.js';
+import { type SecureConnection, type SecureOptions, secureConnection } from './connection.js';
+
+export type SecureTransportOptions = Omit<SecureOptions, 'expectedIdentity'>;
+
+/** Splits `url#identity`; throws IdentityError when the fragment is not a valid identity. */
+export function parsePeerUrl(url: string): { url: string; identity: string | undefined } {
+  const i = url.indexOf('#');
+  if (i < 0) return { url, identity: undefined };
+  return { url: url.slice(0, i), identity: parseIdentity(url.slice(i + 1)) };
+}
+
+export class SecureTransport implements Transport {
+  constructor(
+    private readonly inner: Transport,
+    private readonly opts: SecureTransportOptions,
+  ) {}
+
+  /** Only connections that complete the handshake reach onConnection; failures are closed, counted and logged. */
+  listen(port: number, host: string, onConnection: (c: Connection) => void): Promise<Listener> {
+    return this.inner.listen(port, host, (c) => {
+      secureConnection(c, this.opts).then(
+        (sc) => onConnection(sc),
+        () => undefined,
+      );
+    });
+  }
+
+  /** Resolves once the handshake is done; rejects with SecureError (e.g. an identity mismatch). */
+  async dial(url: string): Promise<SecureConnection> {
+    const { url: bare, identity } = parsePeerUrl(url);
+    const c = await this.inner.dial(bare);
+    return secureConnection(c, identity === undefined ? this.opts : { ...this.opts, expectedIdentity: identity });
+  }
+}
