@@ -1,0 +1,76 @@
+// The transaction flow picture: inputs on the left, outputs (and the fee) on the right,
+// joined through the middle by bands whose widths are proportional to value, so where the
+// money went is visible at a glance. Values are integers; only the drawing uses floats.
+import { h, s } from './dom.js';
+import { formatCoins } from './format.js';
+
+export interface FlowItem {
+  label: string;
+  value: number;
+  href?: string;
+}
+
+const W = 600;
+const MIN_BAND = 2;
+
+export function txFlow(inputs: readonly FlowItem[], outputs: readonly FlowItem[], fee: number): HTMLElement {
+  const outs = fee > 0 ? [...outputs, { label: 'fee', value: fee }] : [...outputs];
+  const fig = h('figure', { class: 'chart flow', 'data-testid': 'tx-flow' }, h('figcaption', null, 'Flow: inputs → outputs (widths proportional to value)'));
+  const total = Math.max(
+    1,
+    inputs.reduce((a, i) => a + i.value, 0),
+    outs.reduce((a, o) => a + o.value, 0),
+  );
+  const H = Math.max(120, Math.min(400, 34 * Math.max(inputs.length, outs.length)));
+  const bandH = H - 20;
+  const gap = 4;
+  const layout = (items: readonly FlowItem[]) => {
+    const avail = bandH - gap * Math.max(0, items.length - 1);
+    const widths = items.map((it) => Math.max(MIN_BAND, (it.value / total) * avail));
+    const scale = Math.min(1, avail / widths.reduce((a, b) => a + b, 0));
+    let y = 10;
+    return items.map((it, i) => {
+      const w = widths[i]! * scale;
+      const r = { it, y, w };
+      y += w + gap;
+      return r;
+    });
+  };
+  const L = layout(inputs);
+  const R = layout(outs);
+  const midX0 = W / 2 - 6;
+  const midX1 = W / 2 + 6;
+  const midH = Math.max(MIN_BAND, bandH * 0.6);
+  const midY = (H - midH) / 2;
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': 'transaction flow' });
+  const leftX = 150;
+  const rightX = W - 150;
+  // where each band meets the middle bar, stacked in proportion
+  let mIn = midY;
+  for (const { it, y, w } of L) {
+    const mw = (it.value / total) * midH;
+    svg.append(s('path', { d: band(leftX, y, w, midX0, mIn, Math.max(mw, 0.5)), class: 'band in' }, s('title', null, `${it.label}: ${formatCoins(it.value)}`)));
+    mIn += mw;
+    svg.append(s('text', { x: leftX - 6, y: y + w / 2 + 4, 'text-anchor': 'end', class: 'flow-label' }, clip(it.label)));
+  }
+  let mOut = midY;
+  for (const { it, y, w } of R) {
+    const mw = (it.value / total) * midH;
+    svg.append(s('path', { d: band(midX1, mOut, Math.max(mw, 0.5), rightX, y, w), class: it.label === 'fee' ? 'band fee' : 'band out' }, s('title', null, `${it.label}: ${formatCoins(it.value)}`)));
+    mOut += mw;
+    svg.append(s('text', { x: rightX + 6, y: y + w / 2 + 4, class: 'flow-label' }, clip(it.label)));
+  }
+  svg.append(s('rect', { x: midX0, y: midY, width: midX1 - midX0, height: midH, class: 'flow-mid' }));
+  fig.append(svg);
+  return fig;
+}
+
+function clip(label: string): string {
+  return label.length > 22 ? `${label.slice(0, 10)}…${label.slice(-8)}` : label;
+}
+
+/** A filled band from a vertical segment (x0, y0..y0+h0) to (x1, y1..y1+h1). */
+function band(x0: number, y0: number, h0: number, x1: number, y1: number, h1: number): string {
+  const cx = (x0 + x1) / 2;
+  return `M${x0},${y0} C${cx},${y0} ${cx},${y1} ${x1},${y1} L${x1},${y1 + h1} C${cx},${y1 + h1} ${cx},${y0 + h0} ${x0},${y0 + h0} Z`;
+}

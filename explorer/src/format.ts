@@ -1,0 +1,142 @@
+// Display formatting. Amounts arrive as integer base units (JSON numbers below 2^53, or
+// strings/bigints) and are shown as decimal coins by string arithmetic on the integer, so
+// no value is ever rounded through a float. Rates, sizes and hash rates are estimates
+// and may use floats.
+
+export const COIN_DECIMALS = 8;
+
+/** 150000000 -> "1.50000000"; -1 -> "-0.00000001". Throws RangeError on non-integers. */
+export function formatCoins(units: number | bigint | string): string {
+  let v: bigint;
+  if (typeof units === 'bigint') v = units;
+  else if (typeof units === 'number') {
+    if (!Number.isSafeInteger(units)) throw new RangeError(`format: amount ${units} is not a safe integer`);
+    v = BigInt(units);
+  } else {
+    if (!/^-?\d+$/.test(units)) throw new RangeError(`format: amount ${JSON.stringify(units)} is not an integer`);
+    v = BigInt(units);
+  }
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(COIN_DECIMALS + 1, '0');
+  const whole = digits.slice(0, digits.length - COIN_DECIMALS);
+  const frac = digits.slice(digits.length - COIN_DECIMALS);
+  return `${neg ? '-' : ''}${groupThousands(whole)}.${frac}`;
+}
+
+function groupThousands(intDigits: string): string {
+  return intDigits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function formatInt(n: number): string {
+  return groupThousands(String(Math.trunc(n)));
+}
+
+/** fee (base units) over virtual size; weight/4 rounded up as Bitcoin does for vsize. */
+export function feeRate(fee: number, weight: number): number {
+  const vsize = Math.ceil(weight / 4);
+  return vsize > 0 ? fee / vsize : 0;
+}
+
+export function formatFeeRate(rate: number): string {
+  if (!Number.isFinite(rate)) return '–';
+  return `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} sat/vB`;
+}
+
+const SIZE_UNITS = ['B', 'kB', 'MB', 'GB'];
+export function formatBytes(n: number, unit = 'B'): string {
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < SIZE_UNITS.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const u = unit === 'B' ? SIZE_UNITS[i] : `${['', 'k', 'M', 'G'][i]}${unit}`;
+  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)} ${u}`;
+}
+
+const HASH_UNITS = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s', 'EH/s'];
+export function formatHashrate(hps: number): string {
+  if (!Number.isFinite(hps) || hps <= 0) return '–';
+  let i = 0;
+  let v = hps;
+  while (v >= 1000 && i < HASH_UNITS.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 ? 0 : 2)} ${HASH_UNITS[i]}`;
+}
+
+export function formatDifficulty(d: number): string {
+  if (d >= 1e6) return d.toExponential(3);
+  if (d >= 100) return formatInt(d);
+  return d.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+/** Seconds between two unix times, as "12 s", "5 min", "3 h", "2 d". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+export function formatAge(unixSeconds: number, nowMs: number): string {
+  const d = nowMs / 1000 - unixSeconds;
+  if (d < -60) return `in ${formatDuration(-d)}`;
+  return `${formatDuration(d)} ago`;
+}
+
+export function formatTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+export function shortHash(h: string, keep = 8): string {
+  return h.length <= keep * 2 + 1 ? h : `${h.slice(0, keep)}…${h.slice(-keep)}`;
+}
+
+/**
+ * Network hash rate from a run of blocks (any order): the expected hashes behind all but
+ * the oldest block (difficulty × 2^32 each) over the time they took. Zero when the span is
+ * empty or timestamps do not advance (regtest can mine many blocks in one second).
+ */
+export function estimateHashrate(blocks: ReadonlyArray<{ timestamp: number; difficulty: number; height: number }>): number {
+  if (blocks.length < 2) return 0;
+  const sorted = [...blocks].sort((a, b) => a.height - b.height);
+  const span = sorted[sorted.length - 1]!.timestamp - sorted[0]!.timestamp;
+  if (span <= 0) return 0;
+  let work = 0;
+  for (const b of sorted.slice(1)) work += b.difficulty * 2 ** 32;
+  return work / span;
+}
+
+export interface ProjectedBlock {
+  vsize: number;
+  minFeeRate: number;
+  maxFeeRate: number;
+  /** approximate, from histogram buckets (feerate × vsize) */
+  fees: number;
+}
+
+/**
+ * The next block as a miner would fill it: the highest fee-rate mempool buckets first,
+ * until the virtual size limit. Esplora's histogram lists [feerate, vsize] buckets, highest
+ * rate first; we sort anyway so a differently ordered server cannot skew the projection.
+ */
+export function projectNextBlock(histogram: ReadonlyArray<readonly [number, number]>, maxVsize = 1_000_000): ProjectedBlock | null {
+  const buckets = [...histogram].filter(([, v]) => v > 0).sort((a, b) => b[0] - a[0]);
+  if (buckets.length === 0) return null;
+  let vsize = 0;
+  let fees = 0;
+  let min = Infinity;
+  let max = 0;
+  for (const [rate, size] of buckets) {
+    if (vsize >= maxVsize) break;
+    const take = Math.min(size, maxVsize - vsize);
+    vsize += take;
+    fees += rate * take;
+    min = Math.min(min, rate);
+    max = Math.max(max, rate);
+  }
+  return { vsize, minFeeRate: min, maxFeeRate: max, fees: Math.round(fees) };
+}
