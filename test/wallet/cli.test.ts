@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transaction } from '@scure/btc-signer';
 import { base64 } from '@scure/base';
-import { addressToScript, bytesToHex, encodeAddress, HRPS } from '../../src/primitives/index.js';
+import { addressToScript, encodeAddress, HRPS } from '../../src/primitives/index.js';
 import { FakeEsplora } from './fake-esplora.js';
 import { runWallet, spawnWallet, type RunResult } from './cli-helpers.js';
 
@@ -231,6 +231,25 @@ describe('cairn-wallet against a fake Esplora', () => {
     expect(t.outputs.some((o: { mine: boolean }) => o.mine)).toBe(true);
   });
 
+  it('interactive: passphrase prompt, confirmation question, "n" sends nothing', async () => {
+    const before = readFileSync(A());
+    const args = ['--node', node.url, '--wallet', A(), 'send', addrB0, '0.01', '--fee-rate', '1'];
+    const no = await runWallet(args, { interactive: true, answers: [PASS, 'n'] });
+    expect(no.code).toBe(1);
+    expect(no.err).toContain('About to send');
+    expect(no.err).toContain('cancelled');
+    expect(readFileSync(A()).equals(before)).toBe(true);
+    expect(node.mempool()).toHaveLength(0);
+    const yes = await runWallet(args, { interactive: true, answers: [PASS, 'y'] });
+    expect(yes.code).toBe(0);
+    expect(yes.out).toMatch(/^Sent [0-9a-f]{64}/);
+    expect(node.mempool()).toHaveLength(1);
+    const wrongPass = await runWallet(['--wallet', A(), 'info'], { interactive: true, answers: ['nope'] });
+    expect(wrongPass.code).toBe(1);
+    expect(wrongPass.err).toContain('wrong passphrase');
+    node.mine(1);
+  });
+
   it('as a separate process: exit codes, text errors, env defaults', async () => {
     const before = readFileSync(A());
     const r = await spawnWallet(['balance'], { CAIRN_NODE: 'http://127.0.0.1:1', CAIRN_WALLET: A(), CAIRN_WALLET_PASSPHRASE: PASS });
@@ -250,6 +269,5 @@ describe('cairn-wallet against a fake Esplora', () => {
     expect(viaFile.code).toBe(0);
     expect(JSON.parse(viaFile.out).network).toBe('regtest');
     expect(readFileSync(A()).equals(before)).toBe(true);
-    void bytesToHex;
   });
 });
