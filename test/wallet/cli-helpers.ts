@@ -6,7 +6,7 @@
 //    needed, so it works from `npx jest test/wallet` on a fresh clone. For the compiled
 //    binary, `npm run build && node bin/cairn-wallet.js …` runs the same code.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -84,4 +84,12 @@ export async function spawnWallet(args: string[], env: Record<string, string>, s
     child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
     child.stdin.end(stdin);
   });
+}
+
+/** Remove this process's bundle (test-output/ is git-ignored, but don't let them pile up). */
+export async function removeBundle(): Promise<void> {
+  if (!bundled) return;
+  rmSync(await bundled, { force: true });
+  rmSync((await bundled) + '.map', { force: true });
+  bundled = undefined;
 }

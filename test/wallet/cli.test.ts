@@ -6,7 +6,7 @@ import { Transaction } from '@scure/btc-signer';
 import { base64 } from '@scure/base';
 import { addressToScript, encodeAddress, HRPS } from '../../src/primitives/index.js';
 import { FakeEsplora } from './fake-esplora.js';
-import { runWallet, spawnWallet, type RunResult } from './cli-helpers.js';
+import { removeBundle, runWallet, spawnWallet, type RunResult } from './cli-helpers.js';
 
 const PASS = 'test passphrase';
 const KDF = ['--kdf-log-n', '6'];
@@ -34,6 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await node.stop();
+  await removeBundle();
 });
 
 async function balance(file: string) {
