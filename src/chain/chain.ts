@@ -431,7 +431,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       checkBlockSanity(block, this.params);
       checkBlockContext(block, entry.height, this.medianTimePast(entry.prev!), this.params);
     } catch (e) {
-      if (e instanceof RuleError && !e.corruption) {
+      if (e instanceof RuleError && !e.corruption && !e.transient) {
         this.markFailed(entry, e);
         await this.db.write([ChainDB.entryOp(entry)]);
       } else if (isNew) {

@@ -12,7 +12,7 @@ import {
 
 const PINNED: Record<string, string> = {
   regtest: '275cd4330ef90631332e1292661c2f28eb8b2e092cefb22b4a91c5227621a498',
-  devnet: '000002165845476f74e8dbe21c2fd1c387a05988e264237e1802d22b6ed411f1',
+  devnet: '00000ed793d1d0b4826604c2a1ae6727b9eb887a62718697c1e491ee8409b677',
   main: '00000269ba1edff3539515eb65f2e778611846ef77a73b9f54fad1dc717b5848',
   'bitcoin-main': '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f',
 };
@@ -52,12 +52,12 @@ describe('network params', () => {
     for (const p of ALL) expect(p.magic >>> 0).toBe(p.magic);
   });
 
-  test('Cairn networks: BIP54 and Cairn rules from genesis; 50-coin subsidy; maturity 100', () => {
+  test('Cairn networks: BIP54 and Cairn rules from genesis; 50-coin subsidy; maturity 100 (devnet 20)', () => {
     for (const p of nets) {
       expect(p.bip54).toBe(true);
       expect(p.cairnRules).toBe(true);
       expect(p.subsidy).toBe(50n * 100_000_000n);
-      expect(p.coinbaseMaturity).toBe(100);
+      expect(p.coinbaseMaturity).toBe(p.name === 'devnet' ? 20 : 100);
       expect(p.maxBlockWeight).toBe(4_000_000);
     }
     expect(NETWORKS.regtest.halvingInterval).toBe(150);
