@@ -1,0 +1,13 @@
+// Mining: block templates from the mempool (ancestor-fee-rate package selection within the
+// weight limit, BIP34 coinbase paying subsidy + fees, BIP141 commitment) and a CPU miner
+// on worker threads, plus generate() for regtest.
+//
+// Error contract: buildTemplate throws only on caller bugs (an address of another
+// network: AddressError); blocks the miner submits go through chain.processBlock, whose
+// RuleError/ChainError the Miner reports as 'error' events (generate() rethrows them).
+// Invariant: a template built from an idle mempool is a valid block on the tip once its
+// header meets the target.
+export { buildTemplate, selectPackages, COINBASE_RESERVED_WEIGHT, TEMPLATE_VERSION } from './template.js';
+export type { BlockTemplate, TemplateOptions } from './template.js';
+export { Miner } from './miner.js';
+export type { MinerOptions, MinerEvents } from './miner.js';

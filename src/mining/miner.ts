@@ -1,0 +1,264 @@
+// A CPU miner: worker threads grind header nonces in work units handed out by the main
+// thread, which owns the template. When the 2^32 nonces of a template are used up it rolls
+// the coinbase extra nonce (a new merkle root) and the time; a new tip replaces the job at
+// once and results of stale units are dropped. generate() is the regtest shortcut: build,
+// solve on the calling thread and submit, block after block.
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { Block, type BlockHeader, type Clock, addressToScript, systemClock } from '../primitives/index.js';
+import { mineHeader, targetFromBits, targetToBytesLE, type ConsensusParams } from '../consensus/index.js';
+import type { Chain, ProcessResult, TipChange } from '../chain/index.js';
+import type { Mempool } from '../mempool/index.js';
+import { buildTemplate, type BlockTemplate } from './template.js';
+
+const NONCE_SPACE = 2 ** 32;
+
+// Eval'd CommonJS so it runs the same from dist/ and under jest (as the verify pool).
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const crypto = require('node:crypto');
+const sha = crypto.hash ? (b) => crypto.hash('sha256', b, 'buffer') : (b) => crypto.createHash('sha256').update(b).digest();
+parentPort.on('message', (m) => {
+  const header = Buffer.from(m.header);
+  const target = Buffer.from(m.target);
+  let found = -1;
+  let n = 0;
+  for (let i = 0; i < m.count; i++) {
+    const nonce = (m.start + i) >>> 0;
+    header.writeUInt32LE(nonce, 76);
+    const h = sha(sha(header));
+    n++;
+    let below = true;
+    for (let j = 31; j >= 0; j--) {
+      if (h[j] !== target[j]) { below = h[j] < target[j]; break; }
+    }
+    if (below) { found = nonce; break; }
+  }
+  parentPort.postMessage({ id: m.id, found, hashes: n });
+});
+`;
+
+export interface MinerOptions {
+  chain: Chain;
+  mempool?: Mempool;
+  params?: ConsensusParams;
+  /** Payout: output script or address. */
+  payTo: Uint8Array | string;
+  clock?: Clock;
+  /** Worker threads for start(); defaults to the core count. */
+  threads?: number;
+  /** Nonces per work unit (smaller: quicker reaction to new tips, more messages). */
+  unit?: number;
+  /** Rebuild the template this often (ms) to pick up new mempool txs. */
+  refreshMs?: number;
+}
+
+export interface MinerEvents {
+  block: [block: Block, result: ProcessResult];
+  error: [error: Error];
+}
+
+interface Job {
+  template: BlockTemplate;
+  extraNonce: number;
+  time: number;
+  header: BlockHeader;
+  coinbaseTxid: Uint8Array;
+  raw: Uint8Array;
+  target: Uint8Array;
+  cursor: number;
+  built: number;
+}
+
+export class Miner extends EventEmitter<MinerEvents> {
+  readonly chain: Chain;
+  readonly params: ConsensusParams;
+  private readonly mempool: Mempool | undefined;
+  private readonly clock: Clock;
+  private readonly payTo: Uint8Array;
+  private readonly threads: number;
+  private readonly unit: number;
+  private readonly refreshMs: number;
+  private workers: Worker[] = [];
+  private job: Job | undefined;
+  private extraNonce = 0;
+  private active = false;
+  private loops: Promise<void>[] = [];
+  private samples: { t: number; n: number }[] = [];
+  private totalHashes = 0;
+  private found = 0;
+  private readonly onTip = (_c: TipChange): void => {
+    if (this.active) this.job = this.makeJob();
+  };
+
+  constructor(opts: MinerOptions) {
+    super();
+    this.chain = opts.chain;
+    this.params = opts.params ?? opts.chain.params;
+    this.mempool = opts.mempool;
+    this.clock = opts.clock ?? systemClock;
+    this.payTo = typeof opts.payTo === 'string' ? addressToScript(opts.payTo, this.params.hrp) : opts.payTo;
+    this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.unit = opts.unit ?? 1 << 17;
+    this.refreshMs = opts.refreshMs ?? 30_000;
+  }
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  get blocksFound(): number {
+    return this.found;
+  }
+
+  get hashes(): number {
+    return this.totalHashes;
+  }
+
+  /** Hashes per second over the last ~10 s of work. */
+  get hashRate(): number {
+    const now = this.clock.now();
+    this.samples = this.samples.filter((s) => s.t >= now - 10_000);
+    if (this.samples.length < 2) return 0;
+    const span = now - this.samples[0]!.t;
+    if (span <= 0) return 0;
+    let n = 0;
+    for (let i = 1; i < this.samples.length; i++) n += this.samples[i]!.n;
+    return (n * 1000) / span;
+  }
+
+  /** Starts grinding on all worker threads until stop(). */
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.chain.on('tip', this.onTip);
+    this.job = this.makeJob();
+    this.samples = [{ t: this.clock.now(), n: 0 }];
+    for (let i = 0; i < this.threads; i++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      w.on('error', (e) => this.emit('error', e));
+      this.workers.push(w);
+      this.loops.push(this.workerLoop(w));
+    }
+  }
+
+  /** Stops after in-flight work units return; terminates the workers. */
+  async stop(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.chain.off('tip', this.onTip);
+    await Promise.allSettled(this.loops);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers = [];
+    this.loops = [];
+    this.job = undefined;
+  }
+
+  private makeJob(extraNonce = this.extraNonce++): Job {
+    const template = buildTemplate({
+      chain: this.chain,
+      mempool: this.mempool,
+      params: this.params,
+      payTo: this.payTo,
+      clock: this.clock,
+    });
+    const { header, coinbase } = template.header(extraNonce);
+    const target = targetFromBits(template.bits, this.params);
+    if (target === undefined) throw new Error(`miner: template nBits 0x${template.bits.toString(16)} is not a target`);
+    return {
+      template,
+      extraNonce,
+      time: template.time,
+      header,
+      coinbaseTxid: coinbase.txid(),
+      raw: header.encode(),
+      target: targetToBytesLE(target),
+      cursor: 0,
+      built: this.clock.now(),
+    };
+  }
+
+  private async workerLoop(w: Worker): Promise<void> {
+    let id = 0;
+    const run = (job: Job, start: number, count: number): Promise<{ found: number; hashes: number }> =>
+      new Promise((resolve, reject) => {
+        const my = ++id;
+        const onMsg = (m: { id: number; found: number; hashes: number }): void => {
+          if (m.id !== my) return;
+          w.off('message', onMsg);
+          w.off('error', reject);
+          resolve(m);
+        };
+        w.on('message', onMsg);
+        w.once('error', reject);
+        w.postMessage({ id: my, header: job.raw, target: job.target, start, count });
+      });
+    while (this.active) {
+      let job = this.job;
+      if (!job) return;
+      if (job.cursor >= NONCE_SPACE || this.clock.now() - job.built > this.refreshMs) {
+        // Nonce space used up (or the template is old): new extra nonce, time and txs.
+        job = this.job = this.makeJob();
+      }
+      const start = job.cursor;
+      const count = Math.min(this.unit, NONCE_SPACE - start);
+      job.cursor += count;
+      let r: { found: number; hashes: number };
+      try {
+        r = await run(job, start, count);
+      } catch (e) {
+        if (this.active) this.emit('error', e as Error);
+        return;
+      }
+      this.totalHashes += r.hashes;
+      this.samples.push({ t: this.clock.now(), n: r.hashes });
+      if (r.found >= 0 && this.job === job && this.active) {
+        this.job = undefined;
+        await this.submit(job, r.found);
+        if (this.active && !this.job) this.job = this.makeJob();
+      }
+    }
+  }
+
+  private async submit(job: Job, nonce: number): Promise<void> {
+    const block = job.template.block(job.extraNonce, job.time);
+    const solved = new Block(block.header.with({ nonce }), block.txs);
+    try {
+      const result = await this.chain.processBlock(solved, { durable: true });
+      this.found++;
+      this.emit('block', solved, result);
+    } catch (e) {
+      this.emit('error', e as Error);
+    }
+  }
+
+  /**
+   * Builds, solves on this thread and submits `n` blocks paying `payTo` (default: the
+   * miner's). Meant for regtest, where about two hashes find a block. Returns the block
+   * hashes (display hex) in order; throws if one is not connected.
+   */
+  async generate(n: number, payTo?: Uint8Array | string, maxTries = 1 << 22): Promise<string[]> {
+    const script = payTo === undefined ? this.payTo : typeof payTo === 'string' ? addressToScript(payTo, this.params.hrp) : payTo;
+    const hashes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const template = buildTemplate({ chain: this.chain, mempool: this.mempool, params: this.params, payTo: script, clock: this.clock });
+      let solved: Block | undefined;
+      for (let extra = 0; !solved; extra++) {
+        const block = template.block(this.extraNonce++);
+        try {
+          const header = mineHeader(block.header, this.params, maxTries);
+          solved = new Block(header, block.txs);
+        } catch (e) {
+          if (!(e instanceof RangeError) || extra > 16) throw e;
+        }
+      }
+      const result = await this.chain.processBlock(solved, { durable: true });
+      if (result.status !== 'connected') throw new Error(`miner: generated block ${solved.hashHex()} was ${result.status}`);
+      this.found++;
+      hashes.push(solved.hashHex());
+      this.emit('block', solved, result);
+    }
+    return hashes;
+  }
+}
