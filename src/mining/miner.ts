@@ -88,8 +88,9 @@ export class Miner extends EventEmitter<MinerEvents> {
   private samples: { t: number; n: number }[] = [];
   private totalHashes = 0;
   private found = 0;
+  private jobWaiters: (() => void)[] = [];
   private readonly onTip = (_c: TipChange): void => {
-    if (this.active) this.job = this.makeJob();
+    if (this.active) this.setJob(this.makeJob());
   };
 
   constructor(opts: MinerOptions) {
@@ -133,7 +134,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     if (this.active) return;
     this.active = true;
     this.chain.on('tip', this.onTip);
-    this.job = this.makeJob();
+    this.setJob(this.makeJob());
     this.samples = [{ t: this.clock.now(), n: 0 }];
     for (let i = 0; i < this.threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true });
@@ -148,11 +149,23 @@ export class Miner extends EventEmitter<MinerEvents> {
     if (!this.active) return;
     this.active = false;
     this.chain.off('tip', this.onTip);
+    const w = this.jobWaiters;
+    this.jobWaiters = [];
+    for (const r of w) r();
     await Promise.allSettled(this.loops);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
     this.loops = [];
     this.job = undefined;
+  }
+
+  /** Installs a job (or none, while a solved block is being submitted) and wakes idle loops. */
+  private setJob(job: Job | undefined): void {
+    this.job = job;
+    if (!job) return;
+    const w = this.jobWaiters;
+    this.jobWaiters = [];
+    for (const r of w) r();
   }
 
   private makeJob(extraNonce = this.extraNonce++): Job {
@@ -196,10 +209,14 @@ export class Miner extends EventEmitter<MinerEvents> {
       });
     while (this.active) {
       let job = this.job;
-      if (!job) return;
+      if (!job) {
+        await new Promise<void>((r) => this.jobWaiters.push(r));
+        continue;
+      }
       if (job.cursor >= NONCE_SPACE || this.clock.now() - job.built > this.refreshMs) {
         // Nonce space used up (or the template is old): new extra nonce, time and txs.
-        job = this.job = this.makeJob();
+        job = this.makeJob();
+        this.setJob(job);
       }
       const start = job.cursor;
       const count = Math.min(this.unit, NONCE_SPACE - start);
@@ -214,9 +231,9 @@ export class Miner extends EventEmitter<MinerEvents> {
       this.totalHashes += r.hashes;
       this.samples.push({ t: this.clock.now(), n: r.hashes });
       if (r.found >= 0 && this.job === job && this.active) {
-        this.job = undefined;
+        this.setJob(undefined);
         await this.submit(job, r.found);
-        if (this.active && !this.job) this.job = this.makeJob();
+        if (this.active && !this.job) this.setJob(this.makeJob());
       }
     }
   }
