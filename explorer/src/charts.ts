@@ -59,12 +59,13 @@ export function lineChart(points: readonly Point[], opts: ChartOpts): HTMLElemen
   svg.append(s('text', { x: padL, y: H - 4, class: 'axis' }, xf(x0)));
   svg.append(s('text', { x: W - padR, y: H - 4, 'text-anchor': 'end', class: 'axis' }, xf(x1)));
   if (opts.bars) {
-    const bw = Math.max(2, (W - padL - padR) / Math.max(points.length, 1) - 2);
-    for (const p of points) {
-      const x = points.length === 1 ? padL + (W - padL - padR - bw) / 2 : sx(p.x) - bw / 2;
+    // one slot per point, in order, so bars never overlap however the x values are spaced
+    const slot = (W - padL - padR) / points.length;
+    const bw = Math.max(1, Math.min(40, slot - 2));
+    points.forEach((p, i) => {
       const y = sy(p.y);
-      svg.append(s('rect', { x: Math.max(padL, Math.min(x, W - padR - bw)), y, width: bw, height: Math.max(0, sy(yMin) - y), class: 'bar' }, s('title', null, `${xf(p.x)}: ${yf(p.y)}`)));
-    }
+      svg.append(s('rect', { x: padL + i * slot + (slot - bw) / 2, y, width: bw, height: Math.max(0, sy(yMin) - y), class: 'bar' }, s('title', null, `${xf(p.x)}: ${yf(p.y)}`)));
+    });
   } else {
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
     svg.append(s('path', { d, class: 'line' }));
@@ -86,11 +87,12 @@ export function feeHistogram(hist: ReadonlyArray<readonly [number, number]>, tes
   const padB = 22;
   const padL = 8;
   const max = Math.max(...buckets.map(([, v]) => v));
-  const bw = (W - padL * 2) / buckets.length;
+  const bw = Math.min(60, (W - padL * 2) / buckets.length);
+  const left = (W - bw * buckets.length) / 2;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': 'fee histogram' });
   buckets.forEach(([rate, vsize], i) => {
     const bh = (vsize / max) * (H - padB - 8);
-    const x = padL + i * bw;
+    const x = left + i * bw;
     svg.append(s('rect', { x: x + 1, y: H - padB - bh, width: Math.max(1, bw - 2), height: bh, class: 'bar' }, s('title', null, `${rate} sat/vB: ${vsize} vB`)));
     if (buckets.length <= 16 || i % Math.ceil(buckets.length / 16) === 0)
       svg.append(s('text', { x: x + bw / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis' }, rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)));
@@ -162,6 +164,11 @@ export function blockTree(blocks: readonly TreeNode[], hrefFor: (hash: string) =
     a.append(s('title', null, `${b.hash}${b.in_best_chain ? '' : ' (stale)'}`));
     svg.append(a);
   }
-  fig.append(h('div', { class: 'scroll-x' }, svg));
+  const scroller = h('div', { class: 'scroll-x' }, svg);
+  // the newest blocks are on the right: start scrolled there when the tree is wider than the page
+  requestAnimationFrame(() => {
+    scroller.scrollLeft = scroller.scrollWidth;
+  });
+  fig.append(scroller);
   return fig;
 }

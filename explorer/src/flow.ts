@@ -21,7 +21,7 @@ export function txFlow(inputs: readonly FlowItem[], outputs: readonly FlowItem[]
     inputs.reduce((a, i) => a + i.value, 0),
     outs.reduce((a, o) => a + o.value, 0),
   );
-  const H = Math.max(120, Math.min(400, 34 * Math.max(inputs.length, outs.length)));
+  const H = Math.max(140, Math.min(420, 34 * Math.max(inputs.length, outs.length)));
   const bandH = H - 20;
   const gap = 4;
   const layout = (items: readonly FlowItem[]) => {
@@ -46,23 +46,32 @@ export function txFlow(inputs: readonly FlowItem[], outputs: readonly FlowItem[]
   const leftX = 150;
   const rightX = W - 150;
   // where each band meets the middle bar, stacked in proportion
+  const inLabels = spread(L.map(({ y, w }) => y + w / 2 + 4), 14);
+  const outLabels = spread(R.map(({ y, w }) => y + w / 2 + 4), 14);
   let mIn = midY;
-  for (const { it, y, w } of L) {
+  for (const [k, { it, y, w }] of L.entries()) {
     const mw = (it.value / total) * midH;
     svg.append(s('path', { d: band(leftX, y, w, midX0, mIn, Math.max(mw, 0.5)), class: 'band in' }, s('title', null, `${it.label}: ${formatCoins(it.value)}`)));
     mIn += mw;
-    svg.append(s('text', { x: leftX - 6, y: y + w / 2 + 4, 'text-anchor': 'end', class: 'flow-label' }, clip(it.label)));
+    svg.append(s('text', { x: leftX - 6, y: inLabels[k], 'text-anchor': 'end', class: 'flow-label' }, clip(it.label)));
   }
   let mOut = midY;
-  for (const { it, y, w } of R) {
+  for (const [k, { it, y, w }] of R.entries()) {
     const mw = (it.value / total) * midH;
     svg.append(s('path', { d: band(midX1, mOut, Math.max(mw, 0.5), rightX, y, w), class: it.label === 'fee' ? 'band fee' : 'band out' }, s('title', null, `${it.label}: ${formatCoins(it.value)}`)));
     mOut += mw;
-    svg.append(s('text', { x: rightX + 6, y: y + w / 2 + 4, class: 'flow-label' }, clip(it.label)));
+    svg.append(s('text', { x: rightX + 6, y: outLabels[k], class: 'flow-label' }, clip(it.label)));
   }
   svg.append(s('rect', { x: midX0, y: midY, width: midX1 - midX0, height: midH, class: 'flow-mid' }));
   fig.append(svg);
   return fig;
+}
+
+/** Pushes label baselines apart (top to bottom) so thin neighbouring bands keep readable labels. */
+export function spread(ys: readonly number[], minGap: number): number[] {
+  const out = [...ys];
+  for (let i = 1; i < out.length; i++) if (out[i]! < out[i - 1]! + minGap) out[i] = out[i - 1]! + minGap;
+  return out;
 }
 
 function clip(label: string): string {

@@ -66,10 +66,21 @@ export function formatHashrate(hps: number): string {
   return `${v.toFixed(v >= 100 ? 0 : 2)} ${HASH_UNITS[i]}`;
 }
 
+/** Difficulty spans from ~1e-10 (regtest) to ~1e14 (Bitcoin today): exponent outside 0.01–1e6. */
 export function formatDifficulty(d: number): string {
-  if (d >= 1e6) return d.toExponential(3);
+  if (!Number.isFinite(d) || d < 0) return '–';
+  if (d === 0) return '0';
+  if (d >= 1e6 || d < 0.01) return d.toExponential(3);
   if (d >= 100) return formatInt(d);
-  return d.toPrecision(4).replace(/\.?0+$/, '');
+  return d.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+/** A block's fee-rate range, compact enough for a tile. */
+export function formatFeeRange(range: readonly [number, number] | undefined, txCount: number): string {
+  if (txCount <= 1) return 'no fees (coinbase only)';
+  if (!range) return 'fee range n/a';
+  const f = (r: number) => (r >= 100 ? r.toFixed(0) : r.toFixed(1));
+  return range[0] === range[1] ? `${f(range[0])} sat/vB` : `${f(range[0])}–${f(range[1])} sat/vB`;
 }
 
 /** Seconds between two unix times, as "12 s", "5 min", "3 h", "2 d". */

@@ -57,5 +57,7 @@ export async function openPage(browser: Browser, viewport = LAPTOP): Promise<Wat
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // the sticky header is drawn where the viewport is; from the top it sits where a reader sees it
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }

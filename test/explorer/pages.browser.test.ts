@@ -251,6 +251,11 @@ describe('explorer pages', () => {
     await expect(page.getByTestId('block-status').textContent()).resolves.toMatch(/Stale/);
   });
 
+  test('the devnet page of a node without siblings explains why there is nothing to draw', async () => {
+    await go('/devnet');
+    await expect(page.getByTestId('no-siblings').textContent()).resolves.toContain('not given the API addresses');
+  });
+
   test('no console errors on any page', () => {
     expect(w.problems()).toEqual([]);
     // the unknown searches above did reach the API and were answered "not found"
