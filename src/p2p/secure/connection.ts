@@ -416,7 +416,7 @@ class SecureConn implements SecureConnection {
     const view = new DataView(header.buffer);
     view.setBigUint64(0, c.n, true);
     view.setUint32(8, data.length, true);
-    this.inner.send(concat(header, c.encryptWithAd(header, data)));
+    this.inner.send(c.encryptWithAd(header, data, header));
   }
 
   close(reason: string): void {

@@ -38,7 +38,8 @@ export class NoiseError extends Error {
  */
 export interface Aead {
   readonly name: string;
-  encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Returns prefix || ciphertext || tag; the prefix saves callers a copy of large messages. */
+  encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array;
   decrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }
 
@@ -48,15 +49,17 @@ export interface Aead {
  */
 export const nodeAead: Aead = {
   name: 'node:crypto',
-  encrypt(key, nonce, ad, plaintext) {
+  encrypt(key, nonce, ad, plaintext, prefix) {
     const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAGLEN });
     if (ad.length > 0) c.setAAD(ad, { plaintextLength: plaintext.length });
     const body = c.update(plaintext);
     c.final();
     const tag = c.getAuthTag();
-    const out = new Uint8Array(body.length + TAGLEN);
-    out.set(body, 0);
-    out.set(tag, body.length);
+    const p = prefix?.length ?? 0;
+    const out = new Uint8Array(p + body.length + TAGLEN);
+    if (prefix) out.set(prefix, 0);
+    out.set(body, p);
+    out.set(tag, p + body.length);
     return out;
   },
   decrypt(key, nonce, ad, ciphertext) {
@@ -78,8 +81,13 @@ export const nodeAead: Aead = {
 /** @noble/ciphers: the audited pure-JS implementation, used as an independent cross-check. */
 export const nobleAead: Aead = {
   name: '@noble/ciphers',
-  encrypt(key, nonce, ad, plaintext) {
-    return chacha20poly1305(key, nonce, ad).encrypt(plaintext);
+  encrypt(key, nonce, ad, plaintext, prefix) {
+    const c = chacha20poly1305(key, nonce, ad).encrypt(plaintext);
+    if (!prefix) return c;
+    const out = new Uint8Array(prefix.length + c.length);
+    out.set(prefix, 0);
+    out.set(c, prefix.length);
+    return out;
   },
   decrypt(key, nonce, ad, ciphertext) {
     if (ciphertext.length < TAGLEN) return null;
@@ -162,6 +170,13 @@ export function dh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
 
 // ------------------------------------------------------------------ CipherState
 
+function concatTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 export class CipherState {
   private k: Uint8Array | null = null;
   /** Next nonce. A bigint so the 2^64-1 bound of the spec is exact. */
@@ -198,9 +213,10 @@ export class CipherState {
     return this.nonceBuf;
   }
 
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (!this.k) return plaintext.slice();
-    const c = this.aead.encrypt(this.k, this.nonce(), ad, plaintext);
+  /** With a prefix, returns prefix || ciphertext (one allocation for a whole frame). */
+  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array {
+    if (!this.k) return prefix ? concatTwo(prefix, plaintext) : plaintext.slice();
+    const c = this.aead.encrypt(this.k, this.nonce(), ad, plaintext, prefix);
     this.n++;
     return c;
   }
