@@ -4,13 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chain, VerifyPool } from '../../src/chain/index.js';
-import { regtestParams, type Coin } from '../../src/consensus/index.js';
+import { blockSubsidy, createBlock, regtestParams, type Coin } from '../../src/consensus/index.js';
 import { Mempool, type MempoolLimits, type PolicyOptions } from '../../src/mempool/index.js';
 import { Miner } from '../../src/mining/index.js';
 import {
   ManualClock,
   TaprootSighasher,
   Tx,
+  equalBytes,
   hexToHash,
   opReturnScript,
   p2trScript,
@@ -113,3 +114,40 @@ export function txidBytes(hex: string): Uint8Array {
 }
 
 export type { Coin };
+
+/**
+ * Mines `n` blocks on top of the active block at `forkHeight` (paying OTHER_SCRIPT, with
+ * `txs[i]` in the i-th) and submits them. Returns whether the chain switched to the fork.
+ */
+export async function fork(env: Env, forkHeight: number, n: number, txs: Tx[][] = [], salt = 0): Promise<boolean> {
+  let prev = env.chain.getEntryAt(forkHeight)!;
+  let prevHash = prev.hash;
+  let time = prev.time;
+  let last: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const height = forkHeight + 1 + i;
+    time += 1;
+    const block = createBlock({
+      params,
+      prev: prevHash,
+      height,
+      time: Math.max(time, env.chain.medianTimePast(prev) + 1),
+      bits: params.powLimitBits,
+      txs: txs[i] ?? [],
+      coinbase: { script: OTHER_SCRIPT, value: blockSubsidy(height, params), extraNonce: 0x5a5a0000 + salt * 1000 + i },
+      mine: true,
+    });
+    time = block.header.time;
+    try {
+      await env.chain.processBlock(block, { durable: false });
+    } catch {
+      return false;
+    }
+    prevHash = block.hash();
+    last = prevHash;
+    const e = env.chain.getEntry(prevHash);
+    if (!e) return false;
+    prev = e;
+  }
+  return last !== undefined && equalBytes(env.chain.tip.hash, last);
+}
