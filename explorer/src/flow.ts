@@ -63,7 +63,7 @@ export function txFlow(inputs: readonly FlowItem[], outputs: readonly FlowItem[]
     svg.append(s('text', { x: rightX + 6, y: outLabels[k], class: 'flow-label' }, clip(it.label)));
   }
   svg.append(s('rect', { x: midX0, y: midY, width: midX1 - midX0, height: midH, class: 'flow-mid' }));
-  fig.append(svg);
+  fig.append(h('div', { class: 'scroll-x' }, svg));
   return fig;
 }
 
