@@ -20,6 +20,10 @@ import { STATE_VERSION, type WalletData } from './state.js';
 export const GAP_LIMIT = 20;
 /** Coinbase outputs can be spent once 100 blocks have been built on top of them. */
 export const COINBASE_MATURITY = 100;
+/** Per-network consensus maturity (devnet uses 20 so a fresh devnet funds its wallets quickly). */
+export function coinbaseMaturity(network: Network): number {
+  return network === 'devnet' ? 20 : COINBASE_MATURITY;
+}
 /** Minimum fee-rate increase a replacement must pay for its own size (BIP125 rule 4), per kvB. */
 export const INCREMENTAL_RELAY_FEE = 1000n;
 const CONCURRENCY = 8;
@@ -192,7 +196,7 @@ export class Wallet {
       for (const u of utxoLists[k]!) {
         if (!Number.isSafeInteger(u.value) || u.value < 0) throw new WalletError('node-error', `node sent an invalid utxo value for ${u.txid}:${u.vout}`);
         const confirmations = u.status.confirmed && u.status.block_height !== undefined ? tip - u.status.block_height + 1 : 0;
-        if (confirmations > 0 && confirmations <= COINBASE_MATURITY) maybeCoinbase.add(u.txid);
+        if (confirmations > 0 && confirmations <= coinbaseMaturity(this.keys.network)) maybeCoinbase.add(u.txid);
         coins.push({
           txid: checkTxid(u.txid), vout: u.vout, value: BigInt(u.value), script: r.script, chain: r.chain,
           index: r.index, address: r.address, confirmations, coinbase: false,
@@ -209,11 +213,11 @@ export class Wallet {
   }
 
   /**
-   * Bitcoin Core's wallet rule: a coinbase counts as mature at depth COINBASE_MATURITY + 1,
+   * Bitcoin Core's wallet rule: a coinbase counts as mature at depth maturity + 1,
    * one block later than consensus allows, so a one-block reorg can't undo a spend of it.
    */
   isImmature(c: WalletCoin): boolean {
-    return c.coinbase && c.confirmations <= COINBASE_MATURITY;
+    return c.coinbase && c.confirmations <= coinbaseMaturity(this.keys.network);
   }
 
   /** Confirmed mature coins, plus unconfirmed change of our own live transactions. */
