@@ -193,6 +193,26 @@ describe('explorer pages', () => {
     await assertNoReload();
   });
 
+  test('a block with more than 25 transactions is paged, 25 at a time', async () => {
+    for (let i = 0; i < 27; i++) await target.pay(fakeAddress(`many-${i}`), 1000_0000 + i);
+    const [hash] = await target.mine(1);
+    const block = await api<{ tx_count: number }>(`/api/block/${hash}`);
+    expect(block.tx_count).toBeGreaterThan(25);
+    await go(`/block/${hash}`);
+    expect(await page.locator('[data-testid=block-txs] .txcard').count()).toBe(25);
+    await markNoReload();
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.waitForURL(`**/block/${hash}?start=25`);
+    await page.locator('[data-testid=block-txs] .txcard').first().waitFor();
+    const second = await api<Array<{ txid: string }>>(`/api/block/${hash}/txs/25`);
+    expect(await page.locator('[data-testid=block-txs] .txcard').count()).toBe(block.tx_count - 25);
+    await expect(page.locator('[data-testid=block-txs] .txcard').first().getAttribute('data-txid')).resolves.toBe(second[0]!.txid);
+    await page.goBack();
+    await page.waitForURL(`**/block/${hash}`);
+    await page.getByRole('link', { name: 'Next page →' }).waitFor();
+    await assertNoReload();
+  });
+
   test('search finds heights, block hashes, txids and addresses; unknown input says not found', async () => {
     await go('/');
     const search = async (q: string) => {
