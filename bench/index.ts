@@ -21,6 +21,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'connect', module: './connect.js', fn: 'benchConnect', what: 'block connect on LevelDB' },
   { name: 'sync', module: './sync.js', fn: 'benchSync', what: 'initial sync and propagation' },
   { name: 'mempool', module: './mempool.js', fn: 'benchMempool', what: 'mempool acceptance and block template' },
+  { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'p2p transport encryption vs plaintext' },
   { name: 'startup', module: './startup.js', fn: 'benchStartup', what: 'restart time' },
   { name: 'memory', module: './memory.js', fn: 'benchMemory', what: 'peak RSS with --dbcache 64' },
 ];

@@ -3,7 +3,9 @@
 // WsTransport, run side by side in one process. The figures cover the transport, framing
 // and message codec only: a real node also validates each block, which costs far more
 // than encryption, so the node-level ratio can only be closer to 1.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { MAX_MESSAGE_SIZE, decodeMessage, encodeMessage } from '../src/p2p/messages/index.js';
 import { SECURE_OVERHEAD, SecureTransport, identityFromSecret } from '../src/p2p/secure/index.js';
@@ -12,7 +14,16 @@ import { Block, cryptoRng } from '../src/primitives/index.js';
 import { type BenchOptions, type BenchResult, secondsSince } from './types.js';
 
 const MAGIC = 0xcafe0001;
-const fixture = (p: string) => new URL(`../test/fixtures/${p}`, import.meta.url);
+/** test/fixtures under the repository root (the nearest directory above holding package.json), from src or dist. */
+function fixture(p: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('bench: cannot find the repository root');
+    dir = up;
+  }
+  return join(dir, 'test', 'fixtures', p);
+}
 
 function loadBlocks(): { big: Uint8Array; small: Uint8Array[] } {
   const big = encodeMessage(MAGIC, { cmd: 'block', block: Block.decode(new Uint8Array(gunzipSync(readFileSync(fixture('bitcoinj/block481829.dat.gz'))))) });
@@ -130,7 +141,7 @@ export async function benchSecure(opts: BenchOptions): Promise<BenchResult[]> {
   ];
 }
 
-// `node --import ./bench/register.mjs bench/secure.ts` runs this scenario alone.
+// `node dist/bench/secure.js [--quick]` (after `npm run build`) runs this scenario alone.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   benchSecure({ quick: process.argv.includes('--quick') }).then((rows) => console.log(JSON.stringify(rows, null, 2)));
 }
