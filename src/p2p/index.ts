@@ -5,8 +5,11 @@
 // misbehaviour score or a disconnect (with a logged reason), never a thrown error.
 // Invariants: nothing but version/verack is processed before the handshake; every
 // message and list is bounded (MAX_PAYLOAD per command, MAX_MESSAGE_SIZE per frame);
-// time, randomness and transports are injected. Nothing here knows the chain or the
-// mempool: sync and relay logic sit on top, driving Peers through events and send().
+// time, randomness and transports are injected. The wire layer (messages, transports,
+// Peer) knows nothing of the chain; sync.ts (headers-first download), relay.ts
+// (announcements, getdata, address gossip) and net.ts (P2PNode, the composition) sit
+// on top, driving Peers through events and send(), and only read the chain and mempool
+// through their public calls and events.
 export * from './messages/index.js';
 export * from './transport.js';
 export * from './peer.js';
@@ -14,4 +17,8 @@ export * from './ratelimit.js';
 export * from './addrman.js';
 export * from './banman.js';
 export * from './store.js';
+export * from './nodepeer.js';
+export * from './sync.js';
+export * from './relay.js';
+export * from './net.js';
 export { type Clock, type TimerHandle, ManualClock, systemClock, type Rng, cryptoRng, seededRng } from '../primitives/index.js';

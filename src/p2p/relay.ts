@@ -1,0 +1,429 @@
+// Relay: announcing new blocks and transactions, answering getdata, fetching announced
+// transactions into the mempool, and address gossip.
+//
+// Rules (see docs/protocol.md "Sync and relay"):
+//   - a block is announced only once the chain made it (part of) the active tip, i.e.
+//     after full validation; peers that asked with sendheaders get headers, others inv;
+//   - a transaction is announced only after the mempool accepted it;
+//   - nothing is announced to a peer that is known to have it (per-peer bounded sets);
+//   - getdata is answered only with validated blocks (connected once) and mempool txs;
+//     anything else gets notfound;
+//   - inv items beyond a token-bucket allowance, unrequested txs beyond another, and
+//     transactions failing consensus rules (RULE_CODES banScore, 0 for contextual,
+//     transient and corruption codes; policy refusals cost nothing) are scored.
+import type { Clock, Rng, Tx } from '../primitives/index.js';
+import { bytesToHex, hexToBytes } from '../primitives/index.js';
+import { RULE_CODES, RuleError } from '../consensus/index.js';
+import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
+import type { AddrMan } from './addrman.js';
+import { MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, type InvItem, type NetAddress } from './messages/index.js';
+import type { NodePeer } from './nodepeer.js';
+import type { PeerLogger } from './peer.js';
+import { TokenBucket } from './ratelimit.js';
+import type { BlockSync } from './sync.js';
+
+/** What relay needs of a mempool (src/mempool's Mempool satisfies it). */
+export interface RelayMempool {
+  accept(tx: Tx): Promise<{ orphan?: boolean }>;
+  get(txid: Uint8Array): { readonly tx: Tx } | undefined;
+  has(txid: Uint8Array): boolean;
+  txids(): string[];
+  on(event: 'added', cb: (entry: { readonly tx: Tx; readonly txid: Uint8Array }) => void): unknown;
+  off(event: 'added', cb: (entry: { readonly tx: Tx; readonly txid: Uint8Array }) => void): unknown;
+}
+
+export interface RelayOptions {
+  chain: Chain;
+  sync: BlockSync;
+  mempool?: RelayMempool;
+  addrman?: AddrMan;
+  clock: Clock;
+  rng: Rng;
+  log?: PeerLogger;
+  /** our own address for gossip ('' when not listening) */
+  listenUrl?: () => string;
+  /** inv items accepted per second per peer, and burst */
+  invPerSec?: number;
+  invBurst?: number;
+  /** unrequested transactions accepted per second, and burst */
+  unrequestedTxPerSec?: number;
+  unrequestedTxBurst?: number;
+  /** transactions requested from one peer at once (Core: 100) */
+  maxTxInFlightPerPeer?: number;
+  /** a tx request unanswered this long may go to another peer */
+  txRequestTimeoutMs?: number;
+  /** addresses learned per second per peer, and burst (Core: 0.1/s, 1000) */
+  addrPerSec?: number;
+  addrBurst?: number;
+  /** stop sending getdata answers while this many bytes are queued to the peer */
+  maxServeBuffer?: number;
+}
+
+export const RelayScore = {
+  INV_FLOOD: 10,
+  UNREQUESTED_TX: 10,
+  /** getaddr more than once per connection */
+  DUPLICATE_GETADDR: 1,
+} as const;
+
+/** Most recent blocks sent as headers in one announcement (Core: 8). */
+const MAX_BLOCKS_TO_ANNOUNCE = 8;
+
+interface RelayPeer {
+  np: NodePeer;
+  inv: TokenBucket;
+  unrequestedTx: TokenBucket;
+  addr: TokenBucket;
+  /** tx hashes requested from this peer */
+  txInFlight: Set<string>;
+  getdata: InvItem[];
+  serving: boolean;
+  gotGetaddr: boolean;
+  /** addresses this peer has or was sent */
+  knownAddrs: Set<string>;
+  pendingTxInv: InvItem[];
+}
+
+const silent: PeerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class Relay {
+  private readonly chain: Chain;
+  private readonly sync: BlockSync;
+  private readonly mempool: RelayMempool | undefined;
+  private readonly addrman: AddrMan | undefined;
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly log: PeerLogger;
+  private readonly listenUrl: () => string;
+  private readonly o: Required<Omit<RelayOptions, 'chain' | 'sync' | 'mempool' | 'addrman' | 'clock' | 'rng' | 'log' | 'listenUrl'>>;
+  private readonly peers = new Map<NodePeer, RelayPeer>();
+  /** tx hash → when it was requested (from whichever peer) */
+  private readonly txRequested = new Map<string, { rp: RelayPeer; at: number }>();
+  private readonly onTip: (c: TipChange) => void;
+  private readonly onAdded: (e: { readonly tx: Tx; readonly txid: Uint8Array }) => void;
+  private flushScheduled = false;
+  private stopped = false;
+
+  constructor(o: RelayOptions) {
+    this.chain = o.chain;
+    this.sync = o.sync;
+    this.mempool = o.mempool;
+    this.addrman = o.addrman;
+    this.clock = o.clock;
+    this.rng = o.rng;
+    this.log = o.log ?? silent;
+    this.listenUrl = o.listenUrl ?? (() => '');
+    this.o = {
+      invPerSec: o.invPerSec ?? 5_000,
+      invBurst: o.invBurst ?? 50_000,
+      unrequestedTxPerSec: o.unrequestedTxPerSec ?? 1,
+      unrequestedTxBurst: o.unrequestedTxBurst ?? 20,
+      maxTxInFlightPerPeer: o.maxTxInFlightPerPeer ?? 100,
+      txRequestTimeoutMs: o.txRequestTimeoutMs ?? 60_000,
+      addrPerSec: o.addrPerSec ?? 0.1,
+      addrBurst: o.addrBurst ?? 1_000,
+      maxServeBuffer: o.maxServeBuffer ?? 8 * 1024 * 1024,
+    };
+    this.onTip = (c) => this.announceTip(c);
+    this.onAdded = (e) => this.announceTx(e.txid);
+    this.chain.on('tip', this.onTip);
+    this.mempool?.on('added', this.onAdded);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.chain.off('tip', this.onTip);
+    this.mempool?.off('added', this.onAdded);
+  }
+
+  addPeer(np: NodePeer): void {
+    const rp: RelayPeer = {
+      np,
+      inv: new TokenBucket(this.o.invPerSec, this.o.invBurst, this.clock),
+      unrequestedTx: new TokenBucket(this.o.unrequestedTxPerSec, this.o.unrequestedTxBurst, this.clock),
+      addr: new TokenBucket(this.o.addrPerSec, this.o.addrBurst, this.clock),
+      txInFlight: new Set(),
+      getdata: [],
+      serving: false,
+      gotGetaddr: false,
+      knownAddrs: new Set(),
+      pendingTxInv: [],
+    };
+    this.peers.set(np, rp);
+    const p = np.peer;
+    p.onCommand('sendheaders', () => (np.sendHeaders = true));
+    p.onCommand('inv', (m) => this.onInv(rp, m.items));
+    p.onCommand('getdata', (m) => this.onGetData(rp, m.items));
+    p.onCommand('notfound', (m) => this.onNotFound(rp, m.items));
+    p.onCommand('tx', (m) => this.onTx(rp, m.tx));
+    p.onCommand('mempool', () => this.onMempool(rp));
+    p.onCommand('getaddr', () => this.onGetAddr(rp));
+    p.onCommand('addr', (m) => this.onAddr(rp, m.addrs));
+    p.send({ cmd: 'sendheaders' });
+    if (!p.inbound) {
+      // Ask for addresses and tell the peer where we can be reached (Core advertises
+      // its own address to outbound peers after the handshake).
+      p.send({ cmd: 'getaddr' });
+      const url = this.listenUrl();
+      if (url) p.send({ cmd: 'addr', addrs: [{ time: this.nowSec(), services: 1n, url }] });
+    }
+    if (this.mempool && np.relayTxs) {
+      // A newly connected peer learns our mempool (as the BIP35 'mempool' answer would).
+      this.sendInvs(rp, this.mempool.txids().map((h) => ({ type: MSG_TX, hash: reverseHex(h) })));
+    }
+  }
+
+  removePeer(np: NodePeer): void {
+    const rp = this.peers.get(np);
+    if (!rp) return;
+    this.peers.delete(np);
+    for (const k of rp.txInFlight) if (this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
+  }
+
+  private nowSec(): number {
+    return Math.floor(this.clock.now() / 1000);
+  }
+
+  // ---------------------------------------------------------------- announcements
+
+  private announceTip(c: TipChange): void {
+    if (this.stopped) return;
+    // Blocks newly on the active chain, oldest first.
+    const fresh: ChainEntry[] = [];
+    for (let e: ChainEntry | null = c.tip; e && fresh.length <= MAX_BLOCKS_TO_ANNOUNCE && !this.isAncestor(e, c.previous); e = e.prev) {
+      fresh.push(e);
+    }
+    fresh.reverse();
+    const tipKey = bytesToHex(c.tip.hash);
+    for (const rp of this.peers.values()) {
+      const { np } = rp;
+      if (!np.ready || np.known.has(tipKey)) continue;
+      const unknown = fresh.filter((e) => !np.known.has(bytesToHex(e.hash)));
+      const first = unknown[0];
+      const connects = first && fresh.length <= MAX_BLOCKS_TO_ANNOUNCE && (first.prev === null || np.known.has(bytesToHex(first.prev.hash)) || first.prev === c.previous);
+      if (np.sendHeaders && connects) {
+        np.peer.send({ cmd: 'headers', headers: unknown.map((e) => e.header) });
+      } else {
+        np.peer.send({ cmd: 'inv', items: [{ type: MSG_BLOCK, hash: c.tip.hash }] });
+      }
+      for (const e of unknown) np.known.add(bytesToHex(e.hash));
+      np.known.add(tipKey);
+    }
+  }
+
+  /** True when `a` is an ancestor of (or equal to) `b` */
+  private isAncestor(a: ChainEntry, b: ChainEntry): boolean {
+    return a.height <= b.height && this.chain.getAncestor(b, a.height) === a;
+  }
+
+  private announceTx(txid: Uint8Array): void {
+    if (this.stopped) return;
+    const k = bytesToHex(txid);
+    for (const rp of this.peers.values()) {
+      if (!rp.np.ready || !rp.np.relayTxs || rp.np.known.has(k)) continue;
+      rp.np.known.add(k);
+      rp.pendingTxInv.push({ type: MSG_TX, hash: txid });
+    }
+    // Announcements made in one turn of the event loop go out as one inv per peer.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        for (const rp of this.peers.values()) {
+          const items = rp.pendingTxInv.splice(0);
+          if (items.length > 0) this.sendInvs(rp, items);
+        }
+      });
+    }
+  }
+
+  private sendInvs(rp: RelayPeer, items: InvItem[]): void {
+    for (const it of items) rp.np.known.add(bytesToHex(it.hash));
+    for (let i = 0; i < items.length; i += MAX_INV) rp.np.peer.send({ cmd: 'inv', items: items.slice(i, i + MAX_INV) });
+  }
+
+  // ---------------------------------------------------------------- inv / getdata
+
+  private onInv(rp: RelayPeer, items: readonly InvItem[]): void {
+    const { np } = rp;
+    if (!rp.inv.take(items.length)) {
+      np.peer.misbehave(RelayScore.INV_FLOOD, `inv flood (${items.length} items over the allowance)`);
+      return;
+    }
+    const want: InvItem[] = [];
+    let unknownBlock = false;
+    this.expireTxRequests();
+    for (const it of items) {
+      const k = bytesToHex(it.hash);
+      np.known.add(k);
+      const base = it.type & ~MSG_WITNESS_FLAG;
+      if (base === MSG_BLOCK) {
+        if (!this.chain.getEntry(it.hash)) unknownBlock = true;
+        continue;
+      }
+      if (!this.mempool || this.mempool.has(it.hash) || this.txRequested.has(k)) continue;
+      if (rp.txInFlight.size >= this.o.maxTxInFlightPerPeer) continue;
+      rp.txInFlight.add(k);
+      this.txRequested.set(k, { rp, at: this.clock.now() });
+      want.push({ type: MSG_TX | MSG_WITNESS_FLAG, hash: it.hash } as InvItem);
+    }
+    if (want.length > 0) np.peer.send({ cmd: 'getdata', items: want });
+    // An unknown block: fetch the headers leading to it, then the sync logic fetches it.
+    if (unknownBlock) this.sync.askHeaders(np);
+  }
+
+  private expireTxRequests(): void {
+    const now = this.clock.now();
+    for (const [k, r] of this.txRequested) {
+      if (now - r.at <= this.o.txRequestTimeoutMs) break; // insertion order = age order
+      this.txRequested.delete(k);
+      r.rp.txInFlight.delete(k);
+    }
+  }
+
+  private onNotFound(rp: RelayPeer, items: readonly InvItem[]): void {
+    for (const it of items) {
+      const k = bytesToHex(it.hash);
+      if (rp.txInFlight.delete(k) && this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
+    }
+  }
+
+  private onGetData(rp: RelayPeer, items: readonly InvItem[]): void {
+    rp.getdata.push(...items);
+    if (rp.getdata.length > MAX_INV * 2) {
+      // Far more outstanding than any honest peer asks for at once.
+      rp.getdata.length = MAX_INV * 2;
+    }
+    if (!rp.serving) void this.serve(rp);
+  }
+
+  /** Answers a peer's getdata queue in order, pausing while its send buffer is full. */
+  private async serve(rp: RelayPeer): Promise<void> {
+    rp.serving = true;
+    const { peer } = rp.np;
+    const notFound: InvItem[] = [];
+    try {
+      while (rp.getdata.length > 0 && peer.state === 'ready' && !this.stopped) {
+        if (peer.sendBuffered > this.o.maxServeBuffer) {
+          await new Promise<void>((r) => this.clock.setTimeout(r, 10));
+          continue;
+        }
+        const it = rp.getdata.shift()!;
+        const base = it.type & ~MSG_WITNESS_FLAG;
+        if (base === MSG_BLOCK) {
+          const e = this.chain.getEntry(it.hash);
+          const block = e && e.valid && !e.failed ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
+          if (!block) notFound.push(it);
+          else {
+            peer.send({ cmd: 'block', block });
+            rp.np.known.add(bytesToHex(it.hash));
+          }
+        } else {
+          const entry = this.mempool?.get(it.hash);
+          if (!entry) notFound.push(it);
+          else {
+            peer.send({ cmd: 'tx', tx: entry.tx });
+            rp.np.known.add(bytesToHex(it.hash));
+          }
+        }
+        if (notFound.length >= MAX_INV) peer.send({ cmd: 'notfound', items: notFound.splice(0) });
+      }
+      if (notFound.length > 0 && peer.state === 'ready') peer.send({ cmd: 'notfound', items: notFound });
+    } catch (e) {
+      this.log.error({ peer: peer.remote, err: e }, 'serving getdata failed');
+    } finally {
+      rp.serving = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  private onTx(rp: RelayPeer, tx: Tx): void {
+    const { np } = rp;
+    const txid = tx.txid();
+    const k = bytesToHex(txid);
+    np.known.add(k);
+    const requested = rp.txInFlight.delete(k);
+    if (this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
+    if (!requested && !rp.unrequestedTx.take(1)) {
+      np.peer.misbehave(RelayScore.UNREQUESTED_TX, 'too many unrequested transactions');
+      return;
+    }
+    if (!this.mempool) return;
+    if (this.mempool.has(txid)) return;
+    this.mempool.accept(tx).catch((e) => {
+      if (e instanceof RuleError) {
+        const info = RULE_CODES[e.code];
+        const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;
+        this.log.debug({ peer: np.peer.remote, code: e.code, score }, 'invalid transaction from peer');
+        if (score > 0 && np.ready) np.peer.misbehave(score, `invalid tx: ${e.code}`);
+      } else {
+        this.log.debug({ peer: np.peer.remote, err: (e as Error)?.message }, 'transaction not accepted');
+      }
+    });
+  }
+
+  private onMempool(rp: RelayPeer): void {
+    if (!this.mempool || !rp.np.relayTxs) return;
+    const items = this.mempool
+      .txids()
+      .map((h) => ({ type: MSG_TX, hash: reverseHex(h) }) as InvItem)
+      .filter((it) => !rp.np.known.has(bytesToHex(it.hash)));
+    this.sendInvs(rp, items);
+  }
+
+  // ---------------------------------------------------------------- addresses
+
+  private onGetAddr(rp: RelayPeer): void {
+    const { peer } = rp.np;
+    // Only inbound peers are answered, once per connection (as Core): an outbound peer
+    // asking is either odd or fingerprinting us.
+    if (!peer.inbound) return;
+    if (rp.gotGetaddr) {
+      peer.misbehave(RelayScore.DUPLICATE_GETADDR, 'repeated getaddr');
+      return;
+    }
+    rp.gotGetaddr = true;
+    if (!this.addrman) return;
+    // Small tables are shared whole: the 23% cap protects big tables from being scraped,
+    // while a young network needs every address to find its members.
+    const pct = this.addrman.size < 100 ? 100 : 23;
+    const addrs = this.addrman.getAddresses(this.rng, MAX_ADDR, pct).filter((a) => a.url !== peer.remoteVersion?.listenUrl);
+    for (const a of addrs) rp.knownAddrs.add(a.url);
+    peer.send({ cmd: 'addr', addrs });
+  }
+
+  private onAddr(rp: RelayPeer, addrs: readonly NetAddress[]): void {
+    if (!this.addrman) return;
+    const now = this.nowSec();
+    const fresh: NetAddress[] = [];
+    for (const a of addrs) {
+      rp.knownAddrs.add(a.url);
+      if (!rp.addr.take(1)) continue; // beyond the allowance: ignored, not punished (as Core)
+      if (a.url === this.listenUrl()) continue;
+      this.addrman.add({ url: a.url, services: a.services, time: a.time, ...(a.identity ? { identity: a.identity } : {}) }, rp.np.peer.host);
+      if (a.time > now - 600) fresh.push(a);
+    }
+    // Small unsolicited announcements of fresh addresses travel on to two other peers.
+    if (addrs.length <= 10 && fresh.length > 0) {
+      const others = [...this.peers.values()].filter((o) => o !== rp && o.np.ready);
+      for (let i = 0; i < 2 && others.length > 0; i++) {
+        const o = others.splice(this.rng.int(others.length), 1)[0]!;
+        const send = fresh.filter((a) => !o.knownAddrs.has(a.url));
+        for (const a of send) o.knownAddrs.add(a.url);
+        if (send.length > 0) o.np.peer.send({ cmd: 'addr', addrs: send });
+      }
+    }
+  }
+
+  /** For PeerInfo: tx requests outstanding to this peer. */
+  txInFlightOf(np: NodePeer): number {
+    return this.peers.get(np)?.txInFlight.size ?? 0;
+  }
+}
+
+/** Display-hex txid (as the mempool lists them) → internal byte order. */
+function reverseHex(h: string): Uint8Array {
+  return hexToBytes(h).reverse();
+}
+
