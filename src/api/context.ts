@@ -1,0 +1,69 @@
+// What the API needs from the node, as interfaces: the HTTP layer never constructs
+// subsystems, so tests and the node compose them, and p2p or the miner can be absent.
+import type { ConsensusParams } from '../consensus/index.js';
+import type { Chain } from '../chain/index.js';
+import type { Mempool } from '../mempool/mempool.js';
+import type { Indexer } from '../index/index.js';
+import type { Block, Clock } from '../primitives/index.js';
+import type { Metrics } from './metrics.js';
+
+/** The peer-to-peer node as the API drives it (see src/p2p); every method may be absent-safe. */
+export interface P2PControl {
+  peers(): PeerView[];
+  connect(url: string): Promise<unknown>;
+  disconnect(id: string): boolean | Promise<boolean>;
+  ban(host: string, seconds: number): void | Promise<void>;
+  syncState?(): { state: string; progress: number; headersHeight: number; blocksHeight: number };
+  setPartition?(peers: string[]): void;
+  heal?(): void;
+  setLatency?(ms: number): void;
+  /** bytes per message type, for /metrics */
+  metrics?(): { bytesIn?: Record<string, number>; bytesOut?: Record<string, number> };
+  /** the URL other nodes dial to reach this one */
+  url?: string;
+  /** public identity key (secure transport), display form */
+  identity?: string;
+}
+
+export interface PeerView {
+  id: string | number;
+  addr: string;
+  direction: 'inbound' | 'outbound';
+  version?: number;
+  user_agent?: string;
+  height?: number;
+  ping_ms?: number | null;
+  ban_score?: number;
+  bytes_in?: number;
+  bytes_out?: number;
+  identity?: string;
+}
+
+/** Block production (regtest: instant; devnet/main: real proof of work). */
+export interface MinerControl {
+  generate(n: number, script: Uint8Array): Promise<string[]>;
+  setMining(opts: { enabled: boolean; script?: Uint8Array; threads?: number }): void;
+  readonly mining: boolean;
+  readonly hashrate: number;
+}
+
+export interface ApiContext {
+  params: ConsensusParams;
+  chain: Chain;
+  mempool: Mempool;
+  indexer: Indexer;
+  metrics: Metrics;
+  clock: Clock;
+  version: string;
+  startedAt: number;
+  siblings: string[];
+  p2p?: P2PControl | undefined;
+  miner?: MinerControl | undefined;
+  /** when this node first received each block, ms (for the fork view) */
+  receivedAt(hashHex: string): number | undefined;
+  /** submits a block as submitblock does; resolves once it is stored and indexed */
+  submitBlock(block: Block): Promise<{ status: string; hash: string }>;
+  /** asks the node to stop (the response is sent first) */
+  shutdown(): void;
+  log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
+}

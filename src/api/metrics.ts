@@ -1,0 +1,56 @@
+// Prometheus metrics in a registry per node (never prom-client's global one), so several
+// nodes in one process (tests, simulations) keep separate numbers.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricsSources {
+  height: () => number;
+  peers: () => number;
+  mempoolCount: () => number;
+  mempoolBytes: () => number;
+  /** bytes per p2p message type, when p2p is running */
+  p2pBytes?: () => { bytesIn?: Record<string, number>; bytesOut?: Record<string, number> } | undefined;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly blocksValidated: Counter<'result'>;
+  readonly blocksRejected: Counter<'reason'>;
+  readonly txsAccepted: Counter;
+  readonly txsRejected: Counter<'reason'>;
+  readonly blockValidation: Histogram;
+  readonly txValidation: Histogram;
+  readonly reorgs: Counter;
+  readonly reorgDepth: Histogram;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+
+  constructor(src: MetricsSources) {
+    const registers = [this.registry];
+    new Gauge({ name: 'cairn_height', help: 'height of the active chain tip', registers, collect() { this.set(src.height()); } });
+    new Gauge({ name: 'cairn_peers', help: 'connected peers', registers, collect() { this.set(src.peers()); } });
+    new Gauge({ name: 'cairn_mempool_txs', help: 'transactions in the mempool', registers, collect() { this.set(src.mempoolCount()); } });
+    new Gauge({ name: 'cairn_mempool_vbytes', help: 'total vsize of the mempool', registers, collect() { this.set(src.mempoolBytes()); } });
+    const p2p = new Gauge({ name: 'cairn_p2p_bytes', help: 'p2p bytes by direction and message type since start', labelNames: ['direction', 'command'] as const, registers, collect() {
+      const m = src.p2pBytes?.();
+      if (!m) return;
+      for (const [cmd, n] of Object.entries(m.bytesIn ?? {})) p2p.set({ direction: 'in', command: cmd }, n);
+      for (const [cmd, n] of Object.entries(m.bytesOut ?? {})) p2p.set({ direction: 'out', command: cmd }, n);
+    } });
+    this.blocksValidated = new Counter({ name: 'cairn_blocks_validated_total', help: 'blocks fully validated and connected', labelNames: ['result'] as const, registers });
+    this.blocksRejected = new Counter({ name: 'cairn_blocks_rejected_total', help: 'blocks rejected, by rule code', labelNames: ['reason'] as const, registers });
+    this.txsAccepted = new Counter({ name: 'cairn_txs_accepted_total', help: 'transactions accepted into the mempool', registers });
+    this.txsRejected = new Counter({ name: 'cairn_txs_rejected_total', help: 'transactions refused via the API, by code', labelNames: ['reason'] as const, registers });
+    this.blockValidation = new Histogram({ name: 'cairn_block_validation_seconds', help: 'time to process a submitted or mined block', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10], registers });
+    this.txValidation = new Histogram({ name: 'cairn_tx_validation_seconds', help: 'time to accept a transaction submitted through the API', buckets: [0.0005, 0.002, 0.01, 0.05, 0.2, 1], registers });
+    this.reorgs = new Counter({ name: 'cairn_reorgs_total', help: 'tip changes that disconnected blocks', registers });
+    this.reorgDepth = new Histogram({ name: 'cairn_reorg_depth', help: 'blocks disconnected per reorg', buckets: [1, 2, 3, 6, 10, 100], registers });
+    this.httpRequests = new Counter({ name: 'cairn_http_requests_total', help: 'API requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
