@@ -73,12 +73,12 @@ function label(url: string): string {
 function view(nodes: NodeView[]): HTMLElement[] {
   const a = analyzeDevnet(nodes);
   const agreeing = a.disagree.filter((d) => !d).length;
-  const W = 600;
-  const H = 340;
-  const R = nodes.length <= 2 ? 90 : 120;
+  // narrow enough to stay legible on a phone without scrolling; boxes are 156 × 60
+  const W = 460;
+  const H = 320;
   const pos = nodes.map((_, i) => {
     const t = -Math.PI / 2 + (2 * Math.PI * i) / nodes.length;
-    return { x: W / 2 + R * 1.6 * Math.cos(t), y: H / 2 + R * Math.sin(t) };
+    return { x: W / 2 + (W / 2 - 82) * Math.cos(t), y: H / 2 + (H / 2 - 34) * Math.sin(t) };
   });
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg graph', role: 'img', 'aria-label': 'devnet graph' });
   for (const [i, j] of a.edges) svg.append(s('line', { x1: pos[i]!.x, y1: pos[i]!.y, x2: pos[j]!.x, y2: pos[j]!.y, class: 'peer-link', 'data-testid': 'peer-link' }));
@@ -109,7 +109,7 @@ function view(nodes: NodeView[]): HTMLElement[] {
             { class: n.info && !a.disagree[i] ? undefined : 'row-warn', 'data-testid': 'devnet-row' },
             h('td', null, h('a', { href: n.url + '/', target: '_blank', rel: 'noopener' }, label(n.url))),
             h('td', null, n.info ? String(n.info.tip_height) : '—'),
-            h('td', null, n.info ? h('span', { class: 'hash' }, n.info.tip_hash) : '—'),
+            h('td', null, n.info ? link(blockHref(n.info.tip_hash), shortHash(n.info.tip_hash, 10), 'hash') : '—'),
             h('td', null, n.info ? String(n.peers.length) : '—'),
             h('td', { class: n.info === null ? 'warn' : a.disagree[i] ? 'warn' : 'ok' }, n.info === null ? `unreachable (${n.error ?? 'error'})` : a.disagree[i] ? 'disagrees with the majority tip' : 'agrees'),
           ),
