@@ -73,7 +73,7 @@ type Action =
   | { kind: 'mine' }
   | { kind: 'reorg'; depth: number; extra: number; conflict: number };
 
-const action = fc.oneof(
+const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('spend' as const), pick: fc.nat(), outputs: fc.integer({ min: 1, max: 3 }), fee: fc.integer({ min: 0, max: 3000 }) }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'mine' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('reorg' as const), depth: fc.integer({ min: 1, max: 3 }), extra: fc.integer({ min: 1, max: 2 }), conflict: fc.nat() }) },
