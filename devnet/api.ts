@@ -18,9 +18,10 @@ export interface NodeInfo {
   sync?: unknown;
   identity?: string;
   p2p_url?: string;
-  /** Hashes per second of this node's miner, if it mines and reports it. */
+  /** Hashes per second of this node's background miner (0 when it does not mine). */
   hashrate?: number;
-  mining?: { enabled?: boolean; hashrate?: number; hashps?: number };
+  mining?: boolean;
+  siblings?: string[];
   [k: string]: unknown;
 }
 

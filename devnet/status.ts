@@ -36,9 +36,7 @@ export function explorerUrl(api: string): string {
 }
 
 function hashrateOf(info: Record<string, unknown>): number | undefined {
-  const m = info.mining as Record<string, unknown> | undefined;
-  for (const v of [info.hashrate, info.hashps, m?.hashrate, m?.hashps]) if (typeof v === 'number' && Number.isFinite(v)) return v;
-  return undefined;
+  return typeof info.hashrate === 'number' && Number.isFinite(info.hashrate) ? info.hashrate : undefined;
 }
 
 export async function collectStatus(state: DevnetState, opts: { fetch?: FetchFn; timeoutMs?: number } = {}): Promise<DevnetStatus> {
