@@ -190,7 +190,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     if (this.opts.listen) {
       const { host, port } = this.opts.listen;
       this.listener = await this.faults.listen(port, host, (c) => this.onInbound(c));
-      this._listenUrl = this.opts.advertiseUrl ?? `ws://${host.includes(':') ? `[${host}]` : host}:${this.listener.port}`;
+      this._listenUrl = this.opts.advertiseUrl ?? this.listener.url ?? `ws://${host.includes(':') ? `[${host}]` : host}:${this.listener.port}`;
       this.selfUrls.add(this._listenUrl);
     }
     for (const s of this.manual) this.addrman.add({ url: s }, 'config');

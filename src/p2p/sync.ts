@@ -187,7 +187,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
 
   /** Resolves when every received block has been handed to the chain and processed. */
   idle(): Promise<void> {
-    if (!this.processing && this.queue.length === 0) return Promise.resolve();
+    if (!this.processing && (this.queue.length === 0 || this.stopped)) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -213,7 +213,10 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     p.onCommand('getheaders', (m) => this.onGetHeaders(sp, m));
     p.onCommand('block', (m) => this.onBlock(sp, m.block));
     p.onCommand('notfound', (m) => this.onNotFound(sp, m.items));
-    this.askHeaders(np);
+    // From the parent of our best header, as Core does: the answer then holds at least
+    // one header, so we learn how far the peer's chain goes even if it equals ours.
+    const best = this.chain.bestHeader;
+    this.askHeaders(np, best.prev ?? best);
   }
 
   removePeer(np: NodePeer): void {

@@ -25,6 +25,8 @@ export interface Connection {
 
 export interface Listener {
   readonly port: number;
+  /** the URL this listener is dialled at, when the transport can tell */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -244,6 +246,7 @@ export class WsTransport implements Transport {
         const boundPort = typeof addr === 'object' && addr ? addr.port : port;
         resolve({
           port: boundPort,
+          url: remoteUrl(host, boundPort),
           close: () =>
             new Promise<void>((res) => {
               for (const c of live) c.terminate('listener closed');
@@ -404,7 +407,7 @@ export class MemoryTransport implements Transport {
     const p = port === 0 ? this.net.allocPort() : port;
     const url = `mem://${host || this.name}:${p}`;
     this.net.register(url, onConnection);
-    return { port: p, close: async () => this.net.unregister(url) };
+    return { port: p, url, close: async () => this.net.unregister(url) };
   }
 
   async dial(url: string): Promise<Connection> {
