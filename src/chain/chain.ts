@@ -29,7 +29,7 @@ import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
 import { ChainError } from './errors.js';
 import { coinDigestElement } from './layout.js';
-import { MuHash3072 } from './muhash.js';
+import { MuHash3072, elementToNum } from './muhash.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
 import { ancestorOf, skipHeight } from './skip.js';
 import { VerifyPool } from './verify-pool.js';
@@ -85,6 +85,9 @@ export interface ChainEvents {
   invalid: [entry: ChainEntry, error: RuleError];
 }
 
+/** How many just-accepted blocks stay decoded in memory for their connect. */
+const RECENT_BLOCKS = 8;
+
 interface Stats {
   muhash: MuHash3072;
   txouts: number;
@@ -111,6 +114,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private closed = false;
   /** recent rule failures by entry, so processBlock can report why its block failed */
   private readonly failures = new Map<ChainEntry, RuleError>();
+  /** blocks just stored, so connecting them does not read and decode them back from disk */
+  private readonly recentBlocks = new Map<string, Block>();
   bestHeader!: ChainEntry;
 
   private constructor(
@@ -443,6 +448,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     entry.status |= Status.HaveData;
     ops.push(ChainDB.blockOp(hash, block.encode()), ChainDB.entryOp(entry));
     await this.db.write(ops, durable);
+    this.recentBlocks.set(bytesToHex(hash), block);
+    if (this.recentBlocks.size > RECENT_BLOCKS) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
     if (!entry.failed) this.candidates.add(entry);
     return { status: 'accepted', entry };
   }
@@ -508,7 +515,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       for (let e: ChainEntry = target; e !== fork; e = e.prev!) path.push(e);
       path.reverse();
       for (const e of path) {
-        const block = await this.db.getBlock(e.hash);
+        const block = this.recentBlocks.get(bytesToHex(e.hash)) ?? (await this.db.getBlock(e.hash));
         if (!block) throw new ChainError('missing-data', `block ${e.hashHex} is indexed as stored but missing`);
         try {
           await this.connectTip(e, block);
@@ -545,26 +552,31 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (let i = 1; i < block.txs.length; i++) for (const input of block.txs[i]!.inputs) prevouts.push(input.prevout);
     await this.coins.prefetch(prevouts);
     checkBlockContext(block, entry.height, this.medianTimePast(prev), this.params);
-    const res = connectBlockTxs(block, entry.height, this.coins, this.params);
-    const bad = await this.pool.verify(res.sigChecks);
+    // Signatures go to the workers tx by tx while consensus is still hashing the rest, and
+    // the block's MuHash contribution is computed while they verify. Nothing is applied
+    // until every signature checked out: a block that fails leaves no trace.
+    const job = this.pool.start();
+    const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
+    const delta = new MuHash3072();
+    for (const { outpoint, coin } of res.created) delta.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
+    for (let i = 0; i < res.spentOutpoints.length; i++) delta.removeNum(elementToNum(coinDigestElement(res.spentOutpoints[i]!, res.undo[i]!)));
+    const bad = await job.done();
     if (bad >= 0) {
       const c = res.sigChecks[bad]!;
       throw new RuleError('bad-schnorr-sig', `invalid signature in tx ${block.txs[c.txIndex]!.txidHex()} input ${c.inputIndex}`);
     }
-    const { muhash } = this.stats;
     for (const { outpoint, coin } of res.created) {
       this.coins.add(outpoint, coin, true);
-      muhash.insert(coinDigestElement(outpoint, coin));
       this.stats.txouts++;
       this.stats.amount += coin.value;
     }
     for (const p of res.spentOutpoints) {
       const coin = this.coins.spend(p);
       if (!coin) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
-      muhash.remove(coinDigestElement(p, coin));
       this.stats.txouts--;
       this.stats.amount -= coin.value;
     }
+    this.stats.muhash.combine(delta);
     const key = bytesToHex(entry.hash);
     this.pendingUndo.set(key, res.undo);
     this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));

@@ -76,44 +76,34 @@ export class VerifyPool {
 
   /** Index (into `checks`) of the first failing signature found, or -1 when all verify. */
   async verify(checks: readonly SigCheck[]): Promise<number> {
+    const job = this.start();
+    job.add(checks);
+    return job.done();
+  }
+
+  /**
+   * A verification whose checks arrive in pieces (as consensus produces them, tx by tx):
+   * each full batch goes to a worker at once, so the workers verify while the caller
+   * is still computing sighashes. Indices reported by done() count across every add().
+   * A job that is never finished is harmless: its results are simply dropped.
+   */
+  start(): VerifyJob {
     if (this.closed) throw new Error('verify-pool: closed');
-    if (checks.length === 0) return -1;
-    if (this.workers.length === 0) {
-      for (let i = 0; i < checks.length; i++) {
-        const c = checks[i]!;
-        if (!wasmVerifier.verify(c.sig, c.msg, c.pubkey)) return i;
-      }
-      return -1;
-    }
-    const batches: Promise<number>[] = [];
-    for (let start = 0; start < checks.length; start += BATCH) {
-      const n = Math.min(BATCH, checks.length - start);
-      const buf = new Uint8Array(n * CHECK_BYTES);
-      for (let i = 0; i < n; i++) {
-        const c = checks[start + i]!;
-        const o = i * CHECK_BYTES;
-        if (c.sig.length !== 64 || c.msg.length !== 32 || c.pubkey.length !== 32) {
-          batches.push(Promise.resolve(i + start));
-          continue;
-        }
-        buf.set(c.sig, o);
-        buf.set(c.msg, o + 64);
-        buf.set(c.pubkey, o + 96);
-      }
-      const id = this.nextId++;
-      const worker = this.workers[this.rr++ % this.workers.length]!;
-      batches.push(
-        new Promise<number>((resolve, reject) => {
-          this.jobs.set(id, { resolve: (bad) => resolve(bad < 0 ? -1 : start + bad), reject });
-        }),
-      );
-      worker.ref();
-      worker.postMessage({ id, buf: buf.buffer, n }, [buf.buffer]);
-    }
-    const results = await Promise.all(batches);
-    let first = -1;
-    for (const r of results) if (r >= 0 && (first < 0 || r < first)) first = r;
-    return first;
+    return new VerifyJob(this);
+  }
+
+  /** @internal posts one packed batch; resolves to the failing index within it, or -1 */
+  postBatch(buf: Uint8Array<ArrayBuffer>, n: number): Promise<number> {
+    const id = this.nextId++;
+    const worker = this.workers[this.rr++ % this.workers.length]!;
+    const p = new Promise<number>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
+    worker.ref();
+    worker.postMessage({ id, buf: buf.buffer, n }, [buf.buffer]);
+    return p;
+  }
+
+  get inline(): boolean {
+    return this.workers.length === 0;
   }
 
   async close(): Promise<void> {
@@ -121,5 +111,64 @@ export class VerifyPool {
     this.closed = true;
     this.failAll(new Error('verify-pool: closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export class VerifyJob {
+  private readonly results: Promise<number>[] = [];
+  // Positions of the packed checks, so a failure maps back even after a malformed one.
+  private indexOf: number[] = [];
+  private buf = new Uint8Array(BATCH * CHECK_BYTES);
+  private n = 0;
+  private count = 0;
+  private malformed = -1;
+  private readonly inlineChecks: SigCheck[] = [];
+
+  constructor(private readonly pool: VerifyPool) {}
+
+  add(checks: readonly SigCheck[]): void {
+    if (this.pool.inline) {
+      for (const c of checks) this.inlineChecks.push(c);
+      return;
+    }
+    for (const c of checks) {
+      const index = this.count++;
+      if (c.sig.length !== 64 || c.msg.length !== 32 || c.pubkey.length !== 32) {
+        if (this.malformed < 0) this.malformed = index;
+        continue; // cannot verify; reported by done() (a hole in the batch is never read as valid)
+      }
+      const o = this.n * CHECK_BYTES;
+      this.buf.set(c.sig, o);
+      this.buf.set(c.msg, o + 64);
+      this.buf.set(c.pubkey, o + 96);
+      this.indexOf.push(index);
+      if (++this.n === BATCH) this.send();
+    }
+  }
+
+  private send(): void {
+    const map = this.indexOf;
+    const result = this.pool.postBatch(this.buf, this.n).then((bad) => (bad < 0 ? -1 : map[bad]!));
+    result.catch(() => undefined); // an abandoned job must not surface as an unhandled rejection
+    this.results.push(result);
+    this.buf = new Uint8Array(BATCH * CHECK_BYTES);
+    this.n = 0;
+    this.indexOf = [];
+  }
+
+  /** Index of the first failing check (across all adds), or -1 when all verify. */
+  async done(): Promise<number> {
+    if (this.pool.inline) {
+      for (let i = 0; i < this.inlineChecks.length; i++) {
+        const c = this.inlineChecks[i]!;
+        if (!wasmVerifier.verify(c.sig, c.msg, c.pubkey)) return i;
+      }
+      return -1;
+    }
+    if (this.n > 0) this.send();
+    const results = await Promise.all(this.results);
+    let first = this.malformed;
+    for (const r of results) if (r >= 0 && (first < 0 || r < first)) first = r;
+    return first;
   }
 }

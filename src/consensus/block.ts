@@ -151,9 +151,18 @@ export interface ConnectResult {
 /**
  * Validates the block's transactions against `view` (plus outputs created earlier in the
  * same block) at `height`, and the coinbase amount. Expects checkBlockSanity to have
- * passed. Never mutates `view`; signatures are returned, not verified.
+ * passed. Never mutates `view`; signatures are returned, not verified. `onSigChecks`, if
+ * given, also receives each transaction's checks as soon as they exist, so a caller can
+ * start verifying before the whole block is processed (it must still treat the block as
+ * invalid if this function throws later).
  */
-export function connectBlockTxs(block: Block, height: number, view: CoinView, params: ConsensusParams): ConnectResult {
+export function connectBlockTxs(
+  block: Block,
+  height: number,
+  view: CoinView,
+  params: ConsensusParams,
+  onSigChecks?: (checks: readonly SigCheck[]) => void,
+): ConnectResult {
   const overlay = new Map<string, Coin | null>();
   const createdHere = new Map<string, CreatedCoin>();
   const local: CoinView = {
@@ -189,7 +198,11 @@ export function connectBlockTxs(block: Block, height: number, view: CoinView, pa
     let spent: Coin[];
     try {
       ({ fee, spent } = checkTxInputs(tx, local, height, params));
-      if (params.cairnRules) sigChecks.push(...taprootSigChecks(tx, spent, t));
+      if (params.cairnRules) {
+        const checks = taprootSigChecks(tx, spent, t);
+        for (const c of checks) sigChecks.push(c);
+        onSigChecks?.(checks);
+      }
     } catch (e) {
       rethrowAt(e, t);
     }

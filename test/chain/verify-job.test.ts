@@ -1,0 +1,67 @@
+// VerifyPool.start(): checks added in pieces must report the same first failing index as
+// one verify() over the concatenation, across batch boundaries and malformed checks.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import * as tiny from 'tiny-secp256k1';
+import { VerifyPool } from '../../src/chain/index.js';
+import type { SigCheck } from '../../src/consensus/index.js';
+
+function checks(n: number): SigCheck[] {
+  return Array.from({ length: n }, (_, i) => {
+    const secret = new Uint8Array(createHash('sha256').update(`k${i}`).digest());
+    const msg = new Uint8Array(createHash('sha256').update(`m${i}`).digest());
+    return { txIndex: i, inputIndex: 0, pubkey: tiny.xOnlyPointFromScalar(secret), msg, sig: tiny.signSchnorr(msg, secret, new Uint8Array(32)) };
+  });
+}
+
+function corrupt(c: SigCheck): SigCheck {
+  const sig = new Uint8Array(c.sig);
+  sig[10]! ^= 1;
+  return { ...c, sig };
+}
+
+const all = checks(300);
+const pools = [new VerifyPool({ threads: 2 }), new VerifyPool({ threads: 0 })];
+afterAll(async () => {
+  for (const p of pools) await p.close();
+});
+
+async function streamed(pool: VerifyPool, list: SigCheck[], pieces: number[]): Promise<number> {
+  const job = pool.start();
+  let at = 0;
+  for (const n of pieces) {
+    job.add(list.slice(at, at + n));
+    at += n;
+  }
+  job.add(list.slice(at));
+  return job.done();
+}
+
+describe.each(pools.map((p) => [p.threads, p] as const))('VerifyJob with %i threads', (_threads, pool) => {
+  it('accepts valid checks added one tx at a time across batches', async () => {
+    expect(await streamed(pool, all, [1, 2, 127, 1, 64, 3])).toBe(-1);
+    expect(await pool.verify(all)).toBe(-1);
+  });
+
+  it('reports the first bad check by its index across adds', async () => {
+    for (const bad of [0, 127, 128, 129, 299]) {
+      const list = all.map((c, i) => (i === bad || i === 290 ? corrupt(c) : c));
+      const first = Math.min(bad, 290);
+      expect(await streamed(pool, list, [5, 200, 1])).toBe(first);
+      expect(await pool.verify(list)).toBe(first);
+    }
+  });
+
+  it('treats a malformed check as failing, at its own index', async () => {
+    const list = all.slice(0, 200).map((c, i) => (i === 150 ? { ...c, sig: c.sig.subarray(0, 63) } : c));
+    expect(await streamed(pool, list, [100, 30])).toBe(150);
+    const later = list.map((c, i) => (i === 170 ? corrupt(c) : c));
+    expect(await streamed(pool, later, [100, 30])).toBe(150);
+  });
+
+  it('an abandoned job does not disturb the next one', async () => {
+    const abandoned = pool.start();
+    abandoned.add(all.slice(0, 130).map(corrupt));
+    expect(await pool.verify(all.slice(0, 50))).toBe(-1);
+  });
+});
