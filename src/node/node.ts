@@ -1,0 +1,380 @@
+// CairnNode: the composition root. It owns the clock, rng, logger, datadir and cookie,
+// builds chain → mempool → indexes → miner → p2p → API in that order, and tears them
+// down in reverse. One process may run several nodes (tests): nothing here is global.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { NETWORKS, type ConsensusParams } from '../consensus/index.js';
+import { Chain, VerifyPool } from '../chain/index.js';
+import { Mempool } from '../mempool/index.js';
+import { Indexer } from '../index/index.js';
+import { Miner } from '../mining/index.js';
+import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
+import { SECURE_OVERHEAD, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
+import { ApiServer, Metrics, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
+import { addressToScript, bytesToHex, cryptoRng, systemClock, type Block, type Clock, type Rng } from '../primitives/index.js';
+import type { NodeConfig } from './config.js';
+
+export const COOKIE_FILE = '.cookie';
+
+export class NodeError extends Error {
+  constructor(
+    readonly code: 'port-in-use' | 'datadir' | 'tls' | 'start',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NodeError';
+  }
+}
+
+export interface NodeDeps {
+  clock?: Clock;
+  rng?: Rng;
+  logger?: Logger;
+}
+
+/** The package's root (where package.json is), from dist/src/node or src/node. */
+function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    d = dirname(d);
+  }
+  return process.cwd();
+}
+
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Wraps the worker-thread Miner: regtest blocks are solved inline, others by the workers. */
+class NodeMiner implements MinerControl {
+  private miner: Miner | undefined;
+  private script: Uint8Array | undefined;
+  private threads: number | undefined;
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly mempool: Mempool,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  get mining(): boolean {
+    return this.miner?.running ?? false;
+  }
+
+  get hashrate(): number {
+    return this.miner?.hashRate ?? 0;
+  }
+
+  private make(script: Uint8Array, threads: number | undefined): Miner {
+    const m = new Miner({ chain: this.chain, mempool: this.mempool, payTo: script, clock: this.clock, ...(threads ? { threads } : {}) });
+    m.on('block', (b, r) => this.log.info({ hash: b.hashHex(), status: r.status }, 'mined a block'));
+    m.on('error', (e) => this.log.warn({ err: e }, 'miner error'));
+    return m;
+  }
+
+  async generate(n: number, script: Uint8Array): Promise<string[]> {
+    const m = this.make(script, this.threads);
+    if (this.chain.params.difficulty.kind === 'fixed') return m.generate(n);
+    // Real proof of work: let the workers find n blocks, then stop them.
+    const hashes: string[] = [];
+    await new Promise<void>((resolve) => {
+      m.on('block', (b, r) => {
+        if (r.status !== 'connected') return;
+        hashes.push(b.hashHex());
+        if (hashes.length >= n) resolve();
+      });
+      m.start();
+    });
+    await m.stop();
+    return hashes;
+  }
+
+  setMining(o: { enabled: boolean; script?: Uint8Array; threads?: number }): void {
+    if (o.script) this.script = o.script;
+    if (o.threads) this.threads = o.threads;
+    const old = this.miner;
+    this.miner = undefined;
+    if (old) void old.stop();
+    if (!o.enabled) return;
+    if (!this.script) throw new Error('no miner address: pass "address"');
+    this.miner = this.make(this.script, this.threads);
+    this.miner.start();
+  }
+
+  async stop(): Promise<void> {
+    const m = this.miner;
+    this.miner = undefined;
+    await m?.stop();
+  }
+}
+
+export class CairnNode {
+  readonly params: ConsensusParams;
+  readonly log: Logger;
+  readonly token: string;
+  private stopping: Promise<void> | undefined;
+  private shutdownHandler: (() => void) | undefined;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly clock: Clock,
+    readonly pool: VerifyPool,
+    readonly chain: Chain,
+    readonly mempool: Mempool,
+    readonly indexer: Indexer,
+    readonly miner: NodeMiner,
+    readonly p2p: P2PNode | undefined,
+    readonly identity: IdentityKey | undefined,
+    readonly metrics: Metrics,
+    readonly api: ApiServer,
+    log: Logger,
+    token: string,
+  ) {
+    this.params = chain.params;
+    this.log = log;
+    this.token = token;
+  }
+
+  get apiPort(): number {
+    return this.api.port;
+  }
+
+  get p2pUrl(): string | undefined {
+    return this.p2p?.listenUrl || undefined;
+  }
+
+  /** What to run when the API asks for a shutdown (the CLI exits afterwards). */
+  onShutdownRequest(fn: () => void): void {
+    this.shutdownHandler = fn;
+  }
+
+  static async start(config: NodeConfig, deps: NodeDeps = {}): Promise<CairnNode> {
+    const clock = deps.clock ?? systemClock;
+    const rng = deps.rng ?? cryptoRng;
+    const params = NETWORKS[config.network];
+    const log = deps.logger ?? pino({ level: config.logLevel, base: { network: config.network } }, pino.destination({ dest: 1, sync: true }));
+    try {
+      await mkdir(config.datadir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new NodeError('datadir', `cannot create the data directory ${config.datadir}: ${(e as Error).message}; pick another with --datadir`);
+    }
+    let tls: { cert: Buffer; key: Buffer } | undefined;
+    if (config.apiCert && config.apiKey) {
+      try {
+        tls = { cert: readFileSync(config.apiCert), key: readFileSync(config.apiKey) };
+      } catch (e) {
+        throw new NodeError('tls', `cannot read the TLS files: ${(e as Error).message}`);
+      }
+    }
+    const cleanups: (() => Promise<unknown> | unknown)[] = [];
+    const undo = async (): Promise<void> => {
+      for (const f of cleanups.reverse()) await Promise.resolve(f()).catch(() => undefined);
+    };
+    try {
+      const pool = new VerifyPool({ threads: config.verifyThreads ?? 2 });
+      cleanups.push(() => pool.close());
+      log.info({ datadir: config.datadir }, 'opening the chain database');
+      const chain = await Chain.open({ params, path: join(config.datadir, 'chain'), clock, verifyPool: pool, cacheBytes: config.dbcacheMb * 1024 * 1024 });
+      cleanups.push(() => chain.close());
+      // The cookie is written only once we hold the database lock, so a second cairnd on
+      // the same datadir cannot replace the running node's token.
+      const token = bytesToHex(rng.bytes(32));
+      const cookie = join(config.datadir, COOKIE_FILE);
+      await writeFile(cookie, token, { mode: 0o600 });
+      await chmod(cookie, 0o600);
+      const mempool = new Mempool({ chain, verifyPool: pool, clock, rng });
+      cleanups.push(() => mempool.close());
+      log.info({ indexed_from: 'chain tip catch-up' }, 'opening the indexes');
+      const indexer = await Indexer.open({ chain, path: join(config.datadir, 'indexes'), onError: (e) => log.error({ err: e }, 'index update failed') });
+      cleanups.push(() => indexer.close());
+      const miner = new NodeMiner(chain, mempool, clock, log.child({ sub: 'miner' }));
+      cleanups.push(() => miner.stop());
+
+      let identity: IdentityKey | undefined;
+      let transport: Transport = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock });
+      if (config.secure) {
+        identity = await loadOrCreateIdentity(config.datadir, rng);
+        const allowPeers = config.allowPeers ? await loadAllowList(config.allowPeers) : undefined;
+        transport = new SecureTransport(transport, {
+          identity,
+          rng,
+          clock,
+          context: `cairn/${params.name}`,
+          allowPlaintext: config.allowPlaintext,
+          ...(allowPeers ? { allowPeers } : {}),
+          log: log.child({ sub: 'secure' }),
+        });
+      }
+      const p2p = new P2PNode({
+        params,
+        chain,
+        mempool,
+        transport,
+        clock,
+        rng,
+        ...(config.listen ? { listen: { host: config.p2pHost, port: config.p2pPort } } : {}),
+        ...(config.advertise ? { advertiseUrl: config.advertise } : {}),
+        seeds: config.peers,
+        datadir: config.datadir,
+        userAgent: `/cairnd:${packageVersion()}/`,
+        log: log.child({ sub: 'p2p' }),
+      });
+      try {
+        await p2p.start();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new NodeError('port-in-use', `port ${config.p2pPort} is in use: pick another with --p2p-port (or stop the other node)`);
+        }
+        throw e;
+      }
+      cleanups.push(() => p2p.stop());
+
+      const metrics = new Metrics({
+        height: () => chain.height,
+        peers: () => p2p.peers().length,
+        mempoolCount: () => mempool.size,
+        mempoolBytes: () => mempool.vsize,
+        p2pBytes: () => p2p.metrics,
+      });
+      const received = new Map<string, number>();
+      const p2pControl: P2PControl = {
+        peers: () => p2p.peers() as unknown as ReturnType<P2PControl['peers']>,
+        connect: (url) => p2p.connect(url),
+        disconnect: (id) => /^\d+$/.test(id) && p2p.disconnect(Number(id)),
+        ban: async (host, seconds) => {
+          await p2p.ban(host, seconds);
+        },
+        syncState: () => p2p.syncState(),
+        setPartition: (peers) => p2p.setPartition(peers),
+        heal: () => p2p.heal(),
+        setLatency: (ms) => p2p.setLatency(ms),
+        metrics: () => p2p.metrics,
+        get url() {
+          return p2p.listenUrl || undefined;
+        },
+        ...(identity ? { identity: identity.id } : {}),
+      };
+      let node: CairnNode | undefined;
+      const startedAt = clock.now();
+      const ctx: ApiContext = {
+        params,
+        chain,
+        mempool,
+        indexer,
+        metrics,
+        clock,
+        version: packageVersion(),
+        startedAt,
+        siblings: config.siblings,
+        p2p: p2pControl,
+        miner,
+        receivedAt: (h) => received.get(h),
+        submitBlock: async (block: Block) => {
+          const t0 = performance.now();
+          const hash = block.hashHex();
+          if (!received.has(hash)) received.set(hash, clock.now());
+          try {
+            const r = await chain.processBlock(block, { durable: true });
+            metrics.blockValidation.observe((performance.now() - t0) / 1000);
+            await indexer.idle();
+            return { status: r.status, hash };
+          } catch (e) {
+            const code = (e as { code?: unknown }).code;
+            metrics.blocksRejected.inc({ reason: typeof code === 'string' ? code : 'other' });
+            throw e;
+          }
+        },
+        shutdown: () => {
+          if (node?.shutdownHandler) node.shutdownHandler();
+          else void node?.stop();
+        },
+        log,
+      };
+      chain.on('connect', (e) => {
+        metrics.blocksValidated.inc({ result: 'connected' });
+        if (!received.has(e.hashHex)) received.set(e.hashHex, clock.now());
+        if (received.size > 20_000) received.delete(received.keys().next().value!);
+      });
+      chain.on('invalid', (e, err) => {
+        metrics.blocksRejected.inc({ reason: err.code });
+        log.warn({ hash: e.hashHex, code: err.code }, 'invalid block');
+      });
+      chain.on('tip', (c) => {
+        const fields = { height: c.tip.height, hash: c.tip.hashHex, connected: c.connected };
+        if (c.reorgDepth > 0) log.warn({ ...fields, depth: c.reorgDepth, old_tip: c.previous.hashHex }, 'reorganization');
+        else if (c.connected > 1 || c.tip.height % 100 === 0) log.info(fields, 'new tip');
+        else log.debug(fields, 'new tip');
+      });
+      p2p.on('sync-progress', (s) => log.info({ ...s }, 'sync progress'));
+
+      const explorerDir = config.explorerDir ?? join(packageRoot(), 'dist', 'explorer');
+      let api: ApiServer;
+      try {
+        api = await ApiServer.start({ ctx, host: config.apiHost, port: config.apiPort, token, tls, explorerDir: existsSync(explorerDir) ? explorerDir : undefined });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new NodeError('port-in-use', `port ${config.apiPort} is in use: pick another with --api-port (or stop the other node)`);
+        }
+        throw e;
+      }
+      cleanups.push(() => api.close());
+      node = new CairnNode(config, clock, pool, chain, mempool, indexer, miner, p2p, identity, metrics, api, log, token);
+      if (config.mine && config.minerAddress) {
+        miner.setMining({ enabled: true, script: addressToScript(config.minerAddress, params.hrp), ...(config.minerThreads ? { threads: config.minerThreads } : {}) });
+      }
+      const scheme = tls ? 'https' : 'http';
+      // The banner: one machine-readable line (tests and scripts read api_port from it).
+      log.info(
+        {
+          event: 'started',
+          version: packageVersion(),
+          tip_height: chain.height,
+          tip_hash: chain.tip.hashHex,
+          api_url: `${scheme}://${config.apiHost}:${api.port}`,
+          api_port: api.port,
+          p2p_url: p2p.listenUrl || null,
+          identity: identity?.id ?? null,
+          datadir: config.datadir,
+          mining: miner.mining,
+        },
+        `cairnd ${packageVersion()} on ${params.name}: tip ${chain.height}, API ${scheme}://${config.apiHost}:${api.port}, p2p ${p2p.listenUrl || 'not listening'}, datadir ${config.datadir}`,
+      );
+      return node;
+    } catch (e) {
+      await undo();
+      throw e;
+    }
+  }
+
+  /** Graceful stop: API first (no new work), then miner, peers, indexes, mempool, chain flush. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({}, 'stopping');
+      const step = async (name: string, f: () => Promise<unknown> | unknown): Promise<void> => {
+        try {
+          await f();
+        } catch (e) {
+          this.log.warn({ err: e, step: name }, 'error while stopping');
+        }
+      };
+      await step('api', () => this.api.close());
+      await step('miner', () => this.miner.stop());
+      await step('p2p', () => this.p2p?.stop());
+      await step('indexes', () => this.indexer.close());
+      await step('mempool', () => this.mempool.close());
+      await step('chain', () => this.chain.close());
+      await step('verify pool', () => this.pool.close());
+      this.log.info({ tip_height: this.chain.height }, 'stopped');
+    })();
+    return this.stopping;
+  }
+}
