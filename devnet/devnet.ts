@@ -52,6 +52,7 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** Hosts mode: the namespace and address for each node (from hosts.ts). */
   hosts?: readonly { netns: string; host: string }[];
+  hostsInfo?: { id: string; net: readonly [number, number] };
 }
 
 /** Indexes of the mining nodes: spread out, so a 2|1 split has a miner on each side. */
@@ -86,7 +87,7 @@ export function planDevnet(o: UpOptions, rng: Rng, now: number): DevnetState {
   });
   return {
     version: 1, network: 'devnet', dir, basePort, topology, edges: topologyEdges(n, topology, rng), mode: o.hosts ? 'hosts' : 'local',
-    walletPassphrase: newPassphrase(rng), createdAt: now, nodes,
+    walletPassphrase: newPassphrase(rng), createdAt: now, nodes, ...(o.hostsInfo ? { hosts: o.hostsInfo } : {}),
   };
 }
 

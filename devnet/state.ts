@@ -48,6 +48,8 @@ export interface DevnetState {
   readonly walletPassphrase: string;
   readonly createdAt: number;
   readonly nodes: readonly NodeRecord[];
+  /** Hosts mode: the id and 10.X.Y network of its namespaces, bridge and veths (see hosts.ts). */
+  readonly hosts?: { readonly id: string; readonly net: readonly [number, number] };
   /** Nodes each node refuses to talk to (by name), as set by partition/isolate. */
   readonly partitions?: Readonly<Record<string, readonly string[]>>;
 }
@@ -154,6 +156,10 @@ export function parseState(text: string, path: string): DevnetState {
   const nodes = s.nodes.map((n, i) => checkNode(path, n, i));
   if (!Array.isArray(s.edges) || !s.edges.every((e) => Array.isArray(e) && e.length === 2 && isInt(e[0]) && isInt(e[1]) && e[0] >= 0 && e[0] < e[1] && e[1] < nodes.length)) {
     fail(path, 'edges must be [a, b] pairs of node indexes with a < b');
+  }
+  if (s.hosts !== undefined) {
+    const h = s.hosts as { id?: unknown; net?: unknown };
+    if (!h || !isStr(h.id) || !Array.isArray(h.net) || h.net.length !== 2 || !h.net.every((x) => isInt(x) && x >= 0 && x <= 255)) fail(path, 'hosts must be {id, net: [x, y]}');
   }
   if (s.partitions !== undefined) {
     const names = new Set(nodes.map((n) => n.name));
