@@ -484,6 +484,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         if (bad < 0 || o.end <= bad) this.rememberGood(w);
         else {
           const c = checks[bad]!;
+          if (this.badSigs.size > 10_000) this.badSigs.clear(); // only a cache: a miss re-verifies
           this.badSigs.set(w, new RuleError('bad-schnorr-sig', undefined, { inputIndex: c.inputIndex }));
           break;
         }
