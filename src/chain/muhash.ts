@@ -3,6 +3,7 @@
 // any size of set is kept current on every connect and disconnect, and two nodes with the
 // same coins have the same digest whatever history led there.
 import { createCipheriv, createHash } from 'node:crypto';
+import { sha256 } from '../primitives/index.js';
 
 const BITS = 3072n;
 const MASK = (1n << BITS) - 1n;
@@ -35,9 +36,11 @@ const ZERO_384 = Buffer.alloc(384);
 
 /** Maps a set element to a 3072-bit number: ChaCha20 keystream keyed by sha256(element). */
 export function elementToNum(data: Uint8Array): bigint {
-  const key = createHash('sha256').update(data).digest();
-  const stream = createCipheriv('chacha20', key, ZERO_IV).update(ZERO_384);
-  return reduce(leToBigInt(stream));
+  const key = sha256(data);
+  // The keystream is ours: reverse it in place (little-endian) rather than copying it.
+  const stream = createCipheriv('chacha20', key, ZERO_IV).update(ZERO_384).reverse();
+  const x = BigInt('0x' + stream.toString('hex'));
+  return x >= MUHASH_PRIME ? x - MUHASH_PRIME : x; // x < 2^3072 < 2P: one subtraction reduces it
 }
 
 function modpow(base: bigint, exp: bigint): bigint {
