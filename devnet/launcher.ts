@@ -45,7 +45,9 @@ export function logPath(n: NodeRecord): string {
 
 /** cairnd's command line for node n of the devnet. */
 export function cairndArgs(state: DevnetState, n: NodeRecord, o: Pick<LaunchOptions, 'dialAll' | 'mine' | 'minerThreads' | 'logLevel'>): string[] {
-  const args = ['--network', 'devnet', '--datadir', n.datadir, '--p2p-port', String(n.p2pPort), '--api-port', String(n.apiPort), '--api-host', n.host];
+  const args = ['--network', 'devnet', '--datadir', n.datadir, '--p2p-port', String(n.p2pPort), '--api-port', String(n.apiPort), '--api-host', n.host,
+    // listen (and advertise) on the node's own address: partitions match peers by it
+    '--p2p-host', n.host, '--advertise', p2pUrl(n), '--dbcache', '32', '--verify-threads', '1'];
   const dial = o.dialAll ? neighboursOf(state.edges, n.index) : dialsOf(state.edges, n.index);
   for (const j of dial) args.push('--peer', p2pUrl(state.nodes[j]!));
   for (const other of state.nodes) if (other.name !== n.name) args.push('--sibling', apiUrl(other));
