@@ -2,7 +2,7 @@
 // subsystems, so tests and the node compose them, and p2p or the miner can be absent.
 import type { ConsensusParams } from '../consensus/index.js';
 import type { Chain } from '../chain/index.js';
-import type { Mempool } from '../mempool/mempool.js';
+import type { Mempool } from '../mempool/index.js';
 import type { Indexer } from '../index/index.js';
 import type { Block, Clock } from '../primitives/index.js';
 import type { Metrics } from './metrics.js';
@@ -13,7 +13,7 @@ export interface P2PControl {
   connect(url: string): Promise<unknown>;
   disconnect(id: string): boolean | Promise<boolean>;
   ban(host: string, seconds: number): void | Promise<void>;
-  syncState?(): { state: string; progress: number; headersHeight: number; blocksHeight: number };
+  syncState?(): { state: string; progress: number; headers_height: number; blocks_height: number; eta_seconds?: number | null };
   setPartition?(peers: string[]): void;
   heal?(): void;
   setLatency?(ms: number): void;

@@ -18,7 +18,7 @@ import {
 } from '../primitives/index.js';
 import { blockSubsidy, targetFromBits } from '../consensus/index.js';
 import type { ChainEntry } from '../chain/index.js';
-import type { MempoolEntry } from '../mempool/mempool.js';
+import type { MempoolEntry } from '../mempool/index.js';
 import type { IndexedOutput } from '../index/index.js';
 import { HttpError, badRequest, notFound, type Router } from './http.js';
 import type { ApiContext } from './context.js';
@@ -461,7 +461,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
       tip_height: chain.height,
       tip_hash: chain.tip.hashHex,
       sync: sync
-        ? { state: sync.state, progress: sync.progress, headers_height: sync.headersHeight, blocks_height: sync.blocksHeight }
+        ? sync
         : { state: best.height > chain.height ? 'syncing' : 'synced', progress: best.height === 0 ? 1 : chain.height / best.height, headers_height: best.height, blocks_height: chain.height },
       index_height: indexer.tip.height,
       peers: ctx.p2p?.peers().length ?? 0,

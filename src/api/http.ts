@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { RuleError } from '../consensus/index.js';
 import { ChainError } from '../chain/index.js';
-import { PolicyError } from '../mempool/policy.js';
+import { PolicyError } from '../mempool/index.js';
 import { AddressError, DecodeError } from '../primitives/index.js';
 
 export class HttpError extends Error {

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type Block, addressToScript, bytesToHex, hashToHex } from '../primitives/index.js';
 import type { ChainEntry, TipChange } from '../chain/index.js';
-import type { MempoolEntry } from '../mempool/mempool.js';
+import type { MempoolEntry } from '../mempool/index.js';
 import type { IndexedBlock } from '../index/index.js';
 import { jsonReplacer } from './http.js';
 import type { ApiContext } from './context.js';

@@ -243,7 +243,7 @@ export class CairnNode {
         peers: () => p2p.peers().length,
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
-        p2pBytes: () => p2p.metrics,
+        p2pBytes: () => p2p.traffic(),
       });
       const received = new Map<string, number>();
       const p2pControl: P2PControl = {
@@ -257,7 +257,7 @@ export class CairnNode {
         setPartition: (peers) => p2p.setPartition(peers),
         heal: () => p2p.heal(),
         setLatency: (ms) => p2p.setLatency(ms),
-        metrics: () => p2p.metrics,
+        metrics: () => p2p.traffic(),
         get url() {
           return p2p.listenUrl || undefined;
         },
