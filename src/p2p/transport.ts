@@ -538,6 +538,11 @@ class FaultyConnection extends BaseConnection {
     return this.inner.bufferedAmount;
   }
 
+  /** the authenticated identity of a secure inner connection, passed through (peer info, bans) */
+  get remoteIdentity(): string | null {
+    return (this.inner as { remoteIdentity?: string | null }).remoteIdentity ?? null;
+  }
+
   /** Runs fn after the current latency, keeping order with what was delayed before. */
   private delay(last: number, fn: () => void): number {
     const ms = this.faults.effective(this.remote).latencyMs;
