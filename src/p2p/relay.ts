@@ -11,7 +11,7 @@
 //   - inv items beyond a token-bucket allowance, unrequested txs beyond another, and
 //     transactions failing consensus rules (RULE_CODES banScore, 0 for contextual,
 //     transient and corruption codes; policy refusals cost nothing) are scored.
-import type { Clock, Rng, Tx } from '../primitives/index.js';
+import type { Block, Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes } from '../primitives/index.js';
 import { RULE_CODES, RuleError } from '../consensus/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
@@ -100,6 +100,9 @@ export class Relay {
   /** tx hash → when it was requested (from whichever peer) */
   private readonly txRequested = new Map<string, { rp: RelayPeer; at: number }>();
   private readonly onTip: (c: TipChange) => void;
+  private readonly onConnect: (e: ChainEntry, b: Block) => void;
+  /** the last few connected blocks, so relaying a new block costs no database read */
+  private readonly recent = new Map<string, Block>();
   private readonly onAdded: (e: { readonly tx: Tx; readonly txid: Uint8Array }) => void;
   private flushScheduled = false;
   private stopped = false;
@@ -126,13 +129,19 @@ export class Relay {
     };
     this.onTip = (c) => this.announceTip(c);
     this.onAdded = (e) => this.announceTx(e.txid);
+    this.onConnect = (e, b) => {
+      this.recent.set(bytesToHex(e.hash), b);
+      if (this.recent.size > MAX_BLOCKS_TO_ANNOUNCE) this.recent.delete(this.recent.keys().next().value as string);
+    };
     this.chain.on('tip', this.onTip);
+    this.chain.on('connect', this.onConnect);
     this.mempool?.on('added', this.onAdded);
   }
 
   stop(): void {
     this.stopped = true;
     this.chain.off('tip', this.onTip);
+    this.chain.off('connect', this.onConnect);
     this.mempool?.off('added', this.onAdded);
   }
 
@@ -312,7 +321,8 @@ export class Relay {
         const base = it.type & ~MSG_WITNESS_FLAG;
         if (base === MSG_BLOCK) {
           const e = this.chain.getEntry(it.hash);
-          const block = e && e.valid && !e.failed ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
+          const ok = e !== undefined && e.valid && !e.failed;
+          const block = ok ? (this.recent.get(bytesToHex(it.hash)) ?? (await this.chain.getBlock(it.hash).catch(() => undefined))) : undefined;
           if (!block) notFound.push(it);
           else {
             peer.send({ cmd: 'block', block });
