@@ -35,6 +35,8 @@ export interface NodeConfig {
   minerThreads?: number | undefined;
   dbcacheMb: number;
   logLevel: LogLevel;
+  /** 'json' lines (scripts, log collectors) or 'pretty' (people); default: pretty at a TTY */
+  logFormat?: 'json' | 'pretty' | undefined;
   /** encrypted p2p (Noise); off only for plaintext-only peers */
   secure: boolean;
   allowPlaintext: boolean;
@@ -77,7 +79,7 @@ export function parseConfigFile(text: string, file: string): Map<string, string[
 
 const KNOWN_KEYS = new Set([
   'network', 'p2p-port', 'p2p-host', 'listen', 'api-port', 'api-host', 'api-cert', 'api-key', 'peer', 'sibling', 'mine',
-  'miner-address', 'miner-threads', 'dbcache', 'log-level', 'secure', 'allow-plaintext', 'allow-peers', 'advertise', 'explorer-dir', 'verify-threads',
+  'miner-address', 'miner-threads', 'dbcache', 'log-level', 'log-format', 'secure', 'allow-plaintext', 'allow-peers', 'advertise', 'explorer-dir', 'verify-threads',
 ]);
 
 export function buildCommand(): Command {
@@ -100,6 +102,7 @@ export function buildCommand(): Command {
     .option('--miner-threads <n>', 'mining worker threads (default: all cores)')
     .option('--dbcache <MB>', 'UTXO cache size in MB (default 256)')
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]))
+    .addOption(new Option('--log-format <format>', 'json lines or pretty text (default: pretty at a terminal, json otherwise)').choices(['json', 'pretty']))
     .option('--no-secure', 'plaintext p2p (only with peers started the same way)')
     .option('--allow-plaintext', 'accept plaintext peers when neither side pins an identity')
     .option('--allow-peers <file>', 'only these identities (one hex key per line) may connect inbound')
@@ -195,6 +198,7 @@ export function parseConfig(argv: readonly string[], opts: { readFile?: (p: stri
     minerThreads: one('minerThreads', 'miner-threads') === undefined ? undefined : intIn(one('minerThreads', 'miner-threads')!, 'miner-threads', 1, 256),
     dbcacheMb: one('dbcache', 'dbcache') === undefined ? 256 : intIn(one('dbcache', 'dbcache')!, 'dbcache', 4, 1 << 20),
     logLevel: (one('logLevel', 'log-level') ?? 'info') as LogLevel,
+    logFormat: one('logFormat', 'log-format') as NodeConfig['logFormat'],
     secure: sw('secure', 'secure', true),
     allowPlaintext: sw('allowPlaintext', 'allow-plaintext', false),
     allowPeers: one('allowPeers', 'allow-peers'),

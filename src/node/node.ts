@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { prettyDestination } from './logformat.js';
 import { NETWORKS, type ConsensusParams } from '../consensus/index.js';
 import { Chain, VerifyPool } from '../chain/index.js';
 import { Mempool } from '../mempool/index.js';
@@ -161,7 +162,9 @@ export class CairnNode {
     const clock = deps.clock ?? systemClock;
     const rng = deps.rng ?? cryptoRng;
     const params = NETWORKS[config.network];
-    const log = deps.logger ?? pino({ level: config.logLevel, base: { network: config.network } }, pino.destination({ dest: 1, sync: true }));
+    const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY === true);
+    const dest = pretty ? prettyDestination() : pino.destination({ dest: 1, sync: true });
+    const log = deps.logger ?? pino({ level: config.logLevel, base: { network: config.network } }, dest);
     try {
       await mkdir(config.datadir, { recursive: true, mode: 0o700 });
     } catch (e) {
