@@ -112,8 +112,8 @@ export const regtestParams: ConsensusParams = makeParams({
 });
 
 /**
- * Devnet: real proof of work with 10 s blocks. powLimit 2^236 - 1 needs ~1M sha256d per
- * block at minimum difficulty (~2.5 s for one JS thread), so a fresh devnet mines its
+ * Devnet: real proof of work with 10 s blocks. powLimit 2^238 - 1 needs ~260k sha256d per
+ * block at minimum difficulty (~0.6 s for one JS thread), so a fresh devnet mines its
  * first blocks quickly and funds its wallets within a minute; ASERT (half-life 200 s,
  * i.e. 20 ideal blocks) then raises difficulty until blocks come every 10 s, and absorbs
  * later hashrate changes within a few dozen blocks. It is anchored on block 1 so an old
@@ -125,10 +125,10 @@ export const devnetParams: ConsensusParams = makeParams({
   name: 'devnet',
   magic: magicOf([0xfb, 0xc2, 0xa1, 0x9e]),
   hrp: 'tcrn',
-  genesis: { message: 'Cairn devnet genesis: a cairn marks the path for those who follow', time: CAIRN_EPOCH, nonce: 1784161 },
-  powLimit: (1n << 236n) - 1n,
+  genesis: { message: 'Cairn devnet genesis: a cairn marks the path for those who follow', time: CAIRN_EPOCH, nonce: 23109 },
+  powLimit: (1n << 238n) - 1n,
   targetSpacing: 10,
-  difficulty: { kind: 'asert', halfLife: 200, anchor: { height: 1, bits: encodeCompact((1n << 236n) - 1n) } },
+  difficulty: { kind: 'asert', halfLife: 200, anchor: { height: 1, bits: encodeCompact((1n << 238n) - 1n) } },
   subsidy: 50n * COIN,
   halvingInterval: 210_000,
   coinbaseMaturity: 20,
