@@ -52,6 +52,11 @@ export interface MinerOptions {
   unit?: number;
   /** Rebuild the template this often (ms) to pick up new mempool txs. */
   refreshMs?: number;
+  /**
+   * Nonces tried per template before rolling the coinbase extra nonce (2^32, the whole
+   * header field; tests set it small to exercise the roll without 4 billion hashes).
+   */
+  nonceSpace?: number;
 }
 
 export interface MinerEvents {
@@ -79,6 +84,7 @@ export class Miner extends EventEmitter<MinerEvents> {
   private readonly payTo: Uint8Array;
   private readonly threads: number;
   private readonly unit: number;
+  private readonly nonceSpace: number;
   private readonly refreshMs: number;
   private workers: Worker[] = [];
   private job: Job | undefined;
@@ -103,6 +109,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
     this.unit = opts.unit ?? 1 << 17;
     this.refreshMs = opts.refreshMs ?? 30_000;
+    this.nonceSpace = Math.min(NONCE_SPACE, Math.max(1, opts.nonceSpace ?? NONCE_SPACE));
   }
 
   get running(): boolean {
@@ -213,13 +220,13 @@ export class Miner extends EventEmitter<MinerEvents> {
         await new Promise<void>((r) => this.jobWaiters.push(r));
         continue;
       }
-      if (job.cursor >= NONCE_SPACE || this.clock.now() - job.built > this.refreshMs) {
+      if (job.cursor >= this.nonceSpace || this.clock.now() - job.built > this.refreshMs) {
         // Nonce space used up (or the template is old): new extra nonce, time and txs.
         job = this.makeJob();
         this.setJob(job);
       }
       const start = job.cursor;
-      const count = Math.min(this.unit, NONCE_SPACE - start);
+      const count = Math.min(this.unit, this.nonceSpace - start);
       job.cursor += count;
       let r: { found: number; hashes: number };
       try {
