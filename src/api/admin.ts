@@ -71,8 +71,19 @@ export function registerAdmin(router: Router, ctx: ApiContext, token: string): v
   }, opts);
   router.add('POST', '/api/admin/ban', async (r) => {
     const b = await body(r);
-    const host = asString(b.host, 'host');
+    if ((b.host === undefined) === (b.identity === undefined)) throw badRequest('bad-param', 'give either "host" (an address) or "identity" (a node identity key), not both');
     const seconds = asInt(b.seconds ?? 86400, 'seconds', 1, 10 * 365 * 86400);
+    if (b.identity !== undefined) {
+      // An identity outlives addresses: a banned node that moves or comes back through
+      // another host is still refused, at the handshake, before it can send anything.
+      const id = asString(b.identity, 'identity').trim().toLowerCase();
+      if (!/^0[23][0-9a-f]{64}$/.test(id)) throw badRequest('bad-param', 'identity must be 66 hex digits (a compressed public key, as /api/node shows it)');
+      const p2p = needP2p(ctx);
+      if (!p2p.identity) throw new HttpError(503, 'no-identity', 'this node runs without transport encryption (--no-secure): peers have no identities to ban');
+      await p2p.ban(`id:${id}`, seconds);
+      return { banned: id, seconds };
+    }
+    const host = asString(b.host, 'host');
     await needP2p(ctx).ban(host, seconds);
     return { banned: host, seconds };
   }, opts);

@@ -12,7 +12,8 @@ export interface P2PControl {
   peers(): PeerView[];
   connect(url: string): Promise<unknown>;
   disconnect(id: string): boolean | Promise<boolean>;
-  ban(host: string, seconds: number): void | Promise<void>;
+  /** key: a host or URL, or `id:<identity hex>` for an authenticated node identity */
+  ban(key: string, seconds: number): void | Promise<void>;
   syncState?(): { state: string; progress: number; headers_height: number; blocks_height: number; eta_seconds?: number | null };
   setPartition?(peers: string[]): void;
   heal?(): void;

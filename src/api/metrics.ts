@@ -9,6 +9,12 @@ export interface MetricsSources {
   mempoolBytes: () => number;
   /** bytes per p2p message type, when p2p is running */
   p2pBytes?: () => { bytesIn?: Record<string, number>; bytesOut?: Record<string, number> } | undefined;
+  /**
+   * Transport-encryption counters (monotonic, owned by the secure layer): failures by
+   * reason and completed handshakes by mode. Every reason listed is exported from the
+   * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
+   */
+  secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
 }
 
 export class Metrics {
@@ -35,6 +41,24 @@ export class Metrics {
       for (const [cmd, n] of Object.entries(m.bytesIn ?? {})) p2p.set({ direction: 'in', command: cmd }, n);
       for (const [cmd, n] of Object.entries(m.bytesOut ?? {})) p2p.set({ direction: 'out', command: cmd }, n);
     } });
+    if (src.secure) {
+      const sec = src.secure;
+      // The secure layer keeps its own plain counters (it must not depend on prom-client);
+      // these counters follow them by adding the difference at each scrape.
+      const follow = (name: string, help: string, label: string, keys: readonly string[], read: () => Record<string, number>): void => {
+        const seen = new Map<string, number>();
+        const c = new Counter({ name, help, labelNames: [label], registers, collect() {
+          for (const [k, v] of Object.entries(read())) {
+            const d = v - (seen.get(k) ?? 0);
+            if (d > 0) c.inc({ [label]: k }, d);
+            seen.set(k, v);
+          }
+        } });
+        for (const k of keys) c.inc({ [label]: k }, 0);
+      };
+      follow('cairn_secure_failures_total', 'encrypted p2p connections refused or closed, by reason', 'reason', sec.reasons, sec.failures);
+      follow('cairn_secure_handshakes_total', 'completed p2p handshakes, by mode', 'mode', ['encrypted', 'plaintext'], sec.handshakes);
+    }
     this.blocksValidated = new Counter({ name: 'cairn_blocks_validated_total', help: 'blocks fully validated and connected', labelNames: ['result'] as const, registers });
     this.blocksRejected = new Counter({ name: 'cairn_blocks_rejected_total', help: 'blocks rejected, by rule code', labelNames: ['reason'] as const, registers });
     this.txsAccepted = new Counter({ name: 'cairn_txs_accepted_total', help: 'transactions accepted into the mempool', registers });

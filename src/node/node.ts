@@ -13,7 +13,7 @@ import { Mempool } from '../mempool/index.js';
 import { Indexer } from '../index/index.js';
 import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
-import { SECURE_OVERHEAD, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
+import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
 import { ApiServer, Metrics, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
 import { addressToScript, bytesToHex, cryptoRng, systemClock, type Block, type Clock, type Rng } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
@@ -204,6 +204,10 @@ export class CairnNode {
 
       let identity: IdentityKey | undefined;
       let transport: Transport = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock });
+      const secureStats = new SecureStats();
+      // The transport is built before P2PNode, whose ban list decides which identities to
+      // refuse; the handshake asks through this late-bound reference.
+      let p2pRef: P2PNode | undefined;
       if (config.secure) {
         identity = await loadOrCreateIdentity(config.datadir, rng);
         const allowPeers = config.allowPeers ? await loadAllowList(config.allowPeers) : undefined;
@@ -214,6 +218,8 @@ export class CairnNode {
           context: `cairn/${params.name}`,
           allowPlaintext: config.allowPlaintext,
           ...(allowPeers ? { allowPeers } : {}),
+          refuseIdentity: (id) => (p2pRef?.banman.isBanned(`id:${id}`) ? 'banned by this node' : undefined),
+          stats: secureStats,
           log: log.child({ sub: 'secure' }),
         });
       }
@@ -231,6 +237,7 @@ export class CairnNode {
         userAgent: `/cairnd:${packageVersion()}/`,
         log: log.child({ sub: 'p2p' }),
       });
+      p2pRef = p2p;
       try {
         await p2p.start();
       } catch (e) {
@@ -247,6 +254,9 @@ export class CairnNode {
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
         p2pBytes: () => p2p.traffic(),
+        ...(config.secure
+          ? { secure: { reasons: SECURE_FAILURE_REASONS, failures: () => ({ ...secureStats.failures }), handshakes: () => ({ ...secureStats.handshakes }) } }
+          : {}),
       });
       const received = new Map<string, number>();
       const p2pControl: P2PControl = {
