@@ -20,7 +20,6 @@ const SCENARIOS: Scenario[] = [
   { name: 'verify', module: './verify.js', fn: 'benchVerify', what: 'verify limit and alternative verifiers' },
   { name: 'connect', module: './connect.js', fn: 'benchConnect', what: 'block connect on LevelDB' },
   { name: 'sync', module: './sync.js', fn: 'benchSync', what: 'initial sync and propagation' },
-  { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'encrypted vs plaintext transport' },
   { name: 'mempool', module: './mempool.js', fn: 'benchMempool', what: 'mempool acceptance and block template' },
   { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'p2p transport encryption vs plaintext' },
   { name: 'startup', module: './startup.js', fn: 'benchStartup', what: 'restart time' },
