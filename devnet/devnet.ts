@@ -8,6 +8,7 @@ import type { Rng } from '../src/primitives/rng.js';
 import { NodeClient, type FetchFn } from './api.js';
 import { DevnetError } from './errors.js';
 import { reapplyFaults } from './faults.js';
+import { ALLOW_PEERS_FILE, ensureIdentity, writeAllowList } from './identity.js';
 import { killNode, launchNode, stopNode, type Progress, type Tools } from './launcher.js';
 import { isAlive, sleep } from './proc.js';
 import {
@@ -53,6 +54,12 @@ export interface UpOptions {
   /** Hosts mode: the namespace and address for each node (from hosts.ts). */
   hosts?: readonly { netns: string; host: string }[];
   hostsInfo?: { id: string; net: readonly [number, number] };
+  /**
+   * Private (default): every node starts with --allow-peers listing the devnet's own
+   * identities, so no outside node can connect in. false lets anyone who can reach the
+   * p2p ports join (links between devnet nodes stay pinned either way).
+   */
+  private?: boolean;
 }
 
 /** Indexes of the mining nodes: spread out, so a 2|1 split has a miner on each side. */
@@ -88,7 +95,19 @@ export function planDevnet(o: UpOptions, rng: Rng, now: number): DevnetState {
   return {
     version: 1, network: 'devnet', dir, basePort, topology, edges: topologyEdges(n, topology, rng), mode: o.hosts ? 'hosts' : 'local',
     walletPassphrase: newPassphrase(rng), createdAt: now, nodes, ...(o.hostsInfo ? { hosts: o.hostsInfo } : {}),
+    ...(o.private !== false ? { allowPeers: join(dir, ALLOW_PEERS_FILE) } : {}),
   };
+}
+
+/**
+ * Gives every node its identity before any of them starts (an existing identity.key is
+ * read, not replaced) and writes the allow-list of a private devnet, since cairnd reads
+ * --allow-peers once at start and the list must already name the nodes that dial in.
+ */
+export function prepareIdentities(state: DevnetState, rng: Rng): DevnetState {
+  const nodes = state.nodes.map((n) => ({ ...n, identity: ensureIdentity(n.datadir, rng) }));
+  if (state.allowPeers) writeAllowList(state.allowPeers, nodes.map((n) => ({ name: n.name, identity: n.identity })), rng);
+  return { ...state, nodes };
 }
 
 export function walletCtx(state: DevnetState, env: Env): WalletContext {
@@ -120,7 +139,7 @@ export async function up(o: UpOptions, env: Env): Promise<DevnetState> {
   env.progress(`creating ${state.nodes.length} wallets`);
   const ctx = walletCtx(state, env);
   const addresses = await Promise.all(state.nodes.map((n) => createWallet(ctx, n.wallet)));
-  state = { ...state, nodes: state.nodes.map((n, i) => ({ ...n, address: addresses[i]! })) };
+  state = prepareIdentities({ ...state, nodes: state.nodes.map((n, i) => ({ ...n, address: addresses[i]! })) }, env.rng);
   writeState(state, env.rng);
   for (const n of state.nodes) {
     env.progress(`starting ${n.name} (p2p ${n.p2pPort}, api ${apiUrl(n)})`);
@@ -135,7 +154,8 @@ export async function up(o: UpOptions, env: Env): Promise<DevnetState> {
 }
 
 async function resume(state: DevnetState, o: UpOptions, env: Env): Promise<DevnetState> {
-  let s = state;
+  let s = prepareIdentities(state, env.rng);
+  writeState(s, env.rng);
   for (const n of s.nodes) {
     env.progress(`starting ${n.name}`);
     s = await startNode(s, n.name, env, { mine: n.miner && o.startMiners !== false, minerThreads: o.minerThreads ?? 1, dialAll: false });

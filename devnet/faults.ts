@@ -3,7 +3,7 @@
 // all of that, latency delays one node's peer messages. The state file remembers what is
 // in force so a restarted node gets the same faults back, and `heal` knows what to undo.
 import { DevnetError } from './errors.js';
-import { findNode, p2pUrl, withNode, writeState, type DevnetState, type NodeRecord } from './state.js';
+import { findNode, p2pUrl, peerUrl, withNode, writeState, type DevnetState, type NodeRecord } from './state.js';
 import { isAlive } from './proc.js';
 import { dialsOf } from './topology.js';
 import type { Env } from './devnet.js';
@@ -50,7 +50,9 @@ export function addCut(current: Readonly<Record<string, readonly string[]>> | un
 async function pushBlocked(state: DevnetState, name: string, env: Pick<Env, 'fetch'>): Promise<void> {
   const n = findNode(state, name);
   if (!alive(n)) return;
-  const blocked = (state.partitions?.[name] ?? []).map((x) => p2pUrl(findNode(state, x)));
+  // Both the plain URL (what a peer advertises and inbound links are matched by) and the
+  // pinned one (what this node dials), so the node neither accepts nor dials the other side.
+  const blocked = [...new Set((state.partitions?.[name] ?? []).flatMap((x) => [p2pUrl(findNode(state, x)), peerUrl(findNode(state, x))]))];
   const c = adminClient(n, env);
   if (blocked.length === 0) await c.heal();
   else await c.partition(blocked);
@@ -79,7 +81,7 @@ export async function heal(state: DevnetState, env: Env): Promise<DevnetState> {
     live.map(async (n) => {
       for (const j of dialsOf(s.edges, n.index)) {
         const peer = s.nodes[j]!;
-        if (alive(peer)) await adminClient(n, env).addPeer(p2pUrl(peer)).catch(() => undefined);
+        if (alive(peer)) await adminClient(n, env).addPeer(peerUrl(peer)).catch(() => undefined);
       }
     }),
   );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NodeClient, type FetchFn, type NodeInfo } from './api.js';
 import { DevnetError } from './errors.js';
 import { isAlive, signal, sleep, waitExit } from './proc.js';
-import { apiUrl, findNode, p2pUrl, type DevnetState, type NodeRecord } from './state.js';
+import { apiUrl, findNode, p2pUrl, peerUrl, type DevnetState, type NodeRecord } from './state.js';
 import { dialsOf, neighboursOf } from './topology.js';
 
 /** Where the programs are. `root` is the package root (holding bin/ and dist/). */
@@ -49,7 +49,9 @@ export function cairndArgs(state: DevnetState, n: NodeRecord, o: Pick<LaunchOpti
     // listen (and advertise) on the node's own address: partitions match peers by it
     '--p2p-host', n.host, '--advertise', p2pUrl(n), '--dbcache', '32', '--verify-threads', '1'];
   const dial = o.dialAll ? neighboursOf(state.edges, n.index) : dialsOf(state.edges, n.index);
-  for (const j of dial) args.push('--peer', p2pUrl(state.nodes[j]!));
+  // pinned: the handshake fails unless the neighbour presents the identity we recorded
+  for (const j of dial) args.push('--peer', peerUrl(state.nodes[j]!));
+  if (state.allowPeers) args.push('--allow-peers', state.allowPeers);
   for (const other of state.nodes) if (other.name !== n.name) args.push('--sibling', apiUrl(other));
   if (o.mine) {
     if (!n.address) throw new DevnetError('wallet-error', `${n.name} has no wallet address to mine to`);
@@ -91,7 +93,10 @@ export async function launchNode(state: DevnetState, name: string, o: LaunchOpti
     throw new DevnetError('start-failed', `${n.name}: ${exited ?? 'spawn failed'}`);
   }
   try {
-    await waitReady({ ...n, pid }, o, () => exited);
+    const info = await waitReady({ ...n, pid }, o, () => exited);
+    if (n.identity && info.identity !== n.identity) {
+      throw new DevnetError('start-failed', `${n.name} presents identity ${String(info.identity ?? 'none')}, but its peers pin ${n.identity}`, `its ${n.datadir}/identity.key was replaced: \`cairn-devnet reset\` starts over`);
+    }
   } catch (e) {
     if (isAlive(pid)) signal(pid, 'SIGKILL');
     throw e;

@@ -56,6 +56,10 @@ export interface RawUp {
   basePort?: string;
   minerThreads?: string;
   seed?: string;
+  /** commander's --public */
+  public?: boolean;
+  /** commander's --no-fund (true unless given) */
+  fund?: boolean;
 }
 
 export function parseUpOptions(o: RawUp): dn.UpOptions {
@@ -67,6 +71,8 @@ export function parseUpOptions(o: RawUp): dn.UpOptions {
     dir: resolve(o.dir ?? DEFAULT_DIR),
     basePort: parseIntArg('base-port', o.basePort, DEFAULT_BASE_PORT, 1024, 65535 - 2 * nodes),
     minerThreads: parseIntArg('miner-threads', o.minerThreads, 1, 1, 64),
+    private: o.public !== true,
+    fund: o.fund !== false,
   };
 }
 
@@ -78,6 +84,8 @@ function upOptions(c: Command): Command {
     .option('--base-port <port>', `first port: node i uses base+2i (p2p) and base+2i+1 (API)`, String(DEFAULT_BASE_PORT))
     .option('--miner-threads <n>', 'miner threads per mining node', '1')
     .option('--seed <n>', 'seed for the random topology (default: random)')
+    .option('--public', 'accept inbound peers from outside the devnet (default: only the devnet\'s own identities, via --allow-peers)')
+    .option('--no-fund', 'skip the funding blocks (wallets start empty; `mine` funds them later)')
     .option('--detach', 'return once the network is up, leaving it running');
 }
 

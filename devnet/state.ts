@@ -34,6 +34,8 @@ export interface NodeRecord {
   readonly netns?: string;
   /** Added delay on the node's peer messages, re-applied when it restarts. */
   readonly latencyMs?: number;
+  /** The node's p2p identity (compressed public key, hex): what its peers pin. */
+  readonly identity?: string;
 }
 
 export interface DevnetState {
@@ -52,6 +54,8 @@ export interface DevnetState {
   readonly hosts?: { readonly id: string; readonly net: readonly [number, number] };
   /** Nodes each node refuses to talk to (by name), as set by partition/isolate. */
   readonly partitions?: Readonly<Record<string, readonly string[]>>;
+  /** A private devnet: the allow-list file (every node's identity) each node starts with. */
+  readonly allowPeers?: string;
 }
 
 export function nodeName(index: number): string {
@@ -73,6 +77,11 @@ export function apiUrl(n: Pick<NodeRecord, 'host' | 'apiPort'>): string {
 
 export function p2pUrl(n: Pick<NodeRecord, 'host' | 'p2pPort'>): string {
   return `ws://${n.host}:${n.p2pPort}`;
+}
+
+/** The URL a peer dials: pinned to the node's identity when it is known, so no one else can answer. */
+export function peerUrl(n: Pick<NodeRecord, 'host' | 'p2pPort' | 'identity'>): string {
+  return n.identity ? `${p2pUrl(n)}#${n.identity}` : p2pUrl(n);
 }
 
 export function statePath(dir: string): string {
@@ -133,6 +142,7 @@ function checkNode(path: string, x: unknown, i: number): NodeRecord {
   if (n.address !== undefined && !isStr(n.address)) fail(path, `nodes[${i}].address must be a string`);
   if (n.netns !== undefined && !isStr(n.netns)) fail(path, `nodes[${i}].netns must be a string`);
   if (n.latencyMs !== undefined && !isInt(n.latencyMs)) fail(path, `nodes[${i}].latencyMs must be an integer`);
+  if (n.identity !== undefined && !(isStr(n.identity) && /^0[23][0-9a-f]{64}$/.test(n.identity))) fail(path, `nodes[${i}].identity must be 66 hex digits of a compressed public key`);
   if (n.index !== i) fail(path, `nodes[${i}].index is ${String(n.index)}`);
   return n as unknown as NodeRecord;
 }
@@ -157,6 +167,7 @@ export function parseState(text: string, path: string): DevnetState {
   if (!Array.isArray(s.edges) || !s.edges.every((e) => Array.isArray(e) && e.length === 2 && isInt(e[0]) && isInt(e[1]) && e[0] >= 0 && e[0] < e[1] && e[1] < nodes.length)) {
     fail(path, 'edges must be [a, b] pairs of node indexes with a < b');
   }
+  if (s.allowPeers !== undefined && !isStr(s.allowPeers)) fail(path, 'allowPeers must be a file path');
   if (s.hosts !== undefined) {
     const h = s.hosts as { id?: unknown; net?: unknown };
     if (!h || !isStr(h.id) || !Array.isArray(h.net) || h.net.length !== 2 || !h.net.every((x) => isInt(x) && x >= 0 && x <= 255)) fail(path, 'hosts must be {id, net: [x, y]}');

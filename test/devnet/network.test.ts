@@ -1,16 +1,23 @@
-// A 3-node devnet of real cairnd processes (node1 and node3 mine, mesh topology), funded
-// through node1's admin endpoint, then the issue's scenarios in order on the same network:
-// convergence, a payment seen everywhere, a killed miner, and a 2|1 partition with miners
-// on both sides that heals onto one most-work chain with identical UTXO digests.
+// A 3-node devnet of real cairnd processes (node1 and node3 mine, mesh topology), private
+// and pinned, funded through node1's admin endpoint, then the issues' scenarios in order on
+// the same network (one devnet, so the funding proof of work is paid once): every link is
+// encrypted to the identity the devnet pinned, an outside node is refused, tips converge,
+// a payment and a spam burst confirm everywhere, a killed miner catches up, and a 2|1
+// partition with miners on both sides heals onto one most-work chain with identical UTXO
+// digests.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeClient } from '../../devnet/api.js';
 import * as dn from '../../devnet/devnet.js';
 import { heal, partition } from '../../devnet/faults.js';
-import { sleep } from '../../devnet/proc.js';
-import { apiUrl, findNode, readState, type DevnetState } from '../../devnet/state.js';
+import { logPath } from '../../devnet/launcher.js';
+import { isAlive, signal, sleep, waitExit } from '../../devnet/proc.js';
+import { spam } from '../../devnet/spam.js';
+import { apiUrl, findNode, peerUrl, readState, type DevnetState } from '../../devnet/state.js';
+import { neighboursOf } from '../../devnet/topology.js';
 import { walletBalance } from '../../devnet/wallets.js';
 import { freeBasePort, requireBuild, testEnv } from './helpers.js';
 
@@ -51,7 +58,7 @@ function confirmedOn(name: string, txid: string, timeoutMs: number): Promise<str
 beforeAll(async () => {
   requireBuild();
   dir = mkdtempSync(join(tmpdir(), 'cairn-devnet-'));
-  const basePort = await freeBasePort(6);
+  const basePort = await freeBasePort(8); // 3 nodes, and an outsider's two ports
   state = await dn.up({ nodes: 3, miners: 2, topology: 'mesh', dir, basePort, minerThreads: 1 }, env);
 }, 300_000);
 
@@ -63,6 +70,61 @@ afterAll(async () => {
 }, 60_000);
 
 describe('devnet of 3 real cairnd processes', () => {
+  it('runs encrypted and pinned: every link authenticates the identity the devnet recorded', async () => {
+    const saved = readState(dir)!;
+    const ids = saved.nodes.map((n) => n.identity);
+    for (const id of ids) expect(id).toMatch(/^0[23][0-9a-f]{64}$/);
+    expect(new Set(ids).size).toBe(3);
+    // the allow-list every node started with names exactly the devnet's identities
+    const listed = readFileSync(saved.allowPeers!, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    expect(listed.sort()).toEqual([...ids].sort());
+    for (const n of saved.nodes) {
+      expect((await c(n.name).node()).identity).toBe(n.identity);
+      const want = neighboursOf(saved.edges, n.index).map((j) => saved.nodes[j]!.identity).sort();
+      // every peer of every node is a devnet node, seen under its recorded identity
+      const peers = await until(`${n.name} linked to its neighbours`, 30_000, async () => {
+        const ps = await c(n.name).peers();
+        const seen = [...new Set(ps.map((p) => p.identity as string))].sort();
+        return JSON.stringify(seen) === JSON.stringify(want) ? ps : undefined;
+      });
+      expect(peers.every((p) => ids.includes(p.identity as string))).toBe(true);
+      expect(peers.length).toBeGreaterThanOrEqual(want.length);
+    }
+    // dials are pinned: a node's command line names its neighbours with their identities
+    const n3 = findNode(saved, 'node3');
+    expect(peerUrl(findNode(saved, 'node1'))).toBe(`ws://127.0.0.1:${findNode(saved, 'node1').p2pPort}#${ids[0]}`);
+    expect(readFileSync(`/proc/${n3.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--peer', peerUrl(findNode(saved, 'node1')), '--allow-peers', saved.allowPeers!]));
+  }, 60_000);
+
+  it('refuses an outside node that is not on the allow-list', async () => {
+    const n1 = findNode(state, 'node1');
+    const outDir = mkdtempSync(join(tmpdir(), 'cairn-outsider-'));
+    const p2pPort = state.basePort + 6;
+    const apiPort = p2pPort + 1;
+    const fd = openSync(join(outDir, 'cairnd.log'), 'a');
+    // It even pins node1's real identity, so the handshake gets as far as it can: node1
+    // answers, and refuses once the outsider's own identity arrives (msg3).
+    const child = spawn(env.tools.node, [env.tools.cairnd, '--network', 'devnet', '--datadir', outDir, '--p2p-host', '127.0.0.1', '--p2p-port', String(p2pPort),
+      '--api-port', String(apiPort), '--peer', peerUrl(n1), '--dbcache', '16', '--verify-threads', '1'], { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    try {
+      const outsider = new NodeClient(`http://127.0.0.1:${apiPort}`, { timeoutMs: 3000 });
+      const info = await until('the outsider API', 30_000, async () => outsider.node());
+      expect(info.identity).toMatch(/^0[23][0-9a-f]{64}$/);
+      expect(readState(dir)!.nodes.map((n) => n.identity)).not.toContain(info.identity);
+      const refusal = `NotAllowed: peer identity ${info.identity} is not on the allow-list`;
+      await until('node1 to refuse the outsider', 30_000, async () => readFileSync(logPath(n1), 'utf8').includes(refusal));
+      expect((await c('node1').peers()).map((p) => p.identity)).not.toContain(info.identity);
+      expect((await outsider.node()).peers).toBe(0);
+    } finally {
+      if (child.pid !== undefined && isAlive(child.pid)) {
+        signal(child.pid, 'SIGTERM');
+        if (!(await waitExit(child.pid, 15_000))) signal(child.pid, 'SIGKILL');
+      }
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('starts, funds every wallet and converges on one tip', async () => {
     expect(state.nodes.map((n) => [n.name, n.miner])).toEqual([['node1', true], ['node2', false], ['node3', true]]);
     expect(readState(dir)!.nodes.every((n) => n.pid !== null && n.address?.startsWith('tcrn1p'))).toBe(true);
@@ -87,6 +149,20 @@ describe('devnet of 3 real cairnd processes', () => {
     const after = await walletBalance(dn.walletCtx(state, env), apiUrl(findNode(state, 'node2')), findNode(state, 'node2').wallet);
     expect(after.confirmed + after.unconfirmed - (before.confirmed + before.unconfirmed)).toBeGreaterThanOrEqual(125_000_000n);
   }, 120_000);
+
+  it('confirms every payment of a short spam burst on every node', async () => {
+    const r = await spam(state, { rate: 3, durationS: 4 }, env, dn.walletCtx(state, env));
+    expect(r.errors).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(r.attempted).toBe(12);
+    expect(r.sent + r.skipped).toBe(12);
+    expect(r.sent).toBeGreaterThanOrEqual(3);
+    expect(new Set(r.txids).size).toBe(r.sent);
+    for (const txid of r.txids) {
+      const blocks = await Promise.all(['node1', 'node2', 'node3'].map((n) => confirmedOn(n, txid, 90_000)));
+      expect(new Set(blocks).size).toBe(1);
+    }
+  }, 150_000);
 
   it('keeps going when a mining node is killed, and the node catches up after a restart', async () => {
     const h0 = await c('node2').tipHeight();
