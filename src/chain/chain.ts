@@ -330,6 +330,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return out.sort((a, b) => a.height - b.height || a.seq - b.seq);
   }
 
+  /** Coin count and total value at the tip, without finalizing the digest (cheap). */
+  utxoTotals(): { txouts: number; totalAmount: bigint } {
+    return { txouts: this.stats.txouts, totalAmount: this.stats.amount };
+  }
+
   utxoStats(): UtxoStats {
     const digest = hashToHex(this.stats.muhash.clone().finalize());
     return {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Level } from 'level';
 import { Chain, ChainError, VerifyPool } from '../../src/chain/index.js';
 import { RuleError, getParams, blockSubsidy } from '../../src/consensus/index.js';
 import { Block, Tx } from '../../src/primitives/index.js';
@@ -22,7 +23,24 @@ function tempDir(): string {
 async function openChain(path = tempDir(), extra: Partial<Parameters<typeof Chain.open>[0]> = {}): Promise<Chain> {
   const c = await Chain.open({ params, path, verifyPool: pool, ...extra });
   open.push(c);
+  watchInvariants(c);
   return c;
+}
+
+/**
+ * After every connect and disconnect: the coins are worth exactly the subsidies of the
+ * active chain (these chains claim every subsidy and fee and burn nothing), and never more.
+ */
+const invariantFailures: string[] = [];
+function watchInvariants(chain: Chain): void {
+  const check = (what: string) => (e: { height: number; hashHex: string }) => {
+    let subsidies = 0n;
+    for (let h = 1; h <= chain.height; h++) subsidies += blockSubsidy(h, params);
+    const { totalAmount } = chain.utxoTotals();
+    if (totalAmount !== subsidies) invariantFailures.push(`${what} ${e.height} ${e.hashHex}: ${totalAmount} != ${subsidies}`);
+  };
+  chain.on('connect', check('connect'));
+  chain.on('disconnect', check('disconnect'));
 }
 
 async function closeChain(c: Chain): Promise<void> {
@@ -61,6 +79,7 @@ beforeAll(() => {
 
 afterEach(async () => {
   for (const c of open.splice(0)) await c.close().catch(() => undefined);
+  expect(invariantFailures.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -98,6 +117,24 @@ describe('chain: linear growth and persistence', () => {
     expect((await chain.processBlock(base.blocks[1]!)).status).toBe('duplicate');
     await closeChain(chain);
     await expect(Chain.open({ params: getParams('devnet'), path, verifyPool: pool })).rejects.toMatchObject({ code: 'db-foreign' });
+  });
+
+  it('refuses to start on a damaged database with an error that says what to do', async () => {
+    const path = tempDir();
+    const chain = await openChain(path);
+    await feed(chain, base.blocks.slice(0, 5));
+    const hash = chain.tip.hash;
+    await closeChain(chain);
+    // Truncate the tip's block index entry, as a torn write or disk fault would.
+    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+    const key = Uint8Array.from([0x65, ...hash]);
+    const value = (await db.get(key))!;
+    await db.put(key, value.subarray(0, 50));
+    await db.close();
+    const err = await Chain.open({ params, path, verifyPool: pool }).catch((e) => e);
+    expect(err).toBeInstanceOf(ChainError);
+    expect(err.code).toBe('db-corrupt');
+    expect(err.message).toMatch(/resync/);
   });
 
   it('gives the same digest with a tiny coin cache (many flushes) as with a large one', async () => {
