@@ -29,13 +29,13 @@ const params = getParams('regtest');
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const SCRIPT = p2trScript(taprootTweakPubkey(xOnlyPubkey(SECRET)).outputKey);
 
-interface Coin {
+export interface Coin {
   outpoint: OutPoint;
   value: bigint;
 }
 
 /** Signed key-path spends of `coins`, one input and one output each. */
-function spends(coins: Coin[], fee = 500n): Tx[] {
+export function spends(coins: Coin[], fee = 500n): Tx[] {
   const aux = new Uint8Array(32);
   return coins.map((c) => {
     const unsigned = new Tx({
@@ -49,7 +49,7 @@ function spends(coins: Coin[], fee = 500n): Tx[] {
   });
 }
 
-class Miner {
+export class Miner {
   blocks: Block[] = [];
   private nonce = 0;
   private prev: Uint8Array;
@@ -84,7 +84,7 @@ class Miner {
 }
 
 /** 100 empty blocks, then a fan-out of one coinbase into `width` coins. */
-function fanOut(m: Miner, width: number): Coin[] {
+export function fanOut(m: Miner, width: number): Coin[] {
   while (m.height < 100) m.mine();
   const src = m.coinbaseCoin(1);
   const each = (src.value - 10_000n) / BigInt(width);
@@ -102,7 +102,7 @@ function fanOut(m: Miner, width: number): Coin[] {
 }
 
 /** A chain of `nBlocks` whose blocks after the fan-out each spend `perBlock` coins. */
-function spendChain(nBlocks: number, perBlock: number): { blocks: Block[]; spends: number } {
+export function spendChain(nBlocks: number, perBlock: number): { blocks: Block[]; spends: number } {
   const m = new Miner(params);
   let coins = fanOut(m, perBlock);
   let total = 1;
@@ -115,7 +115,7 @@ function spendChain(nBlocks: number, perBlock: number): { blocks: Block[]; spend
   return { blocks: m.blocks, spends: total };
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 600_000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, ms = 600_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
@@ -165,7 +165,7 @@ class Rig {
   }
 }
 
-async function connectAll(chain: Chain, blocks: readonly Block[]): Promise<number> {
+export async function connectAll(chain: Chain, blocks: readonly Block[]): Promise<number> {
   const t0 = performance.now();
   for (const b of blocks) await chain.processBlock(b);
   await chain.flush();
