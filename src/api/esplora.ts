@@ -458,6 +458,8 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     return {
       network: ctx.params.name,
       version: ctx.version,
+      // light wallets take maturity from here so they never hard-code a network's rule
+      coinbase_maturity: ctx.params.coinbaseMaturity,
       tip_height: chain.height,
       tip_hash: chain.tip.hashHex,
       sync: sync

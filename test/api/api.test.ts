@@ -252,7 +252,7 @@ describe('cairnd API on regtest', () => {
 
   it('serves the node, peers, chain tips, the block tree, the UTXO set summary and metrics', async () => {
     const n = (await http(d, '/api/node')).json;
-    expect(n).toMatchObject({ network: 'regtest', tip_height: 102, tip_hash: blockHashes[101], peers: 0, mempool_count: 0, siblings: ['http://127.0.0.1:1'] });
+    expect(n).toMatchObject({ network: 'regtest', coinbase_maturity: params.coinbaseMaturity, tip_height: 102, tip_hash: blockHashes[101], peers: 0, mempool_count: 0, siblings: ['http://127.0.0.1:1'] });
     expect(n.identity).toMatch(/^0[23][0-9a-f]{64}$/);
     expect(n.p2p_url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(n.sync.state).toBeDefined();
