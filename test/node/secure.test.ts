@@ -23,6 +23,8 @@ import {
 } from '../../src/primitives/index.js';
 import { admin, http, startDaemon, tempDatadir, until, type Daemon } from '../api/daemon.js';
 import { WireTap, type TapConn, type WsFrame } from './wiretap.js';
+import { launch } from '../explorer/browser.js';
+import { buildExplorer } from '../explorer/harness.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i + 11);
 const OUTPUT_KEY = taprootTweakPubkey(xOnlyPubkey(SECRET)).outputKey;
@@ -307,6 +309,22 @@ describe('cairnd transport encryption', () => {
       const want = await height(src);
       await until(async () => (await height(dst)) === want, `dst catches up after ${reason}`);
       expect((await http(dst, '/api/blocks/tip/hash')).text).toBe((await http(src, '/api/blocks/tip/hash')).text);
+    }
+  });
+
+  it("shows the node's identity on the explorer's network page", async () => {
+    const explorer = buildExplorer();
+    dirs.push(explorer);
+    const d = await start(dir(), ['--explorer-dir', explorer]);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${d.base}/network`);
+      const shown = page.getByTestId('node-identity');
+      await shown.waitFor();
+      expect((await shown.textContent())?.trim()).toBe(idOf(d));
+    } finally {
+      await browser.close();
     }
   });
 

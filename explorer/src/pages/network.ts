@@ -40,7 +40,7 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
         ['Tip', h('span', null, `${node.tip_height} `, link(blockHref(node.tip_hash), shortHash(node.tip_hash), 'hash'))],
         ['Sync', node.sync ? `${node.sync.state} (${(node.sync.progress * 100).toFixed(1)}%, headers ${node.sync.headers_height}, blocks ${node.sync.blocks_height})` : '—'],
         ['Uptime', formatDuration(node.uptime)],
-        ...(node.identity ? ([['Identity', h('span', { class: 'hash' }, node.identity)]] as const) : []),
+        ...(node.identity ? ([['Identity', h('span', { class: 'hash', 'data-testid': 'node-identity', title: 'what peers pin (ws://host:port#identity) and allow-lists name' }, node.identity)]] as const) : []),
       ],
       'node-info',
     ),
