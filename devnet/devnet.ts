@@ -8,7 +8,7 @@ import type { Rng } from '../src/primitives/rng.js';
 import { NodeClient, type FetchFn } from './api.js';
 import { DevnetError } from './errors.js';
 import { reapplyFaults } from './faults.js';
-import { ALLOW_PEERS_FILE, ensureIdentity, writeAllowList } from './identity.js';
+import { allowListPath, ensureIdentity, writeAllowList } from './identity.js';
 import { killNode, launchNode, stopNode, type Progress, type Tools } from './launcher.js';
 import { isAlive, sleep } from './proc.js';
 import {
@@ -95,18 +95,24 @@ export function planDevnet(o: UpOptions, rng: Rng, now: number): DevnetState {
   return {
     version: 1, network: 'devnet', dir, basePort, topology, edges: topologyEdges(n, topology, rng), mode: o.hosts ? 'hosts' : 'local',
     walletPassphrase: newPassphrase(rng), createdAt: now, nodes, ...(o.hostsInfo ? { hosts: o.hostsInfo } : {}),
-    ...(o.private !== false ? { allowPeers: join(dir, ALLOW_PEERS_FILE) } : {}),
+    ...(o.private !== false ? { private: true } : {}),
   };
 }
 
 /**
  * Gives every node its identity before any of them starts (an existing identity.key is
- * read, not replaced) and writes the allow-list of a private devnet, since cairnd reads
- * --allow-peers once at start and the list must already name the nodes that dial in.
+ * read, not replaced) and, in a private devnet, writes each node's allow-list: its
+ * topology neighbours. cairnd reads --allow-peers once at start, so the list must already
+ * name the nodes that will dial in.
  */
 export function prepareIdentities(state: DevnetState, rng: Rng): DevnetState {
   const nodes = state.nodes.map((n) => ({ ...n, identity: ensureIdentity(n.datadir, rng) }));
-  if (state.allowPeers) writeAllowList(state.allowPeers, nodes.map((n) => ({ name: n.name, identity: n.identity })), rng);
+  if (state.private) {
+    for (const n of nodes) {
+      const allowed = neighboursOf(state.edges, n.index).map((j) => ({ name: nodes[j]!.name, identity: nodes[j]!.identity }));
+      writeAllowList(allowListPath(n), allowed, rng);
+    }
+  }
   return { ...state, nodes };
 }
 

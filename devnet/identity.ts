@@ -19,6 +19,11 @@ export const ALLOW_PEERS_FILE = 'allow-peers.txt';
 
 const IDENTITY_RE = /^0[23][0-9a-f]{64}$/;
 
+/** Where node n's allow-list lives (in its datadir, inside the devnet dir). */
+export function allowListPath(n: { readonly datadir: string }): string {
+  return join(n.datadir, ALLOW_PEERS_FILE);
+}
+
 export function isIdentity(s: string): boolean {
   return IDENTITY_RE.test(s);
 }
@@ -91,7 +96,7 @@ export function ensureIdentity(datadir: string, rng: Rng): string {
 
 /** cairnd's allow-list format: one identity per line, '#' comments (the node's name). */
 export function allowListText(entries: readonly { name: string; identity: string }[]): string {
-  const lines = ['# cairn-devnet: the only identities this devnet\'s nodes accept inbound'];
+  const lines = ['# cairn-devnet: the only identities this node accepts inbound (its topology neighbours)'];
   for (const e of entries) {
     if (!isIdentity(e.identity)) throw new DevnetError('state-corrupt', `${e.name} has a malformed identity ${e.identity}`);
     lines.push(`${e.identity} # ${e.name}`);

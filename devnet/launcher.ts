@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import { NodeClient, type FetchFn, type NodeInfo } from './api.js';
 import { DevnetError } from './errors.js';
+import { allowListPath } from './identity.js';
 import { isAlive, signal, sleep, waitExit } from './proc.js';
 import { apiUrl, findNode, p2pUrl, peerUrl, type DevnetState, type NodeRecord } from './state.js';
 import { dialsOf, neighboursOf } from './topology.js';
@@ -51,7 +52,7 @@ export function cairndArgs(state: DevnetState, n: NodeRecord, o: Pick<LaunchOpti
   const dial = o.dialAll ? neighboursOf(state.edges, n.index) : dialsOf(state.edges, n.index);
   // pinned: the handshake fails unless the neighbour presents the identity we recorded
   for (const j of dial) args.push('--peer', peerUrl(state.nodes[j]!));
-  if (state.allowPeers) args.push('--allow-peers', state.allowPeers);
+  if (state.private) args.push('--allow-peers', allowListPath(n));
   for (const other of state.nodes) if (other.name !== n.name) args.push('--sibling', apiUrl(other));
   if (o.mine) {
     if (!n.address) throw new DevnetError('wallet-error', `${n.name} has no wallet address to mine to`);

@@ -54,8 +54,12 @@ export interface DevnetState {
   readonly hosts?: { readonly id: string; readonly net: readonly [number, number] };
   /** Nodes each node refuses to talk to (by name), as set by partition/isolate. */
   readonly partitions?: Readonly<Record<string, readonly string[]>>;
-  /** A private devnet: the allow-list file (every node's identity) each node starts with. */
-  readonly allowPeers?: string;
+  /**
+   * A private devnet: each node starts with --allow-peers naming only its topology
+   * neighbours (<datadir>/allow-peers.txt), so no outside node gets in and address gossip
+   * cannot turn a line, ring or random graph into a mesh.
+   */
+  readonly private?: boolean;
 }
 
 export function nodeName(index: number): string {
@@ -167,7 +171,7 @@ export function parseState(text: string, path: string): DevnetState {
   if (!Array.isArray(s.edges) || !s.edges.every((e) => Array.isArray(e) && e.length === 2 && isInt(e[0]) && isInt(e[1]) && e[0] >= 0 && e[0] < e[1] && e[1] < nodes.length)) {
     fail(path, 'edges must be [a, b] pairs of node indexes with a < b');
   }
-  if (s.allowPeers !== undefined && !isStr(s.allowPeers)) fail(path, 'allowPeers must be a file path');
+  if (s.private !== undefined && typeof s.private !== 'boolean') fail(path, 'private must be a boolean');
   if (s.hosts !== undefined) {
     const h = s.hosts as { id?: unknown; net?: unknown };
     if (!h || !isStr(h.id) || !Array.isArray(h.net) || h.net.length !== 2 || !h.net.every((x) => isInt(x) && x >= 0 && x <= 255)) fail(path, 'hosts must be {id, net: [x, y]}');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { NodeClient } from '../../devnet/api.js';
 import * as dn from '../../devnet/devnet.js';
 import { heal, partition } from '../../devnet/faults.js';
+import { allowListPath } from '../../devnet/identity.js';
 import { logPath } from '../../devnet/launcher.js';
 import { isAlive, signal, sleep, waitExit } from '../../devnet/proc.js';
 import { spam } from '../../devnet/spam.js';
@@ -75,12 +76,14 @@ describe('devnet of 3 real cairnd processes', () => {
     const ids = saved.nodes.map((n) => n.identity);
     for (const id of ids) expect(id).toMatch(/^0[23][0-9a-f]{64}$/);
     expect(new Set(ids).size).toBe(3);
-    // the allow-list every node started with names exactly the devnet's identities
-    const listed = readFileSync(saved.allowPeers!, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
-    expect(listed.sort()).toEqual([...ids].sort());
+    expect(saved.private).toBe(true);
     for (const n of saved.nodes) {
       expect((await c(n.name).node()).identity).toBe(n.identity);
       const want = neighboursOf(saved.edges, n.index).map((j) => saved.nodes[j]!.identity).sort();
+      // the allow-list the node started with names exactly its neighbours (all others, in a mesh)
+      const listed = readFileSync(allowListPath(n), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+      expect(listed.sort()).toEqual(want);
+      expect(want).toHaveLength(2);
       // every peer of every node is a devnet node, seen under its recorded identity
       const peers = await until(`${n.name} linked to its neighbours`, 30_000, async () => {
         const ps = await c(n.name).peers();
@@ -93,7 +96,7 @@ describe('devnet of 3 real cairnd processes', () => {
     // dials are pinned: a node's command line names its neighbours with their identities
     const n3 = findNode(saved, 'node3');
     expect(peerUrl(findNode(saved, 'node1'))).toBe(`ws://127.0.0.1:${findNode(saved, 'node1').p2pPort}#${ids[0]}`);
-    expect(readFileSync(`/proc/${n3.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--peer', peerUrl(findNode(saved, 'node1')), '--allow-peers', saved.allowPeers!]));
+    expect(readFileSync(`/proc/${n3.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--peer', peerUrl(findNode(saved, 'node1')), '--allow-peers', allowListPath(n3)]));
   }, 60_000);
 
   it('refuses an outside node that is not on the allow-list', async () => {
