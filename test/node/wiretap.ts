@@ -23,6 +23,7 @@ export type FrameHook = (dir: Direction, f: WsFrame, index: number, conn: TapCon
 
 export interface TapConn {
   readonly raw: Record<Direction, Buffer[]>;
+  /** unmasked payloads of data frames, in order (index 0 down is Noise msg2 on a secure link) */
   readonly payloads: Record<Direction, Uint8Array[]>;
   readonly closed: Promise<void>;
   isClosed(): boolean;
@@ -129,7 +130,7 @@ export class WireTap {
         const { frames, used } = parseFrames(buf);
         buf = buf.subarray(used);
         for (const f of frames) {
-          conn.payloads[dir].push(f.payload);
+          if (f.opcode < 8) conn.payloads[dir].push(f.payload); // data, not WebSocket control frames
           const out = f.opcode === 2 && this.hook ? this.hook(dir, f, index++, conn) : [f];
           for (const g of out) to.write(encodeFrame(g));
         }
