@@ -1,9 +1,29 @@
 // A small client for cairnd's Esplora-style REST API. Every failure becomes a WalletError:
 // 'node-unreachable' (connection refused, DNS, timeout), 'node-rejected' (the node refused
 // a transaction: its reason is passed on), 'not-found' (404), 'node-error' (anything else).
+// 'node-untrusted' is a TLS certificate the client can't verify (a private CA needs --ca).
 // fetch is injectable so tests and simulations can supply a transport.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { WalletError } from './errors.js';
 import { isNetwork, type Network } from './keys.js';
+
+/**
+ * cairnd's default API port per network (src/consensus/params.ts defaultApiPort; the
+ * wallet may not import consensus, so a test keeps the two tables equal).
+ */
+export const DEFAULT_API_PORTS: Readonly<Record<Network, number>> = Object.freeze({ regtest: 18643, devnet: 18543, main: 8543 });
+
+export function defaultNodeUrl(network: Network): string {
+  return `http://127.0.0.1:${DEFAULT_API_PORTS[network]}`;
+}
+
+/** What the wallet needs to know about the node before trusting its answers. */
+export interface NodeInfo {
+  readonly network: Network;
+  /** confirmations a coinbase needs before consensus lets it be spent */
+  readonly coinbaseMaturity: number;
+}
 
 export interface AddressStats {
   readonly funded_txo_count: number;
@@ -64,6 +84,47 @@ export interface ClientOptions {
 }
 
 const HINT_UNREACHABLE = 'is cairnd running? set --node or CAIRN_NODE';
+const HINT_UNTRUSTED = "pass --ca FILE with the PEM of the CA that signed cairnd's certificate";
+
+// OpenSSL's verification failures as Node reports them (err.code).
+const TLS_VERIFY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'CERT_REJECTED',
+]);
+
+/**
+ * A FetchLike over node:http/https that trusts exactly the given CA certificates (PEM)
+ * for https URLs. Node 20's built-in fetch takes no CA option without the undici
+ * package, so a private CA goes through node:https instead.
+ */
+export function fetchWithCa(caPem: string): FetchLike {
+  return (url, init = {}) =>
+    new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const body = init.body !== undefined ? Buffer.from(init.body, 'utf8') : undefined;
+      const headers: Record<string, string | number> = { ...(init.headers ?? {}) };
+      if (body) headers['content-length'] = body.length;
+      const opts = { method: init.method ?? 'GET', headers, ...(init.signal ? { signal: init.signal } : {}) };
+      const req = u.protocol === 'https:' ? httpsRequest(u, { ...opts, ca: caPem }) : httpRequest(u, opts);
+      req.on('error', (e: Error & { code?: string }) => {
+        // shaped like fetch's failures: a TypeError whose cause carries the code
+        if (e.name === 'AbortError') return reject(e);
+        reject(Object.assign(new TypeError('fetch failed'), { cause: e }));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        const done = new Promise<string>((ok, bad) => {
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+          res.on('error', bad);
+        });
+        const status = res.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status <= 299, text: () => done });
+      });
+      req.end(body);
+    });
+}
 
 export class EsploraClient {
   readonly baseUrl: string;
@@ -75,7 +136,7 @@ export class EsploraClient {
     try {
       u = new URL(baseUrl);
     } catch {
-      throw new WalletError('bad-input', `invalid node URL "${baseUrl}"`, 'use e.g. --node http://127.0.0.1:18443');
+      throw new WalletError('bad-input', `invalid node URL "${baseUrl}"`, 'use e.g. --node http://127.0.0.1:18643');
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WalletError('bad-input', `node URL must be http(s): ${baseUrl}`);
     this.baseUrl = baseUrl.replace(/\/+$/, '');
@@ -94,6 +155,10 @@ export class EsploraClient {
       });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
+      const code = err.cause?.code;
+      if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
+        throw new WalletError('node-untrusted', `refusing node at ${this.baseUrl}: its TLS certificate is not trusted (${code})`, HINT_UNTRUSTED);
+      }
       const why = err.name === 'TimeoutError' || err.name === 'AbortError'
         ? `no answer within ${this.timeoutMs} ms`
         : err.cause?.code ?? err.cause?.message ?? err.message;
@@ -125,9 +190,17 @@ export class EsploraClient {
   }
 
   async network(): Promise<Network> {
-    const info = await this.getJson<{ network?: unknown }>('/api/node');
+    return (await this.nodeInfo()).network;
+  }
+
+  async nodeInfo(): Promise<NodeInfo> {
+    const info = await this.getJson<{ network?: unknown; coinbase_maturity?: unknown }>('/api/node');
     if (!isNetwork(info.network)) throw new WalletError('node-error', `node reports an unknown network ${JSON.stringify(info.network)}`);
-    return info.network;
+    const m = info.coinbase_maturity;
+    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0) {
+      throw new WalletError('node-error', `node does not report a valid coinbase_maturity in /api/node (got ${JSON.stringify(m)})`, 'the wallet needs a cairnd that reports its network\'s coinbase maturity; upgrade the node');
+    }
+    return { network: info.network, coinbaseMaturity: m };
   }
 
   async tipHeight(): Promise<number> {

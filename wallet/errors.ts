@@ -16,6 +16,7 @@ export type WalletErrorCode =
   | 'dust'
   | 'insufficient-funds'
   | 'node-unreachable'
+  | 'node-untrusted'
   | 'node-error'
   | 'node-rejected'
   | 'not-found'

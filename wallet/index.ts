@@ -14,6 +14,6 @@ export type { Coin, SelectOptions, Selection, Payment as SelectPayment } from '.
 export * from './builder.js';
 export * from './psbt.js';
 export * from './wallet.js';
-export { runCli, buildProgram, toJson, DEFAULT_NODE } from './program.js';
+export { runCli, buildProgram, toJson } from './program.js';
 export type { CliIo } from './io.js';
 export { processIo } from './io.js';

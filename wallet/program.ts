@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import { formatAmount, formatFeeRate, parseAmount, parseFeeRate } from './amount.js';
-import { EsploraClient, checkTxid } from './client.js';
+import { DEFAULT_API_PORTS, EsploraClient, checkTxid, defaultNodeUrl, fetchWithCa } from './client.js';
 import { WalletError } from './errors.js';
 import type { CliIo } from './io.js';
 import { KeyChain, RECEIVE, generateMnemonic, isNetwork, type Network } from './keys.js';
@@ -18,11 +18,12 @@ import { extractTx, finalizePsbt, isFinalized, psbtFromBase64, psbtToBase64, typ
 import { decodeState, encodeState } from './state.js';
 import { Wallet, feeRateForTarget, type Draft, type Payment, type Snapshot } from './wallet.js';
 
-export const DEFAULT_NODE = 'http://127.0.0.1:18443';
 export const DEFAULT_TARGET = 6;
 
 interface Globals {
   node?: string;
+  network?: string;
+  ca?: string;
   wallet?: string;
   json?: boolean;
   passphraseFile?: string;
@@ -46,14 +47,39 @@ class Session {
     return this.g.wallet ?? this.io.env.CAIRN_WALLET ?? join(this.io.env.HOME ?? homedir(), '.cairn', 'wallet.json');
   }
 
+  /** --network, else CAIRN_NETWORK; undefined when neither is set. */
+  givenNetwork(): Network | undefined {
+    const n = this.g.network ?? this.io.env.CAIRN_NETWORK;
+    if (n === undefined || n === '') return undefined;
+    if (!isNetwork(n)) throw new WalletError('bad-input', `unknown network "${n}"`, 'use regtest, devnet or main');
+    return n;
+  }
+
+  /**
+   * --node, else CAIRN_NODE, else cairnd's default API port on this machine for the
+   * wallet's network (or the given one; main, cairnd's own default, when nothing says).
+   */
   nodeUrl(): string {
-    return this.g.node ?? this.io.env.CAIRN_NODE ?? DEFAULT_NODE;
+    const explicit = this.g.node ?? this.io.env.CAIRN_NODE;
+    if (explicit !== undefined && explicit !== '') return explicit;
+    return defaultNodeUrl(this.loaded?.wallet.network ?? this.givenNetwork() ?? 'main');
   }
 
   client(): EsploraClient {
     const t = this.g.timeout !== undefined ? Number(this.g.timeout) : 15;
     if (!Number.isFinite(t) || t <= 0) throw new WalletError('bad-input', `invalid --timeout ${this.g.timeout}`);
-    return new EsploraClient(this.nodeUrl(), { timeoutMs: t * 1000, ...(this.io.fetch ? { fetch: this.io.fetch } : {}) });
+    let fetch = this.io.fetch;
+    if (this.g.ca !== undefined) {
+      let pem: string;
+      try {
+        pem = readFileSync(this.g.ca, 'utf8');
+      } catch (e) {
+        throw new WalletError('bad-input', `cannot read --ca ${this.g.ca}: ${(e as Error).message}`);
+      }
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new WalletError('bad-input', `--ca ${this.g.ca} holds no PEM certificate`);
+      fetch = fetchWithCa(pem);
+    }
+    return new EsploraClient(this.nodeUrl(), { timeoutMs: t * 1000, ...(fetch ? { fetch } : {}) });
   }
 
   /** --passphrase-file, then CAIRN_WALLET_PASSPHRASE, then a no-echo prompt. */
@@ -87,6 +113,10 @@ class Session {
     const pass = await this.passphrase(false);
     const { plaintext, logN } = open(original, pass);
     const wallet = Wallet.fromData(decodeState(plaintext));
+    const given = this.givenNetwork();
+    if (given !== undefined && given !== wallet.network) {
+      throw new WalletError('wrong-network', `this wallet is for ${wallet.network}, not ${given}`, 'drop --network (or CAIRN_NETWORK) or pick the other wallet file');
+    }
     this.loaded = { wallet, pass, logN, original: bytesToHex(plaintext) };
     return wallet;
   }
@@ -256,7 +286,9 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
 
   program
     .description('Cairn light wallet: keys stay here, the chain is read from any cairnd over its REST API')
-    .option('--node <url>', `cairnd REST API (env CAIRN_NODE, default ${DEFAULT_NODE})`)
+    .option('--node <url>', `cairnd REST API (env CAIRN_NODE; default http://127.0.0.1:PORT with cairnd's default port for the network: ${Object.entries(DEFAULT_API_PORTS).map(([n, p]) => `${n} ${p}`).join(', ')})`)
+    .addOption(new Option('--network <name>', 'network for create/restore and the default --node port (env CAIRN_NETWORK; a wallet file knows its own)').choices(['regtest', 'devnet', 'main']))
+    .option('--ca <file>', 'trust this CA certificate (PEM) for an https:// node, e.g. a private CA that signed cairnd\'s --api-cert')
     .option('--wallet <file>', 'wallet file (env CAIRN_WALLET, default ~/.cairn/wallet.json)')
     .option('--passphrase-file <file>', 'read the wallet passphrase from the first line of FILE (else env CAIRN_WALLET_PASSPHRASE, else a prompt)')
     .option('--timeout <seconds>', 'HTTP timeout for node requests', '15')
@@ -271,7 +303,6 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .command('create')
     .description('create a new wallet; prints the mnemonic once and the first address')
     .addOption(new Option('--words <n>', 'mnemonic length').choices(['12', '24']).default('24'))
-    .addOption(new Option('--network <name>', 'network (default: ask the node)').choices(['regtest', 'devnet', 'main']))
     .option('--xpub <xpub>', 'make a watch-only wallet from an account xpub (m/86\'/coin\'/account\')')
     .option('--fingerprint <hex>', 'master key fingerprint for the xpub (for PSBT derivation paths)')
     .option('--account <n>', 'BIP86 account number', '0')
@@ -279,7 +310,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .addOption(kdfOpt())
     .action(async (o) => {
       const s = S();
-      const network = await networkFor(s, o.network);
+      const network = await networkFor(s);
       const account = parseIntOpt('account', o.account, 0);
       const logN = parseLogN(o.kdfLogN);
       if (existsSync(s.walletPath())) throw new WalletError('wallet-exists', `a wallet file already exists at ${s.walletPath()}`, 'choose another --wallet path');
@@ -306,7 +337,6 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .command('restore')
     .description('restore a wallet from its mnemonic and rescan the chain (gap limit 20)')
     .option('--mnemonic-file <file>', 'read the mnemonic from FILE (else env CAIRN_WALLET_MNEMONIC, else a prompt or stdin)')
-    .addOption(new Option('--network <name>', 'network (default: ask the node)').choices(['regtest', 'devnet', 'main']))
     .option('--account <n>', 'BIP86 account number', '0')
     .option('--bip39-passphrase-file <file>', 'BIP39 passphrase used when the wallet was created')
     .option('--gap <n>', 'stop after this many unused addresses in a row', '20')
@@ -316,7 +346,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       if (existsSync(s.walletPath())) throw new WalletError('wallet-exists', `a wallet file already exists at ${s.walletPath()}`, 'choose another --wallet path');
       const mnemonic = await readMnemonic(s, o.mnemonicFile);
       const client = s.client();
-      const network = (o.network as Network | undefined) ?? (await client.network());
+      const network = s.givenNetwork() ?? (await client.network());
       const keys = KeyChain.fromMnemonic(mnemonic, bip39Passphrase(s, o.bip39PassphraseFile), network, parseIntOpt('account', o.account, 0));
       const w = Wallet.fromKeys(keys);
       await w.checkNode(client);
@@ -371,7 +401,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
 
   program
     .command('balance')
-    .description('confirmed, unconfirmed and immature (coinbase < 100 confirmations) amounts')
+    .description('confirmed, unconfirmed and immature (coinbase outputs until maturity + 1 confirmations) amounts')
     .action(async () => {
       const s = S();
       const w = await s.load();
@@ -616,12 +646,9 @@ async function readMnemonic(s: Session, file: string | undefined): Promise<strin
   return s.io.readStdin();
 }
 
-async function networkFor(s: Session, given: string | undefined): Promise<Network> {
-  if (given !== undefined) {
-    if (!isNetwork(given)) throw new WalletError('bad-input', `unknown network ${given}`);
-    return given;
-  }
-  return s.client().network();
+/** The network a new wallet is for: --network/CAIRN_NETWORK, else the node's. */
+async function networkFor(s: Session): Promise<Network> {
+  return s.givenNetwork() ?? s.client().network();
 }
 
 /** Run the program; returns the exit code (never calls process.exit). */

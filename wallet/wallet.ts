@@ -18,12 +18,6 @@ import { CHANGE, KeyChain, RECEIVE, type ChainKind, type DerivedAddress, type Ne
 import { STATE_VERSION, type WalletData } from './state.js';
 
 export const GAP_LIMIT = 20;
-/** Coinbase outputs can be spent once 100 blocks have been built on top of them. */
-export const COINBASE_MATURITY = 100;
-/** Per-network consensus maturity (devnet uses 20 so a fresh devnet funds its wallets quickly). */
-export function coinbaseMaturity(network: Network): number {
-  return network === 'devnet' ? 20 : COINBASE_MATURITY;
-}
 /** Minimum fee-rate increase a replacement must pay for its own size (BIP125 rule 4), per kvB. */
 export const INCREMENTAL_RELAY_FEE = 1000n;
 const CONCURRENCY = 8;
@@ -99,6 +93,12 @@ const statsBalance = (a: AddressInfo) =>
   BigInt(a.mempool_stats.funded_txo_sum) - BigInt(a.mempool_stats.spent_txo_sum);
 
 export class Wallet {
+  /**
+   * The node's coinbase maturity (regtest/main 100, devnet 20), learned by checkNode();
+   * taken from the node, not a table here, so a network's rule lives in one place.
+   */
+  private maturity: number | undefined;
+
   constructor(readonly data: WalletData, readonly keys: KeyChain) {}
 
   static fromKeys(keys: KeyChain): Wallet {
@@ -157,10 +157,17 @@ export class Wallet {
 
   /** Refuse to talk to a node on another network: coins there are not this wallet's. */
   async checkNode(client: EsploraClient): Promise<void> {
-    const net = await client.network();
-    if (net !== this.network) {
-      throw new WalletError('wrong-network', `node at ${client.baseUrl} is on ${net} but this wallet is for ${this.network}`, 'point --node at a node of the wallet\'s network');
+    const info = await client.nodeInfo();
+    if (info.network !== this.network) {
+      throw new WalletError('wrong-network', `node at ${client.baseUrl} is on ${info.network} but this wallet is for ${this.network}`, 'point --node at a node of the wallet\'s network');
     }
+    this.maturity = info.coinbaseMaturity;
+  }
+
+  /** Consensus coinbase maturity as the node reported it (checkNode must have run). */
+  get coinbaseMaturity(): number {
+    if (this.maturity === undefined) throw new Error('wallet: coinbase maturity unknown; call checkNode() before reading the chain');
+    return this.maturity;
   }
 
   /**
@@ -196,7 +203,7 @@ export class Wallet {
       for (const u of utxoLists[k]!) {
         if (!Number.isSafeInteger(u.value) || u.value < 0) throw new WalletError('node-error', `node sent an invalid utxo value for ${u.txid}:${u.vout}`);
         const confirmations = u.status.confirmed && u.status.block_height !== undefined ? tip - u.status.block_height + 1 : 0;
-        if (confirmations > 0 && confirmations <= coinbaseMaturity(this.keys.network)) maybeCoinbase.add(u.txid);
+        if (confirmations > 0 && confirmations <= this.coinbaseMaturity) maybeCoinbase.add(u.txid);
         coins.push({
           txid: checkTxid(u.txid), vout: u.vout, value: BigInt(u.value), script: r.script, chain: r.chain,
           index: r.index, address: r.address, confirmations, coinbase: false,
@@ -217,7 +224,7 @@ export class Wallet {
    * one block later than consensus allows, so a one-block reorg can't undo a spend of it.
    */
   isImmature(c: WalletCoin): boolean {
-    return c.coinbase && c.confirmations <= coinbaseMaturity(this.keys.network);
+    return c.coinbase && c.confirmations <= this.coinbaseMaturity;
   }
 
   /** Confirmed mature coins, plus unconfirmed change of our own live transactions. */

@@ -27,6 +27,8 @@ export interface RunOptions {
   answers?: string[];
   stdin?: string;
   seed?: number;
+  /** a transport instead of the network (io.fetch) */
+  fetch?: CliIo['fetch'];
 }
 
 let seedCounter = 1;
@@ -49,6 +51,7 @@ export async function runWallet(args: string[], opts: RunOptions = {}): Promise<
     promptHidden: async () => answers.shift() ?? '',
     prompt: async () => answers.shift() ?? '',
     readStdin: async () => opts.stdin ?? '',
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   };
   const code = await runCli(args, io);
   return { code, out, err, json: () => JSON.parse(out) };

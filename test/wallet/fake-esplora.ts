@@ -26,7 +26,8 @@ export class FakeEsplora {
   private server?: Server;
   url = '';
 
-  constructor(readonly network: 'regtest' | 'devnet' | 'main' = 'regtest') {}
+  /** maturity is the node's to say (cairnd: regtest/main 100, devnet 20); the wallet asks */
+  constructor(readonly network: 'regtest' | 'devnet' | 'main' = 'regtest', readonly coinbaseMaturity = network === 'devnet' ? 20 : 100) {}
 
   get hrp(): string {
     return HRPS[this.network];
@@ -99,7 +100,7 @@ export class FakeEsplora {
       const parent = this.txs.get(pid);
       const out = parent?.tx.outputs[i.prevout.vout];
       if (!parent || !out) return [400, JSON.stringify({ code: 'missing-inputs', message: `unknown input ${pid}:${i.prevout.vout}` })];
-      if (parent.coinbase && this.tip + 1 - parent.height! < 100) return [400, JSON.stringify({ code: 'premature-spend-of-coinbase', message: 'immature' })];
+      if (parent.coinbase && this.tip + 1 - parent.height! < this.coinbaseMaturity) return [400, JSON.stringify({ code: 'premature-spend-of-coinbase', message: 'immature' })];
       const by = this.spentBy.get(`${pid}:${i.prevout.vout}`);
       if (by) {
         const other = this.txs.get(by)!;
@@ -197,7 +198,7 @@ export class FakeEsplora {
       const [s, out] = this.submit(body);
       return [s, out, s === 200 ? 'text/plain' : 'application/json'];
     }
-    if (path === '/api/node') return J({ network: this.network, version: 'fake' });
+    if (path === '/api/node') return J({ network: this.network, version: 'fake', coinbase_maturity: this.coinbaseMaturity });
     if (path === '/api/blocks/tip/height') return T(String(this.tip));
     if (path === '/api/fee-estimates') return J(this.feeEstimates);
     if ((m = /^\/api\/address\/([^/]+)$/.exec(path))) {
