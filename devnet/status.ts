@@ -14,6 +14,8 @@ export interface NodeStatus {
   p2p: string;
   api: string;
   explorer: string;
+  /** p2p identity the devnet pinned for this node */
+  identity?: string;
   height?: number;
   tip?: string;
   peers?: number;
@@ -43,7 +45,7 @@ export async function collectStatus(state: DevnetState, opts: { fetch?: FetchFn;
   const nodes = await Promise.all(
     state.nodes.map(async (n): Promise<NodeStatus> => {
       const api = apiUrl(n);
-      const base: NodeStatus = { name: n.name, pid: n.pid, running: n.pid !== null && isAlive(n.pid), miner: n.miner, p2p: p2pUrl(n), api, explorer: explorerUrl(api) };
+      const base: NodeStatus = { name: n.name, pid: n.pid, running: n.pid !== null && isAlive(n.pid), miner: n.miner, p2p: p2pUrl(n), api, explorer: explorerUrl(api), ...(n.identity ? { identity: n.identity } : {}) };
       try {
         const info = await new NodeClient(api, { timeoutMs: opts.timeoutMs ?? 3000, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).node();
         const hr = hashrateOf(info);
