@@ -417,7 +417,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .action(async () => {
       const s = S();
       const w = await s.load();
-      const snap = await w.sync(await s.connected(w));
+      const snap = await w.sync(await s.connected(w), undefined, { coinbaseOfAll: true });
       s.save();
       const rows = snapshotCoinsJson(w, snap);
       s.print(rows.map((c) => `${c.txid}:${c.vout}  ${formatAmount(c.value).padStart(20)}  ${c.confirmations} conf${c.immature ? '  immature' : ''}  ${c.address}`).join('\n') || '(no coins)', rows);

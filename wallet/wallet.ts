@@ -175,7 +175,7 @@ export class Wallet {
    * `gap` consecutive ones have no history. Issued indexes move forward to cover what was
    * found used (a restored wallet learns its history this way).
    */
-  async sync(client: EsploraClient, gap = GAP_LIMIT): Promise<Snapshot> {
+  async sync(client: EsploraClient, gap = GAP_LIMIT, opts: { coinbaseOfAll?: boolean } = {}): Promise<Snapshot> {
     const tip = await client.tipHeight();
     const rows: AddressRow[] = [];
     for (const chain of [RECEIVE, CHANGE] as ChainKind[]) {
@@ -203,14 +203,15 @@ export class Wallet {
       for (const u of utxoLists[k]!) {
         if (!Number.isSafeInteger(u.value) || u.value < 0) throw new WalletError('node-error', `node sent an invalid utxo value for ${u.txid}:${u.vout}`);
         const confirmations = u.status.confirmed && u.status.block_height !== undefined ? tip - u.status.block_height + 1 : 0;
-        if (confirmations > 0 && confirmations <= this.coinbaseMaturity) maybeCoinbase.add(u.txid);
+        if (confirmations > 0 && (opts.coinbaseOfAll || confirmations <= this.coinbaseMaturity)) maybeCoinbase.add(u.txid);
         coins.push({
           txid: checkTxid(u.txid), vout: u.vout, value: BigInt(u.value), script: r.script, chain: r.chain,
           index: r.index, address: r.address, confirmations, coinbase: false,
         });
       }
     });
-    // Esplora's utxo list doesn't say "coinbase"; only young confirmed coins need asking.
+    // Esplora's utxo list doesn't say "coinbase"; balances only need to ask about young
+    // confirmed coins (a mature coinbase spends like any coin), listings ask about all.
     const young = [...maybeCoinbase];
     const txs = await mapLimit(young, CONCURRENCY, (t) => client.tx(t));
     const isCb = new Set(young.filter((_, k) => txs[k]!.vin[0]?.is_coinbase === true));
