@@ -3,7 +3,7 @@
 // any size of set is kept current on every connect and disconnect, and two nodes with the
 // same coins have the same digest whatever history led there.
 import { createCipheriv, createHash } from 'node:crypto';
-import { sha256 } from '../primitives/index.js';
+import { sha256, sha256Into } from '../primitives/index.js';
 
 const BITS = 3072n;
 const MASK = (1n << BITS) - 1n;
@@ -50,7 +50,7 @@ const bswap = (x: number): number => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | 
 /** 384 bytes of ChaCha20 keystream (RFC 8439 layout, zero nonce, counter from 0), written reversed. */
 function keystreamReversed(k: Uint32Array, out: Uint32Array): void {
   const c0 = 0x61707865, c1 = 0x3320646e, c2 = 0x79622d32, c3 = 0x6b206574;
-  const k0 = k[0]!, k1 = k[1]!, k2 = k[2]!, k3 = k[3]!, k4 = k[4]!, k5 = k[5]!, k6 = k[6]!, k7 = k[7]!;
+  const k0 = k[0]! | 0, k1 = k[1]! | 0, k2 = k[2]! | 0, k3 = k[3]! | 0, k4 = k[4]! | 0, k5 = k[5]! | 0, k6 = k[6]! | 0, k7 = k[7]! | 0;
   for (let b = 0; b < 6; b++) {
     let x0 = c0, x1 = c1, x2 = c2, x3 = c3, x4 = k0, x5 = k1, x6 = k2, x7 = k3;
     let x8 = k4, x9 = k5, x10 = k6, x11 = k7, x12 = b, x13 = 0, x14 = 0, x15 = 0;
@@ -74,19 +74,19 @@ function keystreamReversed(k: Uint32Array, out: Uint32Array): void {
     }
     // Stream word w (little-endian) lands byte-swapped at 95 - w.
     const o = 95 - b * 16;
-    out[o] = bswap(x0 + c0);
-    out[o - 1] = bswap(x1 + c1);
-    out[o - 2] = bswap(x2 + c2);
-    out[o - 3] = bswap(x3 + c3);
-    out[o - 4] = bswap(x4 + k0);
-    out[o - 5] = bswap(x5 + k1);
-    out[o - 6] = bswap(x6 + k2);
-    out[o - 7] = bswap(x7 + k3);
-    out[o - 8] = bswap(x8 + k4);
-    out[o - 9] = bswap(x9 + k5);
-    out[o - 10] = bswap(x10 + k6);
-    out[o - 11] = bswap(x11 + k7);
-    out[o - 12] = bswap(x12 + b);
+    out[o] = bswap((x0 + c0) | 0);
+    out[o - 1] = bswap((x1 + c1) | 0);
+    out[o - 2] = bswap((x2 + c2) | 0);
+    out[o - 3] = bswap((x3 + c3) | 0);
+    out[o - 4] = bswap((x4 + k0) | 0);
+    out[o - 5] = bswap((x5 + k1) | 0);
+    out[o - 6] = bswap((x6 + k2) | 0);
+    out[o - 7] = bswap((x7 + k3) | 0);
+    out[o - 8] = bswap((x8 + k4) | 0);
+    out[o - 9] = bswap((x9 + k5) | 0);
+    out[o - 10] = bswap((x10 + k6) | 0);
+    out[o - 11] = bswap((x11 + k7) | 0);
+    out[o - 12] = bswap((x12 + b) | 0);
     out[o - 13] = bswap(x13);
     out[o - 14] = bswap(x14);
     out[o - 15] = bswap(x15);
@@ -97,7 +97,7 @@ function keystreamReversed(k: Uint32Array, out: Uint32Array): void {
 export function elementToNum(data: Uint8Array): bigint {
   let hex: string;
   if (LITTLE_ENDIAN) {
-    keyBytes.set(sha256(data));
+    sha256Into(data, keyBytes);
     keystreamReversed(keyWords, revWords);
     hex = revBytes.toString('hex');
   } else {
