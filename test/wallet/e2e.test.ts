@@ -3,7 +3,7 @@
 // check reads the real node: balances to the unit, the mempool after RBF, signatures
 // re-verified with an independent sighash (@scure/btc-signer) and Schnorr (@noble/curves).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { getParams } from '../../src/consensus/index.js';
 import { addressToScript, bytesToHex, encodeAddress, hexToBytes, Tx } from '../../src/primitives/index.js';
 import { admin, http, ROOT, startDaemon, type Daemon } from '../api/daemon.js';
+import { requireBuild, walletRunner } from './e2e-helpers.js';
 
-const CLI = join(ROOT, 'bin', 'cairn-wallet.js');
 const PASS = 'correct horse battery staple';
 const KDF = ['--kdf-log-n', '6']; // scrypt cost kept low so ~40 processes stay fast
 const COIN = 100_000_000;
@@ -22,44 +22,9 @@ const REWARD = 50 * COIN;
 const MATURITY = getParams('regtest').coinbaseMaturity;
 const OUTSIDE = encodeAddress(new Uint8Array(32).fill(0x42), 'rcrn'); // mines blocks that pay no wallet
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  error(): { code: string; message: string; hint?: string };
-}
-
 let dir: string;
 let d: Daemon;
-
-/** One cairn-wallet process; environment holds the node URL and passphrase unless overridden. */
-function wallet(args: string[], env: Record<string, string | undefined> = {}, stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const full: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, CAIRN_NODE: d.base, CAIRN_WALLET_PASSPHRASE: PASS };
-    for (const [k, v] of Object.entries(env)) {
-      if (v === undefined) delete full[k];
-      else full[k] = v;
-    }
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: full, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (x) => (out += x));
-    p.stderr.on('data', (x) => (err += x));
-    p.on('error', reject);
-    p.on('close', (code) =>
-      resolve({ code, out, err, json: () => JSON.parse(out), error: () => JSON.parse(err).error }),
-    );
-    p.stdin.end(stdin);
-  });
-}
-
-/** Exit 0 and parsed --json output, or a failure that shows what the CLI said. */
-async function ok(args: string[], env: Record<string, string | undefined> = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = await wallet(['--json', ...args], env);
-  if (r.code !== 0) throw new Error(`cairn-wallet ${args.join(' ')} exited ${r.code}:\n${r.err}${r.out}`);
-  return r.json();
-}
+const { wallet, ok } = walletRunner(() => d, () => dir, PASS);
 
 const file = (name: string) => join(dir, name);
 const W = (name: string, ...args: string[]) => ok(['--wallet', file(name), ...args]);
@@ -118,9 +83,7 @@ async function verifyTaprootSigs(txid: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist', 'wallet', 'cli.js')) || !existsSync(join(ROOT, 'dist', 'src', 'node'))) {
-    throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first)');
-  }
+  requireBuild();
   dir = mkdtempSync(join(tmpdir(), 'cairn-wallet-e2e-'));
   d = await startDaemon(join(dir, 'node'));
 }, 60_000);
