@@ -1,11 +1,11 @@
-// @swc/jest transforms our TypeScript and the ESM-only @noble/@scure packages, so tests
+// esbuild transforms our TypeScript and the ESM-only @noble/@scure packages, so tests
 // import the real crypto (no mocks). Types are checked separately by `npm run lint`.
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.(t|j)s$': '@swc/jest' },
+  transform: { '^.+\\.(t|j)s$': '<rootDir>/test/support/esbuild-transform.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure|micro-packed)/)'],
   testTimeout: 60000,
 };
