@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { LAPTOP, PHONE, launch, openPage, screenshot, type WatchedPage } from './browser.js';
-import { buildExplorer, startFakeTarget, type ExplorerTarget, type TargetFactory } from './harness.js';
+import { buildExplorer, type ExplorerTarget, type TargetFactory } from './harness.js';
 import { fakeAddress } from './fake-node.js';
+import { startRealTarget } from './real-node.js';
 
-const TARGET: TargetFactory = startFakeTarget;
+// a real regtest cairnd; fakeAddress only makes valid regtest addresses nobody spends from
+const TARGET: TargetFactory = startRealTarget;
 
 let target: ExplorerTarget;
 let browser: Browser;
@@ -17,6 +19,8 @@ let w: WatchedPage;
 let page: Page;
 const payee = fakeAddress('alice');
 let confirmedTxid: string;
+/** the height of the block holding confirmedTxid (the real node starts past coinbase maturity) */
+let confirmedHeight: number;
 let pendingTxid: string;
 
 async function api<T>(path: string): Promise<T> {
@@ -58,7 +62,8 @@ beforeAll(async () => {
   await target.mine(6);
   confirmedTxid = await target.pay(payee, 12_5000_0000);
   await target.pay(fakeAddress('bob'), 3_0000_0000);
-  await target.mine(1);
+  const [confirmedBlock] = await target.mine(1);
+  confirmedHeight = (await api<{ height: number }>(`/api/block/${confirmedBlock}`)).height;
   pendingTxid = await target.pay(payee, 1_2345_6789);
   browser = await launch();
   w = await openPage(browser, LAPTOP);
@@ -92,14 +97,14 @@ describe('explorer pages', () => {
   test('block page: header fields, confirmations, prev/next links, transactions; back button returns', async () => {
     await go('/');
     await markNoReload();
-    const hash = await api<string>('/api/block-height/7');
+    const hash = await api<string>(`/api/block-height/${confirmedHeight}`);
     const block = await api<{ tx_count: number; previousblockhash: string; merkle_root: string }>(`/api/block/${hash}`);
     const tip = Number(await api<string>('/api/blocks/tip/height'));
-    await page.locator(`[data-testid=block-tile][data-height="7"]`).click();
+    await page.locator(`[data-testid=block-tile][data-height="${confirmedHeight}"]`).click();
     await page.getByTestId('block-hash').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/block/${hash}`);
     await expect(page.getByTestId('block-hash').textContent()).resolves.toBe(hash);
-    await expect(page.getByTestId('block-confirmations').textContent()).resolves.toBe(String(tip - 7 + 1));
+    await expect(page.getByTestId('block-confirmations').textContent()).resolves.toBe(String(tip - confirmedHeight + 1));
     await expect(page.getByTestId('block-status').textContent()).resolves.toBe('In best chain');
     await expect(page.getByTestId('block-txcount').textContent()).resolves.toBe(String(block.tx_count));
     await expect(page.getByTestId('block-header').textContent()).resolves.toContain(block.merkle_root);
@@ -108,10 +113,10 @@ describe('explorer pages', () => {
     await shots('block');
     await page.getByRole('link', { name: '← Previous' }).click();
     await page.waitForURL(`**/block/${block.previousblockhash}`);
-    await expect(page.getByTestId('block-height').textContent()).resolves.toBe('6');
+    await expect(page.getByTestId('block-height').textContent()).resolves.toBe(String(confirmedHeight - 1));
     await page.goBack();
     await page.waitForURL(`**/block/${hash}`);
-    await expect(page.getByTestId('block-height').textContent()).resolves.toBe('7');
+    await expect(page.getByTestId('block-height').textContent()).resolves.toBe(String(confirmedHeight));
     await page.goBack();
     await page.waitForURL(`${target.baseUrl}/`);
     await page.getByTestId('tip-height').waitFor();
