@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { LAPTOP, PHONE, launch, openPage, screenshot } from './browser.js';
-import { buildExplorer, startFakeDevnet, type DevnetFactory, type DevnetTarget } from './harness.js';
+import { buildExplorer } from './harness.js';
+import { startRealDevnet, type RealDevnet } from './real-node.js';
 
-const DEVNET: DevnetFactory = startFakeDevnet;
-
-let net: DevnetTarget;
+// three real regtest cairnd processes in a full mesh, each given the others as --sibling
+let net: RealDevnet;
 let browser: Browser;
 
 async function tipOf(url: string): Promise<{ hash: string; height: number }> {
@@ -17,7 +17,7 @@ async function tipOf(url: string): Promise<{ hash: string; height: number }> {
 }
 
 beforeAll(async () => {
-  net = await DEVNET(buildExplorer(), 3);
+  net = await startRealDevnet(buildExplorer(), 3);
   await net.mine(4);
   browser = await launch();
 });
@@ -39,7 +39,7 @@ test('the devnet page shows all three nodes with matching tips, their links and 
     const g = page.locator(`[data-testid=devnet-node][data-url="${url}"]`);
     await expect(g.getAttribute('data-tip')).resolves.toBe(tip.hash);
     await expect(g.getAttribute('data-height')).resolves.toBe(String(tip.height));
-    await expect(g.getAttribute('class')).resolves.toContain('agree');
+    await expect(g.getAttribute('class')).resolves.toBe('gnode agree');
     expect(i).toBeLessThan(3);
   }
   await expect(page.getByTestId('devnet-summary').textContent()).resolves.toMatch(/^All 3 nodes agree/);
@@ -61,4 +61,27 @@ test('the devnet page shows all three nodes with matching tips, their links and 
   await screenshot(phone.page, 'devnet-phone');
   expect(w.problems()).toEqual([]);
   expect(phone.problems()).toEqual([]);
+});
+
+test('a node cut off from the others and mining its own block is highlighted as off the majority tip', async () => {
+  const w = await openPage(browser, LAPTOP);
+  const page = w.page;
+  await page.goto(`${net.urls[0]}/devnet`);
+  await page.getByTestId('devnet-node').nth(2).waitFor();
+  await net.isolate(2);
+  const [lone] = await net.mineOn(2, 1);
+  const majority = await tipOf(net.urls[0]!);
+  expect(lone).not.toBe(majority.hash);
+  // the page polls every 2 s: wait for the lone node's new tip, then check the highlighting
+  const off = page.locator(`[data-testid=devnet-node][data-url="${net.urls[2]}"][data-tip="${lone}"]`);
+  await off.waitFor({ timeout: 10_000 });
+  await expect(off.getAttribute('class')).resolves.toBe('gnode disagree');
+  for (const url of net.urls.slice(0, 2)) await expect(page.locator(`[data-testid=devnet-node][data-url="${url}"]`).getAttribute('class')).resolves.toBe('gnode agree');
+  await expect(page.getByTestId('devnet-summary').textContent()).resolves.toBe('2 of 3 nodes agree on the majority tip; the others are highlighted.');
+  await expect(page.getByTestId('devnet-row').nth(2).textContent()).resolves.toContain('disagrees with the majority tip');
+  // the cut node has no links left; the other two still peer with each other
+  await page.getByTestId('peer-link').nth(1).waitFor({ state: 'detached', timeout: 10_000 });
+  expect(await page.getByTestId('peer-link').count()).toBe(1);
+  await screenshot(page, 'devnet-partitioned-laptop');
+  expect(w.problems()).toEqual([]);
 });
