@@ -45,7 +45,12 @@ export function coinKey(p: OutPoint): Uint8Array {
   const k = new Uint8Array(37);
   k[0] = P_COIN;
   k.set(p.txid, 1);
-  new DataView(k.buffer).setUint32(33, p.vout, false);
+  // Bytewise, not a DataView: that would move this small on-heap array off the heap.
+  const v = p.vout;
+  k[33] = v >>> 24;
+  k[34] = v >>> 16;
+  k[35] = v >>> 8;
+  k[36] = v;
   return k;
 }
 

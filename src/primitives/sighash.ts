@@ -4,7 +4,7 @@
 // input, so hashing a whole transaction is O(size), not O(inputs x size): without that a
 // block of many-input transactions becomes a quadratic-hashing attack.
 // Bad arguments throw SighashError and nothing is cached for them.
-import { sha256, taggedHash } from './hash.js';
+import { sha256 } from './hash.js';
 import type { Tx, TxOut } from './tx.js';
 import { BufWriter } from './writer.js';
 
@@ -37,6 +37,29 @@ export function isValidTaprootHashType(t: number): boolean {
   return t === 0x00 || t === 0x01 || t === 0x02 || t === 0x03 || t === 0x81 || t === 0x82 || t === 0x83;
 }
 
+// Scratch writers reused across calls (hashing is synchronous, so never shared by two at
+// once): the per-tx preimages and the tagged message are hashed where they are written
+// instead of each being a fresh buffer, then a copy, then another buffer for the tag.
+// A writer that grew past SCRATCH_LIMIT for a huge tx is dropped rather than kept.
+const SCRATCH_LIMIT = 1 << 16;
+let txScratch = new BufWriter(1024);
+let msgScratch = new BufWriter(512);
+
+function hashScratch(w: BufWriter): Uint8Array {
+  const h = sha256(w.written());
+  if (w.pos > SCRATCH_LIMIT) {
+    if (w === txScratch) txScratch = new BufWriter(1024);
+    else msgScratch = new BufWriter(512);
+  }
+  return h;
+}
+
+const tapSighashTag = sha256(new TextEncoder().encode('TapSighash'));
+/** sha256(tag) || sha256(tag), the BIP340 tagged-hash prefix for TapSighash. */
+const TAP_SIGHASH_PREFIX = new Uint8Array(64);
+TAP_SIGHASH_PREFIX.set(tapSighashTag);
+TAP_SIGHASH_PREFIX.set(tapSighashTag, 32);
+
 export class TaprootSighasher {
   private _shaPrevouts?: Uint8Array;
   private _shaAmounts?: Uint8Array;
@@ -58,45 +81,45 @@ export class TaprootSighasher {
 
   get shaPrevouts(): Uint8Array {
     if (!this._shaPrevouts) {
-      const w = new BufWriter(36 * this.tx.inputs.length);
+      const w = txScratch.reset();
       for (const i of this.tx.inputs) w.bytes(i.prevout.txid).u32(i.prevout.vout);
-      this._shaPrevouts = sha256(w.finish());
+      this._shaPrevouts = hashScratch(w);
     }
     return this._shaPrevouts;
   }
 
   get shaAmounts(): Uint8Array {
     if (!this._shaAmounts) {
-      const w = new BufWriter(8 * this.prevouts.length);
+      const w = txScratch.reset();
       for (const p of this.prevouts) w.i64(p.value);
-      this._shaAmounts = sha256(w.finish());
+      this._shaAmounts = hashScratch(w);
     }
     return this._shaAmounts;
   }
 
   get shaScriptPubkeys(): Uint8Array {
     if (!this._shaScriptPubkeys) {
-      const w = new BufWriter(35 * this.prevouts.length);
+      const w = txScratch.reset();
       for (const p of this.prevouts) w.varBytes(p.script);
-      this._shaScriptPubkeys = sha256(w.finish());
+      this._shaScriptPubkeys = hashScratch(w);
     }
     return this._shaScriptPubkeys;
   }
 
   get shaSequences(): Uint8Array {
     if (!this._shaSequences) {
-      const w = new BufWriter(4 * this.tx.inputs.length);
+      const w = txScratch.reset();
       for (const i of this.tx.inputs) w.u32(i.sequence);
-      this._shaSequences = sha256(w.finish());
+      this._shaSequences = hashScratch(w);
     }
     return this._shaSequences;
   }
 
   get shaOutputs(): Uint8Array {
     if (!this._shaOutputs) {
-      const w = new BufWriter(43 * this.tx.outputs.length);
+      const w = txScratch.reset();
       for (const o of this.tx.outputs) w.i64(o.value).varBytes(o.script);
-      this._shaOutputs = sha256(w.finish());
+      this._shaOutputs = hashScratch(w);
     }
     return this._shaOutputs;
   }
@@ -106,6 +129,20 @@ export class TaprootSighasher {
    * Same layout as the "sigMsg" of the BIP341 vectors, so a mismatch shows which field differs.
    */
   sigMsg(inputIndex: number, hashType: number, annex?: Uint8Array): Uint8Array {
+    const w = new BufWriter(256);
+    this.writeSigMsg(w, inputIndex, hashType, annex);
+    return w.finish();
+  }
+
+  /** The 32-byte message a key-path signature for this input signs: hash_TapSighash(sigMsg). */
+  hash(inputIndex: number, hashType: number, annex?: Uint8Array): Uint8Array {
+    const w = msgScratch.reset();
+    w.bytes(TAP_SIGHASH_PREFIX);
+    this.writeSigMsg(w, inputIndex, hashType, annex);
+    return hashScratch(w);
+  }
+
+  private writeSigMsg(w: BufWriter, inputIndex: number, hashType: number, annex: Uint8Array | undefined): void {
     const tx = this.tx;
     if (!isValidTaprootHashType(hashType)) {
       throw new SighashError('bad-hashtype', `sighash: invalid taproot hash type 0x${hashType.toString(16)}`);
@@ -125,7 +162,6 @@ export class TaprootSighasher {
       );
     }
 
-    const w = new BufWriter(256);
     w.u8(0x00).u8(hashType).u32(tx.version).u32(tx.locktime);
     if (!anyoneCanPay) {
       w.bytes(this.shaPrevouts).bytes(this.shaAmounts).bytes(this.shaScriptPubkeys).bytes(this.shaSequences);
@@ -146,12 +182,6 @@ export class TaprootSighasher {
       const o = tx.outputs[inputIndex]!;
       w.bytes(sha256(new BufWriter(o.script.length + 17).i64(o.value).varBytes(o.script).finish()));
     }
-    return w.finish();
-  }
-
-  /** The 32-byte message a key-path signature for this input signs. */
-  hash(inputIndex: number, hashType: number, annex?: Uint8Array): Uint8Array {
-    return taggedHash('TapSighash', this.sigMsg(inputIndex, hashType, annex));
   }
 }
 

@@ -1,23 +1,26 @@
 // Growable little-endian writer, the mirror of BufReader.
 
+// Integers are stored byte by byte rather than through a DataView: a DataView needs the
+// array's ArrayBuffer, which for a small (on-heap) array means materializing one off the
+// heap, and writers are made several times per transaction on the block-connect path.
+const scratch = new DataView(new ArrayBuffer(8));
+const TWO_32 = 0x1_0000_0000;
+
 export class BufWriter {
   private buf: Uint8Array;
-  private view: DataView;
   pos = 0;
 
   constructor(initial = 256) {
     this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 16);
     while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 
   u8(v: number): this {
@@ -28,36 +31,60 @@ export class BufWriter {
 
   u16(v: number): this {
     this.ensure(2);
-    this.view.setUint16(this.pos, v, true);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    this.pos = p + 2;
     return this;
   }
 
   u32(v: number): this {
     this.ensure(4);
-    this.view.setUint32(this.pos, v >>> 0, true);
-    this.pos += 4;
+    this.put32(v);
     return this;
   }
 
   i32(v: number): this {
     this.ensure(4);
-    this.view.setInt32(this.pos, v | 0, true);
-    this.pos += 4;
+    this.put32(v | 0);
     return this;
+  }
+
+  private put32(v: number): void {
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    b[p + 2] = v >>> 16;
+    b[p + 3] = v >>> 24;
+    this.pos = p + 4;
   }
 
   u64(v: bigint): this {
     this.ensure(8);
-    this.view.setBigUint64(this.pos, BigInt.asUintN(64, v), true);
-    this.pos += 8;
-    return this;
+    // Amounts and counts fit in 53 bits: no BigInt arithmetic for them.
+    if (v >= 0n && v <= 0x1f_ffff_ffff_ffffn) {
+      const n = Number(v);
+      const lo = n % TWO_32;
+      this.put32(lo);
+      this.put32((n - lo) / TWO_32);
+      return this;
+    }
+    scratch.setBigUint64(0, BigInt.asUintN(64, v), true);
+    return this.putScratch();
   }
 
+  /** Same bytes as u64: both write the low 64 bits in two's complement. */
   i64(v: bigint): this {
-    this.ensure(8);
-    this.view.setBigInt64(this.pos, BigInt.asIntN(64, v), true);
-    this.pos += 8;
+    return this.u64(v);
+  }
+
+  private putScratch(): this {
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 8; i++) b[p + i] = scratch.getUint8(i);
+    this.pos = p + 8;
     return this;
   }
 
@@ -80,9 +107,23 @@ export class BufWriter {
     return this.varint(b.length).bytes(b);
   }
 
-  /** The written bytes (a copy sized exactly). */
+  /** Starts over in the same buffer, for a scratch writer reused across calls. */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  /** The written bytes as a view into the writer's buffer: valid until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * The written bytes, sized exactly. A writer filled to exactly its initial size hands
+   * over its own array (no copy); any later write would move to a new array first.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos);
   }
 }
 

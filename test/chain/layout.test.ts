@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { coinDigestElement } from '../../src/chain/layout.js';
+import { coinDigestElement, coinKey } from '../../src/chain/layout.js';
 import { BufWriter } from '../../src/primitives/index.js';
 
 describe('coinDigestElement', () => {
@@ -28,6 +28,21 @@ describe('coinDigestElement', () => {
           expect(Buffer.from(got).equals(Buffer.from(reference(txid, vout, height, coinbase, value, script)))).toBe(true);
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('coinKey', () => {
+  it("is 'c' | txid | vout big-endian, so a txid's coins sort by vout", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat({ max: 0xffffffff }), (txid, vout) => {
+        const k = coinKey({ txid, vout });
+        expect(k.length).toBe(37);
+        expect(k[0]).toBe(0x63);
+        expect(Buffer.from(k.subarray(1, 33)).equals(Buffer.from(txid))).toBe(true);
+        expect(Buffer.from(k).readUInt32BE(33)).toBe(vout);
+      }),
       { numRuns: 200 },
     );
   });
