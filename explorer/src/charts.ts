@@ -54,6 +54,8 @@ export function lineChart(points: readonly Point[], opts: ChartOpts): HTMLElemen
     const v = yMin + (yMax - yMin) * frac;
     const y = sy(v);
     svg.append(s('line', { x1: padL, x2: W - padR, y1: y, y2: y, class: 'grid' }));
+    // a rounding formatter can print the midpoint like an end ("1 s" halfway to 1 s): leave it out
+    if (frac === 0.5 && (yf(v) === yf(yMin) || yf(v) === yf(yMax))) continue;
     svg.append(s('text', { x: padL - 4, y: y + 4, 'text-anchor': 'end', class: 'axis' }, yf(v)));
   }
   svg.append(s('text', { x: padL, y: H - 4, class: 'axis' }, xf(x0)));

@@ -107,17 +107,28 @@ export function shortHash(h: string, keep = 8): string {
 }
 
 /**
- * Network hash rate from a run of blocks (any order): the expected hashes behind all but
- * the oldest block (difficulty × 2^32 each) over the time they took. Zero when the span is
- * empty or timestamps do not advance (regtest can mine many blocks in one second).
+ * Expected hashes to find a block at nBits `bits`: 2^256 / (target + 1). Taken from the
+ * target, not from `difficulty`, because Cairn's difficulty 1 is each network's own powLimit
+ * (a couple of hashes on regtest), so Bitcoin's "difficulty × 2^32" would be wrong by far.
  */
-export function estimateHashrate(blocks: ReadonlyArray<{ timestamp: number; difficulty: number; height: number }>): number {
+export function expectedHashes(bits: number): number {
+  const exp = bits >>> 24;
+  const target = (bits & 0x7fffff) * 2 ** (8 * (exp - 3));
+  return 2 ** 256 / (target + 1);
+}
+
+/**
+ * Network hash rate from a run of blocks (any order): the expected hashes behind all but
+ * the oldest block over the time they took. Zero when the span is empty or timestamps do
+ * not advance (regtest can mine many blocks in one second).
+ */
+export function estimateHashrate(blocks: ReadonlyArray<{ timestamp: number; bits: number; height: number }>): number {
   if (blocks.length < 2) return 0;
   const sorted = [...blocks].sort((a, b) => a.height - b.height);
   const span = sorted[sorted.length - 1]!.timestamp - sorted[0]!.timestamp;
   if (span <= 0) return 0;
   let work = 0;
-  for (const b of sorted.slice(1)) work += b.difficulty * 2 ** 32;
+  for (const b of sorted.slice(1)) work += expectedHashes(b.bits);
   return work / span;
 }
 

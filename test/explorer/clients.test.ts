@@ -203,4 +203,9 @@ describe('analyzeDevnet', () => {
     expect(a.propagation).toHaveLength(10);
     expect(a.propagation[0]).toEqual({ hash: 'h14', height: 14, delays: [null] });
   });
+
+  test('the genesis block, built into every node, has no propagation row', () => {
+    const a = analyzeDevnet([node('A', info('ia', 'h1', 1), [], [tb('h0', 0), tb('h1', 1, 500)]), node('B', info('ib', 'h1', 1), [], [tb('h0', 0), tb('h1', 1, 540)])]);
+    expect(a.propagation).toEqual([{ hash: 'h1', height: 1, delays: [0, 40] }]);
+  });
 });

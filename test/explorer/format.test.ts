@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
   estimateHashrate,
+  expectedHashes,
   feeRate,
   formatAge,
   formatBytes,
@@ -84,14 +85,24 @@ describe('rates, sizes, difficulty', () => {
 });
 
 describe('estimateHashrate', () => {
+  // Bitcoin's difficulty-1 target 0xffff·2^208 needs 2^48/0xffff ≈ 4,295,032,833 hashes a block
+  const BTC_DIFF1 = 2 ** 48 / 0xffff;
   test('expected hashes of all but the oldest block over the span', () => {
-    const blocks = [0, 1, 2].map((i) => ({ height: 10 + i, timestamp: 1000 + 600 * i, difficulty: 1 }));
-    expect(estimateHashrate(blocks)).toBeCloseTo((2 * 2 ** 32) / 1200);
-    expect(estimateHashrate([...blocks].reverse())).toBeCloseTo((2 * 2 ** 32) / 1200);
+    const blocks = [0, 1, 2].map((i) => ({ height: 10 + i, timestamp: 1000 + 600 * i, bits: 0x1d00ffff }));
+    expect(estimateHashrate(blocks) / ((2 * BTC_DIFF1) / 1200)).toBeCloseTo(1, 9);
+    expect(estimateHashrate([...blocks].reverse()) / ((2 * BTC_DIFF1) / 1200)).toBeCloseTo(1, 9);
+  });
+  test('work comes from nBits, so a regtest block is about two hashes, not 2^32', () => {
+    expect(expectedHashes(0x207fffff)).toBeCloseTo(2, 6);
+    expect(expectedHashes(0x1d00ffff) / BTC_DIFF1).toBeCloseTo(1, 9);
+    // one exponent step is 256 times the target, so 1/256 of the work
+    expect(expectedHashes(0x1c00ffff) / expectedHashes(0x1d00ffff)).toBeCloseTo(256, 6);
+    const regtest = [0, 1, 2, 3].map((i) => ({ height: i + 1, timestamp: 100 + i, bits: 0x207fffff }));
+    expect(estimateHashrate(regtest)).toBeCloseTo(2, 5);
   });
   test('zero when time does not advance (regtest bursts) or there is one block', () => {
-    expect(estimateHashrate([{ height: 1, timestamp: 5, difficulty: 1 }])).toBe(0);
-    expect(estimateHashrate([1, 2].map((h) => ({ height: h, timestamp: 5, difficulty: 1 })))).toBe(0);
+    expect(estimateHashrate([{ height: 1, timestamp: 5, bits: 0x207fffff }])).toBe(0);
+    expect(estimateHashrate([1, 2].map((h) => ({ height: h, timestamp: 5, bits: 0x207fffff })))).toBe(0);
   });
 });
 

@@ -90,6 +90,11 @@ describe('explorer pages', () => {
     const mp = await api<{ count: number }>('/api/mempool');
     await expect(page.getByTestId('mempool-count').textContent()).resolves.toMatch(new RegExp(`^${mp.count} txs`));
     expect(await page.locator('[data-testid=chart-intervals] svg rect.bar').count()).toBeGreaterThan(3);
+    // regtest mines blocks within a second of each other: the axis must not repeat a label
+    const axis = await page.locator('[data-testid=chart-intervals] svg text.axis').allTextContents();
+    expect(new Set(axis).size).toBe(axis.length);
+    // hashes behind a regtest block come from its nBits (about 2), not Bitcoin's difficulty × 2^32
+    await expect(page.getByTestId('hashrate').textContent()).resolves.toMatch(/^(–|\d+(\.\d+)? H\/s)$/);
     expect(await page.locator('[data-testid=chart-difficulty] svg path.line').count()).toBe(1);
     await shots('home');
   });
@@ -108,6 +113,7 @@ describe('explorer pages', () => {
     await expect(page.getByTestId('block-status').textContent()).resolves.toBe('In best chain');
     await expect(page.getByTestId('block-txcount').textContent()).resolves.toBe(String(block.tx_count));
     await expect(page.getByTestId('block-header').textContent()).resolves.toContain(block.merkle_root);
+    await page.locator('[data-testid=block-txs] .txcard').nth(block.tx_count - 1).waitFor();
     expect(await page.locator('[data-testid=block-txs] .txcard').count()).toBe(block.tx_count);
     await expect(page.locator('[data-testid=block-txs]').textContent()).resolves.toContain(confirmedTxid);
     await shots('block');
@@ -140,8 +146,11 @@ describe('explorer pages', () => {
     for (const [i, o] of outspends.entries()) if (o.spent) await expect(outs.nth(i).textContent()).resolves.toContain(o.txid!.slice(0, 8));
     await expect(outs.nth(2).textContent()).resolves.toContain('OP_RETURN');
     expect(await page.getByTestId('tx-hex').isVisible()).toBe(false);
+    const hex = await api<string>(`/api/tx/${confirmedTxid}/hex`);
     await page.getByTestId('show-hex').click();
-    await expect(page.getByTestId('tx-hex').textContent()).resolves.toBe(await api<string>(`/api/tx/${confirmedTxid}/hex`));
+    // the hex is fetched on the click: wait for it rather than read the empty box
+    await page.getByTestId('tx-hex').filter({ hasText: hex }).waitFor();
+    await expect(page.getByTestId('tx-hex').textContent()).resolves.toBe(hex);
     await shots('tx');
   });
 
@@ -165,6 +174,8 @@ describe('explorer pages', () => {
     await expect(page.getByTestId('balance').textContent()).resolves.toBe('13.73456789 CRN');
     await expect(page.getByTestId('received').textContent()).resolves.toContain('13.73456789 CRN in 2 outputs');
     await expect(page.getByTestId('sent').textContent()).resolves.toContain('0.00000000 CRN');
+    await page.locator('[data-testid=address-txs] .txcard').nth(txs.length - 1).waitFor();
+    await page.locator('[data-testid=utxos] tbody tr').nth(utxos.length - 1).waitFor();
     expect(await page.locator('[data-testid=address-txs] .txcard').count()).toBe(txs.length);
     expect(await page.locator('[data-testid=utxos] tbody tr').count()).toBe(utxos.length);
     await shots('address');
@@ -204,12 +215,14 @@ describe('explorer pages', () => {
     const block = await api<{ tx_count: number }>(`/api/block/${hash}`);
     expect(block.tx_count).toBeGreaterThan(25);
     await go(`/block/${hash}`);
+    await page.locator('[data-testid=block-txs] .txcard').nth(24).waitFor();
     expect(await page.locator('[data-testid=block-txs] .txcard').count()).toBe(25);
     await markNoReload();
     await page.getByRole('link', { name: 'Next page →' }).click();
     await page.waitForURL(`**/block/${hash}?start=25`);
-    await page.locator('[data-testid=block-txs] .txcard').first().waitFor();
     const second = await api<Array<{ txid: string }>>(`/api/block/${hash}/txs/25`);
+    // the first page's cards stay until the second page is drawn: wait for the new first card
+    await page.locator(`[data-testid=block-txs] .txcard[data-txid="${second[0]!.txid}"]`).waitFor();
     expect(await page.locator('[data-testid=block-txs] .txcard').count()).toBe(block.tx_count - 25);
     await expect(page.locator('[data-testid=block-txs] .txcard').first().getAttribute('data-txid')).resolves.toBe(second[0]!.txid);
     await page.goBack();

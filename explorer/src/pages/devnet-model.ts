@@ -57,7 +57,9 @@ export function analyzeDevnet(nodes: readonly NodeView[], maxBlocks = 10): Devne
       e.at[i] = typeof b.received_at === 'number' ? b.received_at : null;
     }
   });
+  // the genesis block is built into every node, never received: it has no delay to show
   const propagation = [...seen.entries()]
+    .filter(([, e]) => e.height > 0)
     .sort((x, y) => y[1].height - x[1].height || (x[0] < y[0] ? -1 : 1))
     .slice(0, maxBlocks)
     .map(([hash, e]) => {

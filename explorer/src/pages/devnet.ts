@@ -98,7 +98,7 @@ function view(nodes: NodeView[]): HTMLElement[] {
     { class: 'scroll-x' },
     h(
       'table',
-      { class: 'list', 'data-testid': 'devnet-nodes' },
+      { class: 'list nowrap', 'data-testid': 'devnet-nodes' },
       h('thead', null, h('tr', null, ...['Node', 'Tip height', 'Tip hash', 'Peers', 'State'].map((t) => h('th', null, t)))),
       h(
         'tbody',
@@ -123,7 +123,7 @@ function view(nodes: NodeView[]): HTMLElement[] {
     { class: 'scroll-x' },
     h(
       'table',
-      { class: 'list', 'data-testid': 'propagation' },
+      { class: 'list nowrap', 'data-testid': 'propagation' },
       h('thead', null, h('tr', null, h('th', null, 'Block'), ...nodes.map((n) => h('th', { class: 'num' }, label(n.url))))),
       h(
         'tbody',

@@ -99,7 +99,7 @@ function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: R
         ['Tip height', h('span', { 'data-testid': 'tip-height' }, tip ? String(tip.height) : '–')],
         ['Tip hash', tip ? link(blockHref(tip.id), tip.id, 'hash') : '–'],
         ['Difficulty', tip ? formatDifficulty(tip.difficulty) : '–'],
-        ['Est. hash rate', h('span', { title: 'from the last 12 blocks' }, formatHashrate(hashrate))],
+        ['Est. hash rate', h('span', { title: 'from the last 12 blocks', 'data-testid': 'hashrate' }, formatHashrate(hashrate))],
         ['Mempool', h('span', { 'data-testid': 'mempool-count' }, `${formatInt(mempool.count)} txs · ${formatBytes(mempool.vsize, 'vB')} · ${formatCoins(mempool.total_fee)} CRN fees`)],
       ],
       'chain-stats',
