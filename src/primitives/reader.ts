@@ -5,9 +5,13 @@ import { DecodeError } from './errors.js';
 
 export class BufReader {
   private readonly view: DataView;
+  readonly data: Uint8Array;
   pos = 0;
 
-  constructor(readonly data: Uint8Array) {
+  constructor(data: Uint8Array) {
+    // A Node Buffer (LevelDB and sockets hand those out) is viewed as a plain Uint8Array:
+    // Buffer#slice returns a view, not a copy, so copy() would silently alias the input.
+    this.data = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 

@@ -197,3 +197,19 @@ describe('decoding never aliases or changes the caller bytes', () => {
     expect(hex(b.header.prevBlock)).not.toBe('00'.repeat(32));
   });
 });
+
+describe('decoding from a Node Buffer', () => {
+  it('copies fields into plain Uint8Arrays that do not alias the input', () => {
+    const raw = Buffer.from(
+      '02000000000101' + '11'.repeat(32) + '00000000' + '00' + 'fdffffff' + '01' + 'e803000000000000' + '225120' + '22'.repeat(32) + '0140' + '33'.repeat(64) + '00000000',
+      'hex',
+    );
+    const tx = Tx.decode(raw);
+    const script = tx.outputs[0]!.script;
+    expect(Object.getPrototypeOf(script)).toBe(Uint8Array.prototype);
+    expect(Object.getPrototypeOf(tx.inputs[0]!.prevout.txid)).toBe(Uint8Array.prototype);
+    raw.fill(0);
+    expect(script[2]).toBe(0x22);
+    expect(tx.inputs[0]!.witness[0]![0]).toBe(0x33);
+  });
+});
