@@ -2,22 +2,21 @@
 // node's data, search reaches all four kinds and says "not found" for the rest, the home page
 // and a tx page update live over the WebSocket, a reorg shows on the network page, and no
 // console errors happen. Expected values come from the node's REST API (see harness.ts), so
-// switching TARGET to a real regtest cairnd needs no change here.
+// TARGET is any factory that keeps harness.ts's contract.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { LAPTOP, PHONE, launch, openPage, screenshot, type WatchedPage } from './browser.js';
 import { buildExplorer, type ExplorerTarget, type TargetFactory } from './harness.js';
-import { fakeAddress } from './fake-node.js';
-import { startRealTarget } from './real-node.js';
+import { startRealTarget, testAddress } from './real-node.js';
 
-// a real regtest cairnd; fakeAddress only makes valid regtest addresses nobody spends from
+// a real regtest cairnd (real-node.ts)
 const TARGET: TargetFactory = startRealTarget;
 
 let target: ExplorerTarget;
 let browser: Browser;
 let w: WatchedPage;
 let page: Page;
-const payee = fakeAddress('alice');
+const payee = testAddress('alice');
 let confirmedTxid: string;
 /** the height of the block holding confirmedTxid (the real node starts past coinbase maturity) */
 let confirmedHeight: number;
@@ -61,7 +60,7 @@ beforeAll(async () => {
   target = await TARGET(dir);
   await target.mine(6);
   confirmedTxid = await target.pay(payee, 12_5000_0000);
-  await target.pay(fakeAddress('bob'), 3_0000_0000);
+  await target.pay(testAddress('bob'), 3_0000_0000);
   const [confirmedBlock] = await target.mine(1);
   confirmedHeight = (await api<{ height: number }>(`/api/block/${confirmedBlock}`)).height;
   pendingTxid = await target.pay(payee, 1_2345_6789);
@@ -182,15 +181,15 @@ describe('explorer pages', () => {
   });
 
   test('mempool page: count, size, histogram and newest transactions', async () => {
-    const t1 = await target.pay(fakeAddress('carol'), 1_0000_0000);
-    await target.pay(fakeAddress('dave'), 2_0000_0000);
+    const t1 = await target.pay(testAddress('carol'), 1_0000_0000);
+    await target.pay(testAddress('dave'), 2_0000_0000);
     const mp = await api<{ count: number }>('/api/mempool');
     await go('/mempool');
     await expect(page.getByTestId('mempool-count').textContent()).resolves.toBe(String(mp.count));
     await expect(page.getByTestId('mempool-recent').textContent()).resolves.toContain(t1);
     expect(await page.locator('[data-testid=fee-histogram] rect.bar').count()).toBeGreaterThan(0);
     await markNoReload();
-    const t3 = await target.pay(fakeAddress('erin'), 1_0000_0000);
+    const t3 = await target.pay(testAddress('erin'), 1_0000_0000);
     await page.getByTestId('mempool-count').filter({ hasText: String(mp.count + 1) }).waitFor({ timeout: 10_000 });
     await page.getByTestId('mempool-recent').filter({ hasText: t3 }).waitFor({ timeout: 10_000 });
     await assertNoReload();
@@ -210,7 +209,7 @@ describe('explorer pages', () => {
   });
 
   test('a block with more than 25 transactions is paged, 25 at a time', async () => {
-    for (let i = 0; i < 27; i++) await target.pay(fakeAddress(`many-${i}`), 1000_0000 + i);
+    for (let i = 0; i < 27; i++) await target.pay(testAddress(`many-${i}`), 1000_0000 + i);
     const [hash] = await target.mine(1);
     const block = await api<{ tx_count: number }>(`/api/block/${hash}`);
     expect(block.tx_count).toBeGreaterThan(25);

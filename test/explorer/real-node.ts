@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { regtestParams, type ConsensusParams } from '../../src/consensus/index.js';
 import { addressToScript, encodeAddress } from '../../src/primitives/address.js';
 import { bytesToHex, hexToBytes, hexToHash } from '../../src/primitives/bytes.js';
+import { sha256 } from '../../src/primitives/hash.js';
 import { BlockHeader } from '../../src/primitives/header.js';
 import { opReturnScript } from '../../src/primitives/script.js';
 import { taprootTweakPubkey, xOnlyPubkey } from '../../src/primitives/index.js';
@@ -20,6 +21,11 @@ const OTHER_SECRET = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
 
 /** The address every block mined by these factories pays to: the test key's P2TR output. */
 export const MINER_ADDRESS = encodeAddress(taprootTweakPubkey(xOnlyPubkey(TEST_SECRET)).outputKey, 'rcrn');
+
+/** A valid regtest address for `label` whose key nobody holds: somewhere to send coins to. */
+export function testAddress(label: string): string {
+  return encodeAddress(sha256(new TextEncoder().encode(`key:${label}`)), 'rcrn');
+}
 
 /** A regtest daemon that serves `staticDir` as its explorer. */
 async function startNode(staticDir: string, extra: string[] = []): Promise<Daemon> {

@@ -103,10 +103,10 @@ function view(ctx: PageCtx, tx: TxInfo, outspends: Outspend[], tip: number, hexS
           const sp = outspends[n];
           const spent =
             o.scriptpubkey_type === 'op_return'
-              ? h('span', { class: 'muted' }, 'unspendable')
+              ? h('span', { class: 'muted word' }, 'unspendable')
               : sp?.spent && sp.txid
                 ? h('span', { class: 'spent' }, 'spent by ', link(txHref(sp.txid), `${shortHash(sp.txid)}:${sp.vin ?? '?'}`, 'hash'), sp.status && !sp.status.confirmed ? ' (unconfirmed)' : '')
-                : h('span', { class: 'ok' }, 'unspent');
+                : h('span', { class: 'ok word' }, 'unspent');
           return h('tr', { 'data-testid': 'tx-output' }, h('td', null, String(n)), h('td', null, outTarget(o)), h('td', { class: 'num' }, formatCoins(o.value)), h('td', null, spent));
         }),
       ),
