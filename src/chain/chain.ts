@@ -10,7 +10,7 @@
 //    descendants FailedChild; a block refused for corruption (mutation) is not marked;
 //  - calls that change state run one at a time (a promise-chain lock).
 import { EventEmitter } from 'node:events';
-import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointKey, systemClock } from '../primitives/index.js';
+import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointMapKey, systemClock } from '../primitives/index.js';
 import type { Clock, OutPoint } from '../primitives/index.js';
 import {
   RuleError,
@@ -610,12 +610,12 @@ export class Chain extends EventEmitter<ChainEvents> {
       const txid = tx.txid();
       tx.outputs.forEach((o, vout) => {
         if (isUnspendable(o.script)) return;
-        createdHere.add(outpointKey({ txid, vout }));
+        createdHere.add(outpointMapKey({ txid, vout }));
         touched.push({ txid, vout });
       });
       if (tx.isCoinbase()) continue;
       for (const i of tx.inputs) {
-        const k = outpointKey(i.prevout);
+        const k = outpointMapKey(i.prevout);
         if (createdHere.has(k)) spentHere.add(k);
         else touched.push(i.prevout);
       }
@@ -628,7 +628,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       const txid = tx.txid();
       for (let vout = tx.outputs.length - 1; vout >= 0; vout--) {
         const p = { txid, vout };
-        const k = outpointKey(p);
+        const k = outpointMapKey(p);
         if (!createdHere.has(k) || spentHere.has(k)) continue;
         const coin = this.coins.spend(p);
         if (!coin) throw new ChainError('db-corrupt', `output ${hashToHex(txid)}:${vout} missing while disconnecting ${entry.hashHex}`);
@@ -639,7 +639,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (t === 0) continue;
       for (let i = tx.inputs.length - 1; i >= 0; i--) {
         const p = tx.inputs[i]!.prevout;
-        if (spentHere.has(outpointKey(p))) continue;
+        if (spentHere.has(outpointMapKey(p))) continue;
         const coin = undo[--u];
         if (!coin) throw new ChainError('db-corrupt', `undo data for ${entry.hashHex} is short`);
         this.coins.add(p, coin, false);

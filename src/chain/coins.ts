@@ -2,7 +2,7 @@
 // prefetches every coin a block touches in one getMany, then validates synchronously
 // against memory. Entries are dirty (differs from disk) and fresh (disk has no such coin,
 // so spending it before a flush needs no delete at all).
-import { outpointKey } from '../primitives/index.js';
+import { outpointMapKey } from '../primitives/index.js';
 import type { OutPoint } from '../primitives/index.js';
 import type { Coin, CoinView } from '../consensus/index.js';
 import { ChainDB, type BatchOp } from './chaindb.js';
@@ -38,7 +38,7 @@ export class CoinCache implements CoinView {
     const missing: OutPoint[] = [];
     const seen = new Set<string>();
     for (const p of outpoints) {
-      const k = outpointKey(p);
+      const k = outpointMapKey(p);
       if (this.map.has(k) || seen.has(k)) continue;
       seen.add(k);
       missing.push(p);
@@ -46,7 +46,7 @@ export class CoinCache implements CoinView {
     if (missing.length === 0) return;
     const coins = await this.db.getCoins(missing);
     for (let i = 0; i < missing.length; i++) {
-      const k = outpointKey(missing[i]!);
+      const k = outpointMapKey(missing[i]!);
       if (this.map.has(k)) continue; // filled meanwhile by a concurrent writer
       const coin = coins[i] ?? null;
       this.set(k, { outpoint: missing[i]!, coin, dirty: false, fresh: false });
@@ -55,11 +55,11 @@ export class CoinCache implements CoinView {
 
   /** Synchronous lookup; the coin must have been prefetched (or created since). */
   getCoin(p: OutPoint): Coin | undefined {
-    return this.map.get(outpointKey(p))?.coin ?? undefined;
+    return this.map.get(outpointMapKey(p))?.coin ?? undefined;
   }
 
   has(p: OutPoint): boolean {
-    return this.map.has(outpointKey(p));
+    return this.map.has(outpointMapKey(p));
   }
 
   private set(k: string, e: CacheEntry): void {
@@ -71,7 +71,7 @@ export class CoinCache implements CoinView {
 
   /** Adds a coin. `fresh` promises the disk has no live coin at this outpoint. */
   add(p: OutPoint, coin: Coin, fresh: boolean): void {
-    const k = outpointKey(p);
+    const k = outpointMapKey(p);
     const old = this.map.get(k);
     // A coin spent but not yet flushed is still on disk: re-adding must overwrite it.
     const isFresh = fresh && !(old && old.dirty && !old.fresh);
@@ -80,7 +80,7 @@ export class CoinCache implements CoinView {
 
   /** Spends a coin, returning it; undefined if it does not exist. */
   spend(p: OutPoint): Coin | undefined {
-    const k = outpointKey(p);
+    const k = outpointMapKey(p);
     const e = this.map.get(k);
     if (!e || !e.coin) return undefined;
     const coin = e.coin;

@@ -13,7 +13,7 @@ import {
   equalBytes,
   findWitnessCommitment,
   isOpReturn,
-  outpointKey,
+  outpointMapKey,
   txMerkleRoot,
   witnessCommitmentHash,
   witnessMerkleRoot,
@@ -167,7 +167,7 @@ export function connectBlockTxs(
   const createdHere = new Map<string, CreatedCoin>();
   const local: CoinView = {
     getCoin(prevout) {
-      const k = outpointKey(prevout);
+      const k = outpointMapKey(prevout);
       const c = overlay.get(k);
       if (c === null) return undefined;
       return c ?? view.getCoin(prevout);
@@ -181,14 +181,16 @@ export function connectBlockTxs(
   const addOutputs = (txIndex: number): void => {
     const tx = block.txs[txIndex]!;
     const txid = tx.txid();
-    tx.outputs.forEach((o, vout) => {
-      if (isOpReturn(o.script) || o.script.length > MAX_SCRIPT_SIZE) return;
+    const outputs = tx.outputs;
+    for (let vout = 0; vout < outputs.length; vout++) {
+      const o = outputs[vout]!;
+      if (isOpReturn(o.script) || o.script.length > MAX_SCRIPT_SIZE) continue;
       const outpoint = { txid, vout };
       const coin: Coin = { value: o.value, script: o.script, height, coinbase: txIndex === 0 };
-      const k = outpointKey(outpoint);
+      const k = outpointMapKey(outpoint);
       overlay.set(k, coin);
       createdHere.set(k, { outpoint, coin });
-    });
+    }
   };
 
   addOutputs(0);
@@ -208,15 +210,15 @@ export function connectBlockTxs(
     }
     fees += fee;
     if (!moneyRange(fees, params)) throw new RuleError('bad-txns-accumulated-fee-outofrange', undefined, { txIndex: t });
-    tx.inputs.forEach((input, j) => {
-      const k = outpointKey(input.prevout);
-      if (createdHere.has(k)) createdHere.delete(k);
-      else {
+    for (let j = 0; j < tx.inputs.length; j++) {
+      const prevout = tx.inputs[j]!.prevout;
+      const k = outpointMapKey(prevout);
+      if (!createdHere.delete(k)) {
         undo.push(spent[j]!);
-        spentOutpoints.push(input.prevout);
+        spentOutpoints.push(prevout);
       }
       overlay.set(k, null);
-    });
+    }
     addOutputs(t);
   }
 

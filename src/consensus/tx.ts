@@ -12,6 +12,7 @@ import {
   isP2TR,
   isValidTaprootHashType,
   outpointKey,
+  outpointMapKey,
   type OutPoint,
   type SchnorrVerifier,
   type Tx,
@@ -79,8 +80,8 @@ export function checkTxSanity(tx: Tx, params: ConsensusParams): void {
 
   const seen = new Set<string>();
   for (const i of tx.inputs) {
-    const k = outpointKey(i.prevout);
-    if (seen.has(k)) throw new RuleError('bad-txns-inputs-duplicate', `outpoint ${k} spent twice`);
+    const k = outpointMapKey(i.prevout);
+    if (seen.has(k)) throw new RuleError('bad-txns-inputs-duplicate', `outpoint ${outpointKey(i.prevout)} spent twice`);
     seen.add(k);
   }
 

@@ -238,3 +238,23 @@ export function isNullHash(h: Uint8Array): boolean {
 export function outpointKey(p: OutPoint): string {
   return bytesToHex(p.txid) + ':' + p.vout;
 }
+
+/**
+ * A compact Map key for an outpoint, not for display: the 32 txid bytes and the vout as
+ * 18 UTF-16 code units. About 4x cheaper to build and look up than outpointKey's 66-char
+ * hex, which matters where a block's every input and output goes through several maps.
+ * A txid of another length falls back to outpointKey (which cannot collide: it is longer).
+ */
+export function outpointMapKey(p: OutPoint): string {
+  const t = p.txid;
+  if (t.length !== 32) return outpointKey(p);
+  const v = p.vout;
+  // prettier-ignore
+  return String.fromCharCode(
+    t[0]! | (t[1]! << 8), t[2]! | (t[3]! << 8), t[4]! | (t[5]! << 8), t[6]! | (t[7]! << 8),
+    t[8]! | (t[9]! << 8), t[10]! | (t[11]! << 8), t[12]! | (t[13]! << 8), t[14]! | (t[15]! << 8),
+    t[16]! | (t[17]! << 8), t[18]! | (t[19]! << 8), t[20]! | (t[21]! << 8), t[22]! | (t[23]! << 8),
+    t[24]! | (t[25]! << 8), t[26]! | (t[27]! << 8), t[28]! | (t[29]! << 8), t[30]! | (t[31]! << 8),
+    v & 0xffff, v >>> 16,
+  );
+}
