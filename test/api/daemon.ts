@@ -51,7 +51,11 @@ export async function startDaemon(datadir: string, extra: string[] = []): Promis
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const banner = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buf = '';
-    const t = setTimeout(() => reject(new Error(`cairnd did not start in time:\n${lines.join('\n')}\n${stderr}`)), 30_000);
+    const t = setTimeout(() => {
+      // Never leave a half-started daemon behind: jest would wait for it forever.
+      proc.kill('SIGKILL');
+      reject(new Error(`cairnd did not start in time:\n${lines.join('\n')}\n${stderr}`));
+    }, 30_000);
     proc.stderr!.on('data', (d) => (stderr += d));
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
