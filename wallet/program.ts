@@ -423,6 +423,18 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       s.print(rows.map((c) => `${c.txid}:${c.vout}  ${formatAmount(c.value).padStart(20)}  ${c.confirmations} conf${c.immature ? '  immature' : ''}  ${c.address}`).join('\n') || '(no coins)', rows);
     });
 
+  /** What `send` and `psbt create` share: load, check the address, sync, and draft one payment. */
+  const draftPayment = async (s: Session, address: string, amount: string, o: { feeRate?: string; target?: string; subtractFee?: boolean }) => {
+    const value = parseAmount(amount);
+    const w = await s.load();
+    w.scriptFor(address);
+    const client = await s.connected(w);
+    const feeRate = await feeRateOf(client, o);
+    const snap = await w.sync(client);
+    const d = w.draftSend(snap, [{ address, value }], { feeRate, subtractFee: Boolean(o.subtractFee), rng: io.rng });
+    return { w, client, d };
+  };
+
   const feeOpts = (c: Command) =>
     c.option('--fee-rate <n>', 'base units per vbyte (e.g. 2 or 1.5)')
       .option('--target <blocks>', `confirm within this many blocks, using /api/fee-estimates (default ${DEFAULT_TARGET})`);
@@ -434,13 +446,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .option('--yes', 'skip the confirmation question')
     .action(async (address: string, amount: string, o) => {
       const s = S();
-      const value = parseAmount(amount);
-      const w = await s.load();
-      w.scriptFor(address);
-      const client = await s.connected(w);
-      const feeRate = await feeRateOf(client, o);
-      const snap = await w.sync(client);
-      const d = w.draftSend(snap, [{ address, value }], { feeRate, subtractFee: Boolean(o.subtractFee), rng: io.rng });
+      const { w, client, d } = await draftPayment(s, address, amount, o);
       if (!d.signed) throw new WalletError('watch-only', 'this is a watch-only wallet and cannot sign', 'use `psbt create` here and `psbt sign` with the seed-holding wallet');
       await finishSend(s, w, client, d, o);
     });
@@ -528,13 +534,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .option('--out <file>', 'write the PSBT (base64) to FILE')
     .action(async (address: string, amount: string, o) => {
       const s = S();
-      const value = parseAmount(amount);
-      const w = await s.load();
-      w.scriptFor(address);
-      const client = await s.connected(w);
-      const feeRate = await feeRateOf(client, o);
-      const snap = await w.sync(client);
-      const d = w.draftSend(snap, [{ address, value }], { feeRate, subtractFee: Boolean(o.subtractFee), rng: io.rng });
+      const { w, d } = await draftPayment(s, address, amount, o);
       const p = w.draftToPsbt(d);
       s.save(); // the change address is now handed out
       writePsbt(s, p, o.out, { fee: d.fee, txid: p.tx.txidHex() });

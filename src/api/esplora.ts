@@ -55,6 +55,25 @@ export function difficulty(bits: number, powLimit: bigint): number {
   return Number((powLimit << 32n) / target) / 2 ** 32;
 }
 
+/** Esplora's block fields (without Cairn's extras), shared by REST and /api/ws. */
+export function blockHeaderJson(e: ChainEntry, b: Block, mediantime: number, powLimit: bigint): Record<string, unknown> {
+  return {
+    id: e.hashHex,
+    height: e.height,
+    version: e.header.version,
+    timestamp: e.time,
+    tx_count: b.txs.length,
+    size: b.size,
+    weight: b.weight,
+    merkle_root: hashToHex(e.header.merkleRoot),
+    previousblockhash: e.prev ? e.prev.hashHex : null,
+    mediantime,
+    nonce: e.header.nonce,
+    bits: e.bits,
+    difficulty: difficulty(e.bits, powLimit),
+  };
+}
+
 export function scriptType(script: Uint8Array): string {
   const t = classifyScript(script).type;
   return t === 'p2tr' ? 'v1_p2tr' : t === 'op_return' ? 'op_return' : 'nonstandard';
@@ -120,21 +139,7 @@ export class EsploraApi {
     if (cached) return cached;
     const b = block ?? (await this.blockOf(e));
     const { chain, params } = this.ctx;
-    const j: Record<string, unknown> = {
-      id: e.hashHex,
-      height: e.height,
-      version: e.header.version,
-      timestamp: e.time,
-      tx_count: b.txs.length,
-      size: b.size,
-      weight: b.weight,
-      merkle_root: hashToHex(e.header.merkleRoot),
-      previousblockhash: e.prev ? e.prev.hashHex : null,
-      mediantime: chain.medianTimePast(e),
-      nonce: e.header.nonce,
-      bits: e.bits,
-      difficulty: difficulty(e.bits, params.powLimit),
-    };
+    const j = blockHeaderJson(e, b, chain.medianTimePast(e), params.powLimit);
     const reward = b.txs[0]!.outputs.reduce((s, o) => s + o.value, 0n);
     const extras: Record<string, unknown> = { reward, total_fees: reward - blockSubsidy(e.height, params) };
     // Per-tx fee rates need every input's value: the index has them for blocks it covers.

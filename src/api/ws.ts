@@ -7,13 +7,13 @@
 // rather than letting the node's memory grow for it.
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Block, addressToScript, bytesToHex, hashToHex } from '../primitives/index.js';
+import { type Block, addressToScript, bytesToHex } from '../primitives/index.js';
 import type { ChainEntry, TipChange } from '../chain/index.js';
 import type { MempoolEntry } from '../mempool/index.js';
 import type { IndexedBlock } from '../index/index.js';
 import { jsonReplacer } from './http.js';
 import type { ApiContext } from './context.js';
-import { difficulty } from './esplora.js';
+import { blockHeaderJson } from './esplora.js';
 
 export const MAX_BUFFERED = 1 << 20;
 export const MAX_SUBSCRIPTIONS = 100;
@@ -145,21 +145,7 @@ export class LiveEvents {
   }
 
   private blockInfo(e: ChainEntry, b: Block): Record<string, unknown> {
-    return {
-      id: e.hashHex,
-      height: e.height,
-      version: e.header.version,
-      timestamp: e.time,
-      tx_count: b.txs.length,
-      size: b.size,
-      weight: b.weight,
-      merkle_root: hashToHex(e.header.merkleRoot),
-      previousblockhash: e.prev ? e.prev.hashHex : null,
-      mediantime: this.ctx.chain.medianTimePast(e),
-      nonce: e.header.nonce,
-      bits: e.bits,
-      difficulty: difficulty(e.bits, this.ctx.params.powLimit),
-    };
+    return blockHeaderJson(e, b, this.ctx.chain.medianTimePast(e), this.ctx.params.powLimit);
   }
 
   private onTx(e: MempoolEntry): void {

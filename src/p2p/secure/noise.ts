@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as secp from '@noble/secp256k1';
-import type { Rng } from '../../primitives/index.js';
+import { concatBytes, type Rng } from '../../primitives/index.js';
 
 export const DHLEN = 33;
 export const HASHLEN = 32;
@@ -439,15 +439,7 @@ export class HandshakeState {
     }
     parts.push(this.ss.encryptAndHash(payload));
     this.advance();
-    let len = 0;
-    for (const p of parts) len += p.length;
-    const out = new Uint8Array(len);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 
   /** Returns the decrypted payload; throws NoiseError on any malformed or forged input. */
