@@ -23,7 +23,7 @@ import {
   medianTimePast,
   MAX_SCRIPT_SIZE,
 } from '../consensus/index.js';
-import type { Coin, ConsensusParams, HeaderAncestry } from '../consensus/index.js';
+import type { Coin, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
 import { ChainDB, type BatchOp } from './chaindb.js';
 import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
@@ -87,6 +87,8 @@ export interface ChainEvents {
 
 /** How many just-accepted blocks stay decoded in memory for their connect. */
 const RECENT_BLOCKS = 8;
+/** Most coins whose MuHash insertion may wait (see `pendingDigest`); about 150 bytes each. */
+const PENDING_DIGEST_MAX = 50_000;
 
 interface Stats {
   muhash: MuHash3072;
@@ -116,6 +118,15 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly failures = new Map<ChainEntry, RuleError>();
   /** blocks just stored, so connecting them does not read and decode them back from disk */
   private readonly recentBlocks = new Map<string, Block>();
+  /**
+   * Coins created by connected blocks whose insertion into the MuHash digest is deferred.
+   * Many outputs are spent within a few blocks; spending one that is still pending simply
+   * drops it, saving the element mapping and the 3072-bit multiplication on both sides.
+   * MuHash is a product, so the digest is the same whichever order it is folded in; it is
+   * folded (settleDigest) before the digest is read or written, and the oldest entries
+   * when there are more than PENDING_DIGEST_MAX.
+   */
+  private readonly pendingDigest = new Map<string, CreatedCoin>();
   bestHeader!: ChainEntry;
 
   private constructor(
@@ -336,6 +347,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   utxoStats(): UtxoStats {
+    this.settleDigest(0);
     const digest = hashToHex(this.stats.muhash.clone().finalize());
     return {
       height: this.tip.height,
@@ -562,9 +574,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     // until every signature checked out: a block that fails leaves no trace.
     const job = this.pool.start();
     const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
+    // Created coins only join pendingDigest once the block is known valid (below).
     const delta = new MuHash3072();
-    for (const { outpoint, coin } of res.created) delta.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
-    for (let i = 0; i < res.spentOutpoints.length; i++) delta.removeNum(elementToNum(coinDigestElement(res.spentOutpoints[i]!, res.undo[i]!)));
+    const cancelled: string[] = [];
+    for (let i = 0; i < res.spentOutpoints.length; i++) {
+      const p = res.spentOutpoints[i]!;
+      const coin = res.undo[i]!;
+      const k = outpointMapKey(p);
+      // The very coin object a connected block created (the cache hands out what it was given).
+      if (this.pendingDigest.get(k)?.coin === coin) cancelled.push(k);
+      else delta.removeNum(elementToNum(coinDigestElement(p, coin)));
+    }
     const bad = await job.done();
     if (bad >= 0) {
       const c = res.sigChecks[bad]!;
@@ -582,6 +602,16 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.stats.amount -= coin.value;
     }
     this.stats.muhash.combine(delta);
+    for (const k of cancelled) this.pendingDigest.delete(k);
+    for (const c of res.created) {
+      const k = outpointMapKey(c.outpoint);
+      // An outpoint created again while its old coin is pending (a duplicate txid, or a
+      // block connected again after a disconnect): the old insertion is folded, not lost.
+      const old = this.pendingDigest.get(k);
+      if (old) this.stats.muhash.insertNum(elementToNum(coinDigestElement(old.outpoint, old.coin)));
+      this.pendingDigest.set(k, c);
+    }
+    if (this.pendingDigest.size > PENDING_DIGEST_MAX) this.settleDigest(PENDING_DIGEST_MAX / 2);
     const key = bytesToHex(entry.hash);
     this.pendingUndo.set(key, res.undo);
     this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));
@@ -666,7 +696,18 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.withLock(() => this.flushLocked());
   }
 
+  /** Folds pending coin insertions (oldest first) into the digest until at most `keep` remain. */
+  private settleDigest(keep: number): void {
+    const { muhash } = this.stats;
+    for (const [k, { outpoint, coin }] of this.pendingDigest) {
+      if (this.pendingDigest.size <= keep) break;
+      muhash.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
+      this.pendingDigest.delete(k);
+    }
+  }
+
   private async flushLocked(): Promise<void> {
+    this.settleDigest(0);
     const ops = [...this.pendingOps, ...this.coins.flushOps()];
     ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(encodeStats(this.stats)));
     await this.db.write(ops, true);
