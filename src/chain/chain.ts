@@ -8,12 +8,7 @@
 //    blocks and undo data needed to move it to the in-memory tip are stored first;
 //  - a block that fails a rule its header commits to is marked Failed and its
 //    descendants FailedChild; a block refused for corruption (mutation) is not marked;
-//  - calls that change state run one at a time (a promise-chain lock);
-//  - connecting is pipelined one block deep: while block N's signatures verify on the
-//    workers, N+1 is read, its coins prefetched, and its transactions checked against the
-//    cache plus N's not-yet-applied effects, streaming its signatures behind N's. Only
-//    reading happens ahead: a block is applied to the coin cache only after its own checks,
-//    all its signatures and its parent's application; when N fails, N+1's work is dropped.
+//  - calls that change state run one at a time (a promise-chain lock).
 import { EventEmitter } from 'node:events';
 import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointMapKey, systemClock } from '../primitives/index.js';
 import type { Clock, OutPoint } from '../primitives/index.js';
@@ -28,7 +23,7 @@ import {
   medianTimePast,
   MAX_SCRIPT_SIZE,
 } from '../consensus/index.js';
-import type { Coin, CoinView, ConnectResult, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
+import type { Coin, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
 import { ChainDB, type BatchOp } from './chaindb.js';
 import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
@@ -37,7 +32,7 @@ import { coinDigestElement } from './layout.js';
 import { MuHash3072, elementToNum } from './muhash.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
 import { ancestorOf, skipHeight } from './skip.js';
-import { VerifyPool, type VerifyJob } from './verify-pool.js';
+import { VerifyPool } from './verify-pool.js';
 
 export interface ChainOptions {
   params: ConsensusParams;
@@ -76,9 +71,6 @@ export type ProcessResult =
   | { status: 'orphan'; missing: Uint8Array }
   | { status: 'duplicate'; entry: ChainEntry };
 
-/** The outcome of one block of a processBlocks batch: what processBlock returns, or throws. */
-export type BatchResult = { ok: true; result: ProcessResult } | { ok: false; error: unknown };
-
 export interface ChainTip {
   height: number;
   hash: string;
@@ -97,27 +89,6 @@ export interface ChainEvents {
 const RECENT_BLOCKS = 8;
 /** Most coins whose MuHash insertion may wait (see `pendingDigest`); about 150 bytes each. */
 const PENDING_DIGEST_MAX = 50_000;
-
-/** A block checked against the coins as they will be once its parent is applied; not applied. */
-interface Prepared {
-  entry: ChainEntry;
-  block: Block;
-  res: ConnectResult;
-  job: VerifyJob;
-  /** the block's MuHash contribution, except spends that may cancel a pending insertion */
-  delta: MuHash3072;
-  /** spent coins that are (or will be, once the parent is applied) in pendingDigest */
-  maybeCancelled: { key: string; outpoint: OutPoint; coin: Coin }[];
-}
-
-/** A block whose preparation failed; the error is raised once its parent is applied. */
-interface PrepareFailure {
-  entry: ChainEntry;
-  error: unknown;
-}
-
-/** Between blocks of a processBlocks batch, the next one to accept (or 'done'). */
-type MoreBlocks = () => Promise<ChainEntry | 'done' | undefined>;
 
 interface Stats {
   muhash: MuHash3072;
@@ -444,7 +415,18 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (result.status === 'orphan' || result.status === 'duplicate') return result;
       await this.activateBestChain();
       // Orphans waiting for this block (and their descendants) can now be accepted.
-      await this.connectOrphans(this.orphans.takeChildren(block.hash()));
+      const queue = this.orphans.takeChildren(block.hash());
+      while (queue.length > 0) {
+        const child = queue.shift()!;
+        try {
+          const r = await this.acceptBlock(child, false);
+          if (r.status !== 'orphan') await this.activateBestChain();
+        } catch {
+          // An invalid orphan is dropped; its own sender is long gone.
+          continue;
+        }
+        queue.push(...this.orphans.takeChildren(child.hash()));
+      }
       await this.maybeFlush();
       const entry = result.entry;
       // The caller learns if its own block (or an ancestor it depended on) just failed.
@@ -453,69 +435,6 @@ export class Chain extends EventEmitter<ChainEvents> {
       }
       return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
     });
-  }
-
-  /**
-   * Accepts a run of blocks (as a peer delivers them during sync) in one turn of the lock,
-   * so that block N+1 is accepted and prepared while N's signatures verify. The outcome of
-   * each block, events and the resulting state are those of calling processBlock on each in
-   * order; only the work overlaps. Never throws for a block: its error is in its result.
-   */
-  processBlocks(blocks: readonly Block[]): Promise<BatchResult[]> {
-    return this.withLock(async () => {
-      const results: (BatchResult | undefined)[] = new Array(blocks.length);
-      const accepted: ChainEntry[] = [];
-      let next = 0;
-      // Between blocks the coin cache may need a flush; that ends a pipelined run (a
-      // prepared block holds coins the flush could evict), and the loop below resumes.
-      const accept = async (): Promise<ChainEntry | undefined> => {
-        const i = next++;
-        try {
-          const r = await this.acceptBlock(blocks[i]!, false);
-          results[i] = { ok: true, result: r };
-          if (r.status === 'accepted') {
-            accepted.push(r.entry);
-            return r.entry;
-          }
-        } catch (error) {
-          results[i] = { ok: false, error };
-        }
-        return undefined;
-      };
-      const more: MoreBlocks = () => (next >= blocks.length || this.flushDue() ? Promise.resolve('done') : accept());
-      while (next < blocks.length) {
-        await this.maybeFlush();
-        const first = await accept();
-        if (first) await this.activateBestChain(more);
-      }
-      const queue: Block[] = [];
-      for (const e of accepted) queue.push(...this.orphans.takeChildren(e.hash));
-      await this.connectOrphans(queue);
-      await this.maybeFlush();
-      return results.map((r): BatchResult => {
-        if (!r || !r.ok) return r!;
-        const { result } = r;
-        if (result.status !== 'accepted') return r;
-        const entry = result.entry;
-        if (entry.failed) return { ok: false, error: this.failures.get(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`) };
-        return { ok: true, result: this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry } };
-      });
-    });
-  }
-
-  /** Accepts orphans waiting for a block just accepted (and their descendants). */
-  private async connectOrphans(queue: Block[]): Promise<void> {
-    while (queue.length > 0) {
-      const child = queue.shift()!;
-      try {
-        const r = await this.acceptBlock(child, false);
-        if (r.status !== 'orphan') await this.activateBestChain();
-      } catch {
-        // An invalid orphan is dropped; its own sender is long gone.
-        continue;
-      }
-      queue.push(...this.orphans.takeChildren(child.hash()));
-    }
   }
 
   private async acceptBlock(block: Block, durable: boolean): Promise<ProcessResult> {
@@ -596,64 +515,42 @@ export class Chain extends EventEmitter<ChainEvents> {
     return best;
   }
 
-  /**
-   * Moves the tip to the most-work valid chain we have data for (Core's ActivateBestChain).
-   * `more` (from processBlocks) accepts the batch's next block while the last block of the
-   * path verifies; a block so appended gets its own 'tip' event, as if processed alone.
-   */
-  private async activateBestChain(more?: MoreBlocks): Promise<void> {
-    let start = this.tip;
+  /** Moves the tip to the most-work valid chain we have data for (Core's ActivateBestChain). */
+  private async activateBestChain(): Promise<void> {
+    const start = this.tip;
+    let disconnected = 0;
     let connected = 0;
-    const emitTip = (): void => {
-      if (this.tip === start) return;
-      const fork = this.findFork(start, this.tip);
-      this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected });
-      start = this.tip;
-      connected = 0;
-    };
     for (;;) {
       const target = this.bestCandidate();
       if (!target) break;
       const fork = this.findFork(this.tip, target);
-      while (this.tip !== fork) await this.disconnectTip();
+      while (this.tip !== fork) {
+        await this.disconnectTip();
+        disconnected++;
+      }
       const path: ChainEntry[] = [];
       for (let e: ChainEntry = target; e !== fork; e = e.prev!) path.push(e);
       path.reverse();
-      const appended = new Set<ChainEntry>();
-      let cur = await this.prepare(path[0]!, undefined);
-      for (let i = 0; ; i++) {
-        if (!('job' in cur)) {
-          if (!(cur.error instanceof RuleError)) throw cur.error;
-          this.markFailed(cur.entry, cur.error);
-          break; // choose again: the best valid candidate may now be elsewhere
-        }
-        // While this block's signatures verify: accept the batch's next block if the path
-        // ends here, then check the next block against this one's pending effects.
-        if (i + 1 === path.length && more) {
-          const e = await more();
-          if (e === 'done') more = undefined;
-          else if (e && e.prev === path[i] && !e.failed) {
-            path.push(e);
-            appended.add(e);
-          }
-        }
-        const next = i + 1 < path.length ? await this.prepare(path[i + 1]!, cur) : undefined;
-        if (appended.has(cur.entry)) emitTip();
+      for (const e of path) {
+        const block = this.recentBlocks.get(bytesToHex(e.hash)) ?? (await this.db.getBlock(e.hash));
+        if (!block) throw new ChainError('missing-data', `block ${e.hashHex} is indexed as stored but missing`);
         try {
-          await this.commit(cur);
+          await this.connectTip(e, block);
           connected++;
         } catch (err) {
           if (!(err instanceof RuleError)) throw err;
-          this.markFailed(cur.entry, err); // the prepared next block is simply dropped
-          break;
+          this.markFailed(e, err);
+          break; // choose again: the best valid candidate may now be elsewhere
         }
-        if (!next) break;
-        cur = next;
       }
     }
     for (const c of this.candidates) if (c.chainwork <= this.tip.chainwork && !this.isActive(c)) this.candidates.delete(c);
     this.candidates.delete(this.tip);
-    emitTip();
+    if (this.tip !== start) {
+      const fork = this.findFork(start, this.tip);
+      this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected });
+    }
+    void disconnected;
   }
 
   private findFork(a: ChainEntry, b: ChainEntry): ChainEntry {
@@ -666,73 +563,32 @@ export class Chain extends EventEmitter<ChainEvents> {
     return x;
   }
 
-  /**
-   * Reads the block, prefetches its coins and runs its consensus checks against the coin
-   * cache or, when `after` is given, the cache plus `after`'s effects (its parent, checked
-   * but not applied yet); its signatures stream to the pool. Changes no state but the
-   * cache's clean entries. Failures are returned, to be raised once the parent is applied.
-   */
-  private async prepare(entry: ChainEntry, after: Prepared | undefined): Promise<Prepared | PrepareFailure> {
-    try {
-      const block = this.recentBlocks.get(bytesToHex(entry.hash)) ?? (await this.db.getBlock(entry.hash));
-      if (!block) throw new ChainError('missing-data', `block ${entry.hashHex} is indexed as stored but missing`);
-      let view: CoinView = this.coins;
-      let effects: Map<string, Coin | null> | undefined;
-      if (after) {
-        effects = new Map();
-        for (const p of after.res.spentOutpoints) effects.set(outpointMapKey(p), null);
-        for (const c of after.res.created) effects.set(outpointMapKey(c.outpoint), c.coin);
-        const { coins } = this;
-        const fx = effects;
-        view = {
-          getCoin(p) {
-            const c = fx.get(outpointMapKey(p));
-            return c === null ? undefined : (c ?? coins.getCoin(p));
-          },
-        };
-      }
-      const prevouts: OutPoint[] = [];
-      for (let i = 1; i < block.txs.length; i++) {
-        for (const input of block.txs[i]!.inputs) if (!effects?.has(outpointMapKey(input.prevout))) prevouts.push(input.prevout);
-      }
-      await this.coins.prefetch(prevouts);
-      checkBlockContext(block, entry.height, this.medianTimePast(entry.prev!), this.params);
-      // Signatures go to the workers tx by tx while consensus is still hashing the rest, and
-      // the block's MuHash contribution is computed while they verify.
-      const job = this.pool.start();
-      const res = connectBlockTxs(block, entry.height, view, this.params, (checks) => job.add(checks));
-      const delta = new MuHash3072();
-      const maybeCancelled: Prepared['maybeCancelled'] = [];
-      for (let i = 0; i < res.spentOutpoints.length; i++) {
-        const p = res.spentOutpoints[i]!;
-        const coin = res.undo[i]!;
-        const k = outpointMapKey(p);
-        // The very coin object a connected (or the parent) block created: the cache and the
-        // effects hand out what they were given. Whether it is still pending is decided at commit.
-        if (this.pendingDigest.get(k)?.coin === coin || (effects !== undefined && effects.get(k) === coin)) maybeCancelled.push({ key: k, outpoint: p, coin });
-        else delta.removeNum(elementToNum(coinDigestElement(p, coin)));
-      }
-      return { entry, block, res, job, delta, maybeCancelled };
-    } catch (error) {
-      return { entry, error };
+  private async connectTip(entry: ChainEntry, block: Block): Promise<void> {
+    const prev = entry.prev!;
+    const prevouts: OutPoint[] = [];
+    for (let i = 1; i < block.txs.length; i++) for (const input of block.txs[i]!.inputs) prevouts.push(input.prevout);
+    await this.coins.prefetch(prevouts);
+    checkBlockContext(block, entry.height, this.medianTimePast(prev), this.params);
+    // Signatures go to the workers tx by tx while consensus is still hashing the rest, and
+    // the block's MuHash contribution is computed while they verify. Nothing is applied
+    // until every signature checked out: a block that fails leaves no trace.
+    const job = this.pool.start();
+    const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
+    // Created coins only join pendingDigest once the block is known valid (below).
+    const delta = new MuHash3072();
+    const cancelled: string[] = [];
+    for (let i = 0; i < res.spentOutpoints.length; i++) {
+      const p = res.spentOutpoints[i]!;
+      const coin = res.undo[i]!;
+      const k = outpointMapKey(p);
+      // The very coin object a connected block created (the cache hands out what it was given).
+      if (this.pendingDigest.get(k)?.coin === coin) cancelled.push(k);
+      else delta.removeNum(elementToNum(coinDigestElement(p, coin)));
     }
-  }
-
-  /** Waits for the prepared block's signatures and applies it; its parent must be the tip. */
-  private async commit(prep: Prepared): Promise<void> {
-    const { entry, block, res, delta } = prep;
-    const bad = await prep.job.done();
+    const bad = await job.done();
     if (bad >= 0) {
       const c = res.sigChecks[bad]!;
       throw new RuleError('bad-schnorr-sig', `invalid signature in tx ${block.txs[c.txIndex]!.txidHex()} input ${c.inputIndex}`);
-    }
-    if (entry.prev !== this.tip) throw new ChainError('db-corrupt', `block ${entry.hashHex} prepared on a parent that is not the tip`);
-    // Created coins only join pendingDigest once the block is known valid (below).
-    const cancelled: string[] = [];
-    for (const { key, outpoint, coin } of prep.maybeCancelled) {
-      // Folded meanwhile (settleDigest), so it is in the digest and leaves it the long way.
-      if (this.pendingDigest.get(key)?.coin === coin) cancelled.push(key);
-      else delta.removeNum(elementToNum(coinDigestElement(outpoint, coin)));
     }
     for (const { outpoint, coin } of res.created) {
       this.coins.add(outpoint, coin, true);
@@ -830,13 +686,9 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   // ---------------------------------------------------------------- persistence
 
-  private flushDue(): boolean {
-    const due = this.clock.now() - this.lastFlush >= (this.opts.flushIntervalMs ?? 60_000);
-    return due || this.coins.overLimit || this.pendingUndo.size >= 2000;
-  }
-
   private async maybeFlush(): Promise<void> {
-    if (this.flushDue()) await this.flushLocked();
+    const due = this.clock.now() - this.lastFlush >= (this.opts.flushIntervalMs ?? 60_000);
+    if (due || this.coins.overLimit || this.pendingUndo.size >= 2000) await this.flushLocked();
   }
 
   /** Writes the coin cache, undo data and tip in one synced atomic batch. */
