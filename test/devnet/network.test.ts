@@ -15,12 +15,12 @@ import * as dn from '../../devnet/devnet.js';
 import { heal, partition } from '../../devnet/faults.js';
 import { allowListPath } from '../../devnet/identity.js';
 import { logPath } from '../../devnet/launcher.js';
-import { isAlive, signal, sleep, waitExit } from '../../devnet/proc.js';
+import { isAlive, signal, waitExit } from '../../devnet/proc.js';
 import { spam } from '../../devnet/spam.js';
 import { apiUrl, findNode, peerUrl, readState, type DevnetState } from '../../devnet/state.js';
 import { neighboursOf } from '../../devnet/topology.js';
 import { walletBalance } from '../../devnet/wallets.js';
-import { freeBasePort, requireBuild, testEnv } from './helpers.js';
+import { freeBasePort, requireBuild, testEnv, until } from './helpers.js';
 
 const log: string[] = [];
 const env = testEnv(log);
@@ -28,21 +28,6 @@ let dir: string;
 let state: DevnetState;
 
 const c = (name: string): NodeClient => dn.client(findNode(state, name), env, 5000);
-
-async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 async function digests(names: string[]): Promise<string[]> {
   return Promise.all(names.map(async (n) => (await c(n).utxoSetInfo()).digest));
