@@ -6,18 +6,18 @@
 //     large block across a 3-node line, each node validating as cairnd does. This is
 //     what an operator sees; validation dominates, so the ratio sits closer to 1.
 // Encrypted and plaintext runs alternate so drift on a shared machine hits both alike.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { Chain, VerifyPool } from '../src/chain/index.js';
+import { Chain } from '../src/chain/index.js';
 import { getParams } from '../src/consensus/index.js';
 import { MAX_MESSAGE_SIZE, decodeMessage, encodeMessage } from '../src/p2p/messages/index.js';
 import { P2PNode } from '../src/p2p/net.js';
 import { SECURE_OVERHEAD, SecureTransport, identityFromSecret } from '../src/p2p/secure/index.js';
 import { type Connection, type Transport, WsTransport } from '../src/p2p/transport.js';
-import { Block, cryptoRng, seededRng, systemClock } from '../src/primitives/index.js';
+import { Block, cryptoRng } from '../src/primitives/index.js';
+import { NodeRig } from './rig.js';
 import { Miner, connectAll, fanOut, spendChain, spends, waitFor } from './sync.js';
 import { type BenchOptions, type BenchResult, secondsSince } from './types.js';
 
@@ -105,54 +105,6 @@ const params = getParams('regtest');
 type Mode = 'plain' | 'enc';
 const MODES: readonly Mode[] = ['plain', 'enc'];
 
-/** Chains and P2P nodes over plain or secure WebSockets, torn down together. */
-class NodeRig {
-  readonly pool = new VerifyPool({ threads: 2 });
-  private readonly dirs: string[] = [];
-  private readonly closers: (() => Promise<unknown>)[] = [];
-  private seed = 1;
-
-  dir(): string {
-    const d = mkdtempSync(join(tmpdir(), 'cairn-bench-secure-'));
-    this.dirs.push(d);
-    return d;
-  }
-
-  async chain(path = join(this.dir(), 'chain')): Promise<Chain> {
-    const c = await Chain.open({ params, path, verifyPool: this.pool });
-    this.closers.push(() => c.close());
-    return c;
-  }
-
-  async node(mode: Mode, chain: Chain, seeds: string[], listen: boolean): Promise<P2PNode> {
-    const seed = this.seed++;
-    const ws = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD });
-    // as cairnd builds it (src/node/node.ts), minus the logger
-    const transport: Transport =
-      mode === 'enc' ? new SecureTransport(ws, { identity: identityFromSecret(new Uint8Array(32).fill(seed)), rng: cryptoRng, context: `cairn/${params.name}` }) : ws;
-    const n = new P2PNode({
-      params,
-      chain,
-      transport,
-      clock: systemClock,
-      rng: seededRng(seed),
-      ...(listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
-      seeds,
-      outboundTarget: seeds.length,
-      connectIntervalMs: 50,
-    });
-    await n.start();
-    this.closers.unshift(() => n.stop());
-    return n;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.closers) await c().catch(() => undefined);
-    await this.pool.close();
-    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
-  }
-}
-
 /** Initial sync of a spend-heavy chain from one node, encrypted vs plaintext. */
 async function nodeSync(rig: NodeRig, quick: boolean): Promise<BenchResult> {
   const { blocks, spends: nSpends } = spendChain(quick ? 300 : 800, quick ? 20 : 40);
@@ -162,11 +114,11 @@ async function nodeSync(rig: NodeRig, quick: boolean): Promise<BenchResult> {
   await src.close();
   const copy = join(rig.dir(), 'chain');
   cpSync(srcDir, copy, { recursive: true });
-  const sources = { plain: await rig.node('plain', await rig.chain(srcDir), [], true), enc: await rig.node('enc', await rig.chain(copy), [], true) };
+  const sources = { plain: await rig.node(await rig.chain(srcDir)), enc: await rig.node(await rig.chain(copy), { secure: true }) };
   const syncFrom = async (mode: Mode): Promise<number> => {
     const chain = await rig.chain();
     const t = process.hrtime.bigint();
-    const n = await rig.node(mode, chain, [sources[mode].listenUrl], false);
+    const n = await rig.node(chain, { seeds: [sources[mode].listenUrl], listen: false, secure: mode === 'enc' });
     await waitFor(() => chain.height === blocks.length, `initial sync (${mode})`);
     const s = secondsSince(t);
     await n.stop();
@@ -209,7 +161,7 @@ async function nodePropagation(rig: NodeRig, quick: boolean): Promise<BenchResul
       const c = await rig.chain();
       for (const b of base) await c.processBlock(b);
       chains.push(c);
-      nodes.push(await rig.node(mode, c, i > 0 ? [nodes[i - 1]!.listenUrl] : [], true));
+      nodes.push(await rig.node(c, { seeds: i > 0 ? [nodes[i - 1]!.listenUrl] : [], secure: mode === 'enc' }));
     }
     await waitFor(() => nodes[1]!.peers().length === 2 && nodes[2]!.peers().length === 1, `${mode} line connected`, 30_000);
     lines[mode] = chains;
@@ -240,7 +192,7 @@ async function nodePropagation(rig: NodeRig, quick: boolean): Promise<BenchResul
 
 export async function benchSecure(opts: BenchOptions): Promise<BenchResult[]> {
   const rows = await benchSecureTransport(opts);
-  const rig = new NodeRig();
+  const rig = new NodeRig(2);
   try {
     rows.push(await nodePropagation(rig, opts.quick));
     rows.push(await nodeSync(rig, opts.quick));

@@ -2,26 +2,23 @@
 // the same blocks locally, from one peer and from three; and propagation of a large
 // block across a 6-node line against 5 × one node's validation of it. Everything runs in
 // this process (sources and receiver share the CPU), so the ratios are conservative.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Chain, VerifyPool } from '../src/chain/index.js';
+import { Chain } from '../src/chain/index.js';
 import { blockSubsidy, createBlock, getParams, type ConsensusParams } from '../src/consensus/index.js';
-import { P2PNode } from '../src/p2p/net.js';
-import { WsTransport } from '../src/p2p/transport.js';
+import type { P2PNode } from '../src/p2p/net.js';
 import {
   Block,
   Tx,
   TaprootSighasher,
   p2trScript,
-  seededRng,
   signKeyPathInputWith,
-  systemClock,
   taprootTweakPubkey,
   xOnlyPubkey,
   type OutPoint,
 } from '../src/primitives/index.js';
+import { NodeRig } from './rig.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 
@@ -123,48 +120,6 @@ export async function waitFor(cond: () => boolean, what: string, ms = 600_000): 
   }
 }
 
-class Rig {
-  readonly pool = new VerifyPool();
-  private readonly dirs: string[] = [];
-  private readonly closers: (() => Promise<void>)[] = [];
-  private seed = 1;
-
-  dir(): string {
-    const d = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
-    this.dirs.push(d);
-    return d;
-  }
-
-  async chain(path: string): Promise<Chain> {
-    const c = await Chain.open({ params, path, verifyPool: this.pool });
-    this.closers.push(() => c.close());
-    return c;
-  }
-
-  async node(chain: Chain, seeds: string[], outboundTarget = 8): Promise<P2PNode> {
-    const n = new P2PNode({
-      params,
-      chain,
-      transport: new WsTransport(),
-      clock: systemClock,
-      rng: seededRng(this.seed++),
-      listen: { host: '127.0.0.1', port: 0 },
-      seeds,
-      outboundTarget,
-      connectIntervalMs: 50,
-    });
-    await n.start();
-    this.closers.unshift(() => n.stop());
-    return n;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.closers) await c().catch(() => undefined);
-    await this.pool.close();
-    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
-  }
-}
-
 export async function connectAll(chain: Chain, blocks: readonly Block[]): Promise<number> {
   const t0 = performance.now();
   for (const b of blocks) await chain.processBlock(b);
@@ -176,7 +131,7 @@ export async function benchSync(opts: BenchOptions): Promise<BenchResult[]> {
   const nBlocks = opts.quick ? 400 : 2_110; // the fan-out uses the first blocks: ≥ 100,000 spends
   const perBlock = opts.quick ? 20 : 50;
   const { blocks, spends: nSpends } = spendChain(nBlocks, perBlock);
-  const rig = new Rig();
+  const rig = new NodeRig();
   const out: BenchResult[] = [];
   try {
     // Warm up (JIT, worker threads, LevelDB) so the baseline is not charged for it.
@@ -195,12 +150,12 @@ export async function benchSync(opts: BenchOptions): Promise<BenchResult[]> {
       return d;
     });
     src = await rig.chain(srcChainDir);
-    const sources = [await rig.node(src, [], 0)];
+    const sources = [await rig.node(src)];
 
     const syncFrom = async (urls: string[]): Promise<number> => {
       const chain = await rig.chain(join(rig.dir(), 'chain'));
       const t0 = performance.now();
-      const n = await rig.node(chain, urls, urls.length);
+      const n = await rig.node(chain, { seeds: urls });
       await waitFor(() => chain.height === blocks.length, 'initial sync');
       const s = (performance.now() - t0) / 1000;
       await n.stop();
@@ -216,7 +171,7 @@ export async function benchSync(opts: BenchOptions): Promise<BenchResult[]> {
       ratio: one / local,
       goal: '≤ 1.25',
     });
-    for (const d of copies) sources.push(await rig.node(await rig.chain(d), [], 0));
+    for (const d of copies) sources.push(await rig.node(await rig.chain(d)));
     const three = await syncFrom(sources.map((s) => s.listenUrl));
     out.push({
       name: `initial sync of ${blocks.length} blocks / ${nSpends} spends from 3 peers over loopback ws`,
@@ -235,7 +190,7 @@ export async function benchSync(opts: BenchOptions): Promise<BenchResult[]> {
 }
 
 /** A block of `width` spends across a 6-node line vs 5 × one node validating it. */
-async function benchPropagation(rig: Rig, width: number): Promise<BenchResult> {
+async function benchPropagation(rig: NodeRig, width: number): Promise<BenchResult> {
   const m = new Miner(params);
   const coins = fanOut(m, width);
   const base = [...m.blocks];
@@ -254,7 +209,7 @@ async function benchPropagation(rig: Rig, width: number): Promise<BenchResult> {
     const c = await rig.chain(join(rig.dir(), 'chain'));
     for (const b of base) await c.processBlock(b);
     chains.push(c);
-    nodes.push(await rig.node(c, i > 0 ? [nodes[i - 1]!.listenUrl] : [], i > 0 ? 1 : 0));
+    nodes.push(await rig.node(c, { seeds: i > 0 ? [nodes[i - 1]!.listenUrl] : [] }));
   }
   await waitFor(() => nodes.every((n, i) => n.peers().length === (i === 0 || i === 5 ? 1 : 2)), 'line connected', 30_000);
   const t1 = performance.now();
