@@ -8,6 +8,11 @@
 //    blocks and undo data needed to move it to the in-memory tip are stored first;
 //  - a block that fails a rule its header commits to is marked Failed and its
 //    descendants FailedChild; a block refused for corruption (mutation) is not marked;
+//  - fork choice (Core's CBlockIndexWorkComparator): the tip is the valid block with the
+//    most chainwork; among equal work, the one whose data became connectable first (the
+//    lowest `seq`). `candidates` holds every connectable, not-failed entry at least as
+//    good as the tip, including the blocks a reorg disconnected, so a reorg that fails
+//    part-way falls back to the best valid chain, which may be the one it left;
 //  - calls that change state run one at a time (a promise-chain lock).
 import { EventEmitter } from 'node:events';
 import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointMapKey, systemClock } from '../primitives/index.js';
@@ -57,12 +62,18 @@ export interface UtxoStats {
   digest: string;
 }
 
+/**
+ * Emitted once per activation that disconnected or connected any block. After a reorg that
+ * failed and fell back to where it started, `tip === previous` (reorgDepth 0) while
+ * `disconnected` and `connected` count the blocks that went out and came back.
+ */
 export interface TipChange {
   tip: ChainEntry;
   previous: ChainEntry;
-  /** blocks disconnected from the old chain (0 when the chain only grew) */
+  /** blocks of the old chain no longer active (0 when the chain only grew) */
   reorgDepth: number;
   connected: number;
+  disconnected: number;
 }
 
 export type ProcessResult =
@@ -112,6 +123,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly pendingUndo = new Map<string, Coin[]>();
   private lastFlush: number;
   private lock: Promise<unknown> = Promise.resolve();
+  /** the last sequence id handed out (see ChainEntry.seq); 0 means "not yet" */
   private seq = 0;
   private closed = false;
   /** recent rule failures by entry, so processBlock can report why its block failed */
@@ -192,16 +204,22 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.stats = decodeStats(statsRaw);
     this.setActive(tip);
     this.bestHeader = tip;
+    // Arrival order is not stored. As Core does since #29640, the stored chain comes first,
+    // so the tip keeps winning ties with branches seen after it; the rest follow by height.
+    for (const e of this.active) e.seq = ++this.seq;
+    for (const { hash } of stored) {
+      const e = this.entries.get(bytesToHex(hash));
+      if (e && !e.seq && e.haveData && e.prev?.seq) e.seq = ++this.seq;
+    }
     for (const e of this.entries.values()) {
       if (!e.failed && e.chainwork > this.bestHeader.chainwork) this.bestHeader = e;
-      if (e.haveData && !e.failed && e.chainwork > tip.chainwork) this.candidates.add(e);
+      if (e.seq && !e.failed && !this.isActive(e) && !this.worse(e, tip)) this.candidates.add(e);
     }
     // Blocks stored after the last flush (or a crash) are connected again now.
     await this.withLock(() => this.activateBestChain());
   }
 
   private insertEntry(e: ChainEntry): void {
-    e.seq = this.seq++;
     if (e.prev) e.skip = ancestorOf(e.prev, skipHeight(e.height)) ?? null;
     const k = bytesToHex(e.hash);
     this.entries.set(k, e);
@@ -338,7 +356,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   entriesSince(fromHeight: number): ChainEntry[] {
     const out: ChainEntry[] = [];
     for (const e of this.entries.values()) if (e.height >= fromHeight) out.push(e);
-    return out.sort((a, b) => a.height - b.height || a.seq - b.seq);
+    return out.sort((a, b) => a.height - b.height || (a.seq || Infinity) - (b.seq || Infinity));
   }
 
   /** Coin count and total value at the tip, without finalizing the digest (cheap). */
@@ -467,7 +485,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     await this.db.write(ops, durable);
     this.recentBlocks.set(bytesToHex(hash), block);
     if (this.recentBlocks.size > RECENT_BLOCKS) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
-    if (!entry.failed) this.candidates.add(entry);
+    this.link(entry);
     return { status: 'accepted', entry };
   }
 
@@ -504,15 +522,42 @@ export class Chain extends EventEmitter<ChainEvents> {
     return true;
   }
 
-  private bestCandidate(): ChainEntry | undefined {
-    let best: ChainEntry | undefined;
-    for (const c of this.candidates) {
-      if (c.failed || c.chainwork <= this.tip.chainwork) continue;
-      if (best && (c.chainwork < best.chainwork || (c.chainwork === best.chainwork && c.seq > best.seq))) continue;
-      if (!this.pathHasData(c)) continue;
-      best = c;
+  /**
+   * Called when `entry`'s data is stored. If its parent is connectable (it and all its
+   * ancestors have data), the entry becomes connectable too, and so do its descendants
+   * whose data came earlier (Core's mapBlocksUnlinked), parents first. Each gets the next
+   * sequence id at that moment: "first seen" is when a block could first have been connected.
+   */
+  private link(entry: ChainEntry): void {
+    if (entry.seq || (entry.prev && !entry.prev.seq)) return;
+    const queue = [entry];
+    while (queue.length > 0) {
+      const e = queue.shift()!;
+      if (e.seq || !e.haveData) continue;
+      e.seq = ++this.seq;
+      if (e.failed) continue;
+      if (!this.worse(e, this.tip)) this.candidates.add(e);
+      queue.push(...(this.children.get(bytesToHex(e.hash)) ?? []));
     }
-    return best;
+  }
+
+  /** Core's CBlockIndexWorkComparator: less work, or equal work and seen later. */
+  private worse(a: ChainEntry, b: ChainEntry): boolean {
+    if (a.chainwork !== b.chainwork) return a.chainwork < b.chainwork;
+    return a.seq > b.seq;
+  }
+
+  /** The best connectable, not-failed entry if it is better than the tip (else undefined). */
+  private bestCandidate(): ChainEntry | undefined {
+    let best = this.tip;
+    for (const c of this.candidates) {
+      if (c.failed) {
+        this.candidates.delete(c);
+        continue;
+      }
+      if (this.worse(best, c)) best = c;
+    }
+    return best === this.tip ? undefined : best;
   }
 
   /** Moves the tip to the most-work valid chain we have data for (Core's ActivateBestChain). */
@@ -544,13 +589,12 @@ export class Chain extends EventEmitter<ChainEvents> {
         }
       }
     }
-    for (const c of this.candidates) if (c.chainwork <= this.tip.chainwork && !this.isActive(c)) this.candidates.delete(c);
-    this.candidates.delete(this.tip);
-    if (this.tip !== start) {
+    // The tip is valid and nothing un-validates it, so whatever is worse can never win.
+    for (const c of this.candidates) if (this.isActive(c) || this.worse(c, this.tip)) this.candidates.delete(c);
+    if (connected > 0 || disconnected > 0) {
       const fork = this.findFork(start, this.tip);
-      this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected });
+      this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected, disconnected });
     }
-    void disconnected;
   }
 
   private findFork(a: ChainEntry, b: ChainEntry): ChainEntry {

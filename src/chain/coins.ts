@@ -19,6 +19,12 @@ const ENTRY_OVERHEAD = 160; // rough bytes per Map entry, objects and key string
 export class CoinCache implements CoinView {
   private readonly map = new Map<string, CacheEntry>();
   private bytes = 0;
+  /**
+   * Bumped whenever entries leave the cache after a write (markFlushed, clear). A read
+   * that was in flight across such a bump may have seen the disk before that write, and
+   * the entry that made it stale is gone, so its answers are not trusted (see prefetch).
+   */
+  private epoch = 0;
 
   constructor(
     private readonly db: ChainDB,
@@ -33,9 +39,14 @@ export class CoinCache implements CoinView {
     return this.bytes;
   }
 
-  /** Loads every listed coin not yet cached, in one database round trip. */
+  /**
+   * Loads every listed coin not yet cached, in one database round trip. Callers outside
+   * the chain's lock (the mempool) may run this while the chain connects and flushes, so
+   * a read that overlapped a flush is done again: otherwise it could cache a coin that a
+   * flushed block spent, or hide one that a flushed disconnect restored.
+   */
   async prefetch(outpoints: readonly OutPoint[]): Promise<void> {
-    const missing: OutPoint[] = [];
+    let missing: OutPoint[] = [];
     const seen = new Set<string>();
     for (const p of outpoints) {
       const k = outpointMapKey(p);
@@ -43,13 +54,18 @@ export class CoinCache implements CoinView {
       seen.add(k);
       missing.push(p);
     }
-    if (missing.length === 0) return;
-    const coins = await this.db.getCoins(missing);
-    for (let i = 0; i < missing.length; i++) {
-      const k = outpointMapKey(missing[i]!);
-      if (this.map.has(k)) continue; // filled meanwhile by a concurrent writer
-      const coin = coins[i] ?? null;
-      this.set(k, { outpoint: missing[i]!, coin, dirty: false, fresh: false });
+    while (missing.length > 0) {
+      const epoch = this.epoch;
+      const coins = await this.db.getCoins(missing);
+      const stale = this.epoch !== epoch;
+      const again: OutPoint[] = [];
+      for (let i = 0; i < missing.length; i++) {
+        const k = outpointMapKey(missing[i]!);
+        if (this.map.has(k)) continue; // filled meanwhile by a writer, which knows better
+        if (stale) again.push(missing[i]!);
+        else this.set(k, { outpoint: missing[i]!, coin: coins[i] ?? null, dirty: false, fresh: false });
+      }
+      missing = again;
     }
   }
 
@@ -106,6 +122,7 @@ export class CoinCache implements CoinView {
 
   /** After a successful flush: clean entries stay cached unless over the limit. */
   markFlushed(): void {
+    this.epoch++;
     if (this.bytes > this.limitBytes * 0.9) {
       this.map.clear();
       this.bytes = 0;
@@ -125,6 +142,7 @@ export class CoinCache implements CoinView {
 
   /** Drops everything unflushed (used after a failed write, before re-reading the disk). */
   clear(): void {
+    this.epoch++;
     this.map.clear();
     this.bytes = 0;
   }
