@@ -120,6 +120,14 @@ export class BlockGen {
     return g;
   }
 
+  /** Registers a block built elsewhere (a mined template) so blocks can be built on it. */
+  adopt(name: string, block: Block, parent: GenBlock): GenBlock {
+    const height = parent.height + 1;
+    const g: GenBlock = { name, block, hex: block.hashHex(), height, time: block.header.time, parent, utxos: applyTxs(parent.utxos, block, height) };
+    this.byName.set(name, g);
+    return g;
+  }
+
   /** A chain of `n` blocks named prefix1..prefixN; `each` gives the options of the i-th (1-based). */
   chain(prefix: string, parent: GenBlock | string, n: number, each?: (i: number, parent: GenBlock) => BlockOptions): GenBlock[] {
     const out: GenBlock[] = [];

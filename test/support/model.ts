@@ -224,6 +224,22 @@ export class Model {
     return { verdict: { valid: true } };
   }
 
+  /** Would `block` be a valid child of the tip? (Nothing is stored.) */
+  checkOnTip(block: Block): Verdict {
+    const tip = this.recs.get(this.tip().hex)!;
+    if (hashToHex(block.header.prevBlock) !== tip.hex) return { valid: false, code: 'not-on-tip' };
+    try {
+      checkHeaderSanity(block.header, this.params);
+      checkHeaderContext(block.header, tip.height, this.ancestry(tip), this.params, this.now());
+      checkBlockSanity(block, this.params);
+      checkBlockContext(block, tip.height + 1, medianTimePast(tip.height, this.ancestry(tip)), this.params);
+    } catch (e) {
+      if (e instanceof RuleError) return { valid: false, code: e.code };
+      throw e;
+    }
+    return this.connect(block, tip.height + 1, this.replay(tip)).verdict;
+  }
+
   /** The most-work block whose branch is valid; among equal work the first stored. */
   tip(): { hex: string; height: number } {
     let best: Rec | undefined;
