@@ -1,7 +1,8 @@
 // Reorgs: txs of disconnected blocks come back, txs the new chain contradicts go with their
 // descendants, and spends of coinbases that no longer exist are dropped.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { OTHER_SCRIPT, SCRIPT, coinbaseAt, fork, outputOf, setup, spend, split, type Env } from './helpers.js';
+import { blockSubsidy, createBlock } from '../../src/consensus/index.js';
+import { OTHER_SCRIPT, SCRIPT, coinbaseAt, fork, outputOf, params, setup, spend, split, type Env } from './helpers.js';
 
 let env: Env;
 beforeEach(async () => {
@@ -10,6 +11,37 @@ beforeEach(async () => {
 afterEach(async () => env.close());
 
 describe('reorg handling', () => {
+  test('after a failed reorg that returns to the old tip, the txs of the branch it tried come back (issue #14)', async () => {
+    const x = await coinbaseAt(env.chain, 5);
+    const spent = await coinbaseAt(env.chain, 6);
+    await env.mempool.accept(split(spent, 1, 1000n));
+    await env.miner.generate(2); // the spend of `spent` is confirmed below T
+    const T = env.chain.tip;
+    const spendX = split(x, 2, 1000n);
+    const block = (prev: typeof T, txs: ReturnType<typeof split>[], salt: number) =>
+      createBlock({
+        params,
+        prev: prev.hash,
+        height: prev.height + 1,
+        time: T.time + salt,
+        bits: params.powLimitBits,
+        txs,
+        coinbase: { script: OTHER_SCRIPT, value: blockSubsidy(prev.height + 1, params) + 1000n * BigInt(txs.length), extraNonce: 0x7700 + salt },
+        mine: true,
+      });
+    const T1 = block(T.prev!, [spendX], 3); // equal work with T, seen later
+    expect((await env.chain.processBlock(T1)).status).toBe('accepted');
+    const child = block(env.chain.getEntry(T1.hash())!, [split(spent, 1, 2000n)], 4); // re-spends `spent`
+    const tips: string[] = [];
+    env.chain.on('tip', (c) => tips.push(`${c.previous.hashHex}->${c.tip.hashHex} -${c.disconnected} +${c.connected}`));
+    await expect(env.chain.processBlock(child)).rejects.toMatchObject({ code: 'bad-txns-inputs-missingorspent' });
+    expect(env.chain.tip).toBe(T);
+    expect(tips).toEqual([`${T.hashHex}->${T.hashHex} -2 +2`]);
+    await env.mempool.idle();
+    // T' went out again, and its spend of x is valid on T: back in the mempool.
+    expect(env.mempool.has(spendX.txid())).toBe(true);
+  });
+
   test('txs of disconnected blocks return and relink with their mempool children', async () => {
     const a = split(await coinbaseAt(env.chain, 1), 2, 1000n);
     await env.mempool.accept(a);
