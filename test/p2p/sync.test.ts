@@ -8,6 +8,10 @@ import { ChainBuilder } from '../support/chainbuilder.js';
 import { Harness, params, waitFor } from './netnode.js';
 
 const h = new Harness();
+// Syncing 500 blocks (~800 signatures) takes 5-8 s alone but several times that while
+// other suites load the shared 2-core machine: the waits below are generous on purpose.
+const SYNC_MS = 150_000;
+const TEST_MS = 300_000;
 const builder = new ChainBuilder(params);
 let blocks: Block[];
 
@@ -32,7 +36,7 @@ describe.each(['mem', 'ws'] as const)('two nodes over %s', (kind) => {
     const b = await h.node(`b-${kind}`, { kind, seeds: [a.url] });
     const seen: SyncState[] = [];
     b.node.on('sync-progress', (s) => seen.push(s));
-    await waitFor(() => b.chain.height === 500, 'b to reach 500');
+    await waitFor(() => b.chain.height === 500, 'b to reach 500', SYNC_MS);
     expect(b.chain.tip.hashHex).toBe(a.chain.tip.hashHex);
     expect(b.chain.utxoStats()).toEqual(a.chain.utxoStats());
     await waitFor(() => b.node.syncState().state === 'synced', 'synced state');
@@ -48,14 +52,14 @@ describe.each(['mem', 'ws'] as const)('two nodes over %s', (kind) => {
     expect(b.node.traffic().bytesIn.block).toBeGreaterThan(0);
     await b.stop();
     await a.stop();
-  });
+  }, TEST_MS);
 });
 
 it('a node stopped mid-sync resumes from where it was on the same datadir', async () => {
   const a = await h.node('src', { blocks });
   const dir = h.tempDir();
   const b1 = await h.node('restart-1', { dir, seeds: [a.url] });
-  await waitFor(() => b1.chain.height >= 120, 'partial sync');
+  await waitFor(() => b1.chain.height >= 120, 'partial sync', SYNC_MS);
   await b1.stop();
   const b2 = await h.node('restart-2', { dir, seeds: [] });
   const resumedAt = b2.chain.height;
@@ -63,21 +67,21 @@ it('a node stopped mid-sync resumes from where it was on the same datadir', asyn
   expect(resumedAt).toBeLessThan(500);
   // The address manager kept the source: no seed is given this time.
   expect(b2.node.addrman.get(a.url)?.tried).toBe(true);
-  await waitFor(() => b2.chain.height === 500, 'resume to 500');
+  await waitFor(() => b2.chain.height === 500, 'resume to 500', SYNC_MS);
   expect(b2.chain.utxoStats().digest).toBe(a.chain.utxoStats().digest);
   await b2.stop();
   await a.stop();
-});
+}, TEST_MS);
 
 it('downloads from several peers at once', async () => {
   const srcs = [];
   for (let i = 0; i < 3; i++) srcs.push(await h.node(`multi-src-${i}`, { kind: 'mem', blocks }));
   const b = await h.node('multi-dst', { kind: 'mem', seeds: srcs.map((s) => s.url), sync: { maxInFlightPerPeer: 4 } });
-  await waitFor(() => b.chain.height === 500, 'multi-peer sync');
+  await waitFor(() => b.chain.height === 500, 'multi-peer sync', SYNC_MS);
   expect(b.chain.utxoStats().digest).toBe(srcs[0]!.chain.utxoStats().digest);
   const served = b.node.peers().map((p) => p.bytes_in);
   // Every source served a share of the blocks.
   expect(served.filter((n) => n > 100_000)).toHaveLength(3);
   await b.stop();
   for (const s of srcs) await s.stop();
-});
+}, TEST_MS);
