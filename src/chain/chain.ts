@@ -14,6 +14,9 @@
 //    good as the tip, including the blocks a reorg disconnected, so a reorg that fails
 //    part-way falls back to the best valid chain, which may be the one it left;
 //  - calls that change state run one at a time (a promise-chain lock).
+//
+// One file on purpose (~800 lines): fork choice, connect/disconnect and flushing share the
+// invariants above, the lock and the cache; split up, each part would need all of them.
 import { EventEmitter } from 'node:events';
 import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointMapKey, systemClock } from '../primitives/index.js';
 import type { Clock, OutPoint } from '../primitives/index.js';
@@ -356,7 +359,9 @@ export class Chain extends EventEmitter<ChainEvents> {
   entriesSince(fromHeight: number): ChainEntry[] {
     const out: ChainEntry[] = [];
     for (const e of this.entries.values()) if (e.height >= fromHeight) out.push(e);
-    return out.sort((a, b) => a.height - b.height || (a.seq || Infinity) - (b.seq || Infinity));
+    // By height, then arrival; entries without data (no sequence id yet) last.
+    const order = (e: ChainEntry): number => e.seq || Number.MAX_SAFE_INTEGER;
+    return out.sort((a, b) => a.height - b.height || order(a) - order(b));
   }
 
   /** Coin count and total value at the tip, without finalizing the digest (cheap). */

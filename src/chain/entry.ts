@@ -14,7 +14,11 @@ export const enum Status {
 }
 
 export class ChainEntry {
-  /** arrival order, so that among equal work the first seen wins */
+  /**
+   * Sequence id (Core's nSequenceId): when this block's data became connectable (it and
+   * every ancestor have data); among equal work the lowest wins. 0 = not yet. Not stored:
+   * at start-up the active chain gets the lowest ids.
+   */
   seq = 0;
   /** a far ancestor (see skip.ts), so ancestor lookups are O(log n) */
   skip: ChainEntry | null = null;
