@@ -18,3 +18,5 @@ export { FeeEstimator, FEE_TARGETS, bucketOf } from './fees.js';
 export type { FeeEstimatorOptions, FeeTarget } from './fees.js';
 export { TxOrphanPool, DEFAULT_ORPHAN_LIMITS } from './orphans.js';
 export type { OrphanTxLimits } from './orphans.js';
+export { MEMPOOL_FILE, MEMPOOL_FILE_VERSION, MempoolFileError, decodeMempoolFile, dependencyOrder, encodeMempoolFile, loadMempool, saveMempool, writeFileAtomic } from './persist.js';
+export type { LoadResult, SavedTx } from './persist.js';
