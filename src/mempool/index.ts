@@ -5,7 +5,10 @@
 //
 // Error contract: accept() rejects with consensus RuleError (the tx is invalid) or
 // PolicyError (valid, but not standard or not paying enough here); both carry a stable
-// `code`. A rejected tx leaves the pool unchanged.
+// `code`. A rejected tx leaves the pool unchanged. A local submission (no `relay: true`)
+// whose inputs are missing or spent is refused with bad-txns-inputs-missingorspent; only
+// peers' transactions wait in the orphan pool. persist.ts saves and reloads the pool
+// (mempool.dat) across restarts.
 // Invariant: once idle() resolves, every entry spends coins that exist at the tip or are
 // created by other entries, is final and mature for the next block, and its signatures
 // verified; no two entries spend the same outpoint.
