@@ -3,10 +3,11 @@
 // Acceptance is a pipeline: accept() queues the tx; one worker takes a batch of queued
 // txs, reads every input it needs from the chain in one awaited round trip (the mempool's
 // own coin view, coinview.ts: a snapshot of the UTXO set at the tip, independent of what
-// the chain's cache holds), then runs all checks synchronously. Signatures of the whole batch go to the verify pool in one call; the
-// verified wtxids are remembered and the batch is checked again, synchronously, and
-// committed in the same tick. Checking twice is cheap next to signatures and means a
-// block connected while signatures were verifying can never slip a stale tx in.
+// the chain's cache holds), then runs all checks synchronously. Signatures of the whole
+// batch go to the verify pool in one call; the verified wtxids are remembered and the
+// batch is read and checked again, synchronously, and committed in the same tick. Checking
+// twice is cheap next to signatures and means a block connected while signatures were
+// verifying can never slip a stale tx in.
 //
 // Chain events are handled synchronously ('connect' removes confirmed and conflicting
 // txs; 'disconnect' collects the block's txs) except re-adding after a reorg, which is
