@@ -312,14 +312,15 @@ export class Wallet {
    */
   async rebroadcast(client: EsploraClient, now: number): Promise<RebroadcastNote[]> {
     const live = Object.entries(this.data.txs)
-      .filter(([, t]) => t.replacedBy === undefined && t.conflicted === undefined)
+      .filter(([, t]) => t.replacedBy === undefined && t.conflicted === undefined && t.confirmedHeight === undefined)
       .sort(([, a], [, b]) => a.createdAt - b.createdAt);
     if (live.length === 0) return [];
     const tip = await client.tipHeight();
+    // Ask about all of them at once; post the lost ones one by one, parents first.
+    const statuses = await mapLimit(live, CONCURRENCY, ([txid]) => client.txStatusIfKnown(txid));
     const notes: RebroadcastNote[] = [];
-    for (const [txid, t] of live) {
-      if (t.confirmedHeight !== undefined) continue;
-      const st = await client.txStatusIfKnown(txid);
+    for (const [k, [txid, t]] of live.entries()) {
+      const st = statuses[k];
       if (st) {
         // Remembered only once settled, so a read-only command rarely changes the file.
         if (st.confirmed && st.block_height !== undefined && tip - st.block_height + 1 >= SETTLED_DEPTH) t.confirmedHeight = st.block_height;
