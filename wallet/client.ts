@@ -87,6 +87,8 @@ const HINT_UNREACHABLE = 'is cairnd running? set --node or CAIRN_NODE';
 const HINT_UNTRUSTED = "pass --ca FILE with the PEM of the CA that signed cairnd's certificate";
 
 // OpenSSL's verification failures as Node reports them (err.code).
+/** Errors of a reused keep-alive socket the server had just closed (undici reports these). */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const TLS_VERIFY_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
@@ -147,22 +149,21 @@ export class EsploraClient {
   private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
     const url = this.baseUrl + path;
     let res;
-    try {
-      res = await this.fetchImpl(url, {
-        method,
-        ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain' } } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const code = err.cause?.code;
-      if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
-        throw new WalletError('node-untrusted', `refusing node at ${this.baseUrl}: its TLS certificate is not trusted (${code})`, HINT_UNTRUSTED);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.fetchImpl(url, {
+          method,
+          ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain' } } : {}),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        break;
+      } catch (e) {
+        // A kept-alive connection the server closed just as it was reused: a GET is safe
+        // to send again once on a fresh connection.
+        const code = (e as { cause?: { code?: string } }).cause?.code;
+        if (method === 'GET' && attempt === 0 && code !== undefined && STALE_SOCKET_CODES.has(code)) continue;
+        throw this.unreachable(e);
       }
-      const why = err.name === 'TimeoutError' || err.name === 'AbortError'
-        ? `no answer within ${this.timeoutMs} ms`
-        : err.cause?.code ?? err.cause?.message ?? err.message;
-      throw new WalletError('node-unreachable', `cannot reach node at ${this.baseUrl}: ${why} (${HINT_UNREACHABLE})`, HINT_UNREACHABLE);
     }
     let text: string;
     try {
@@ -171,6 +172,18 @@ export class EsploraClient {
       throw new WalletError('node-unreachable', `connection to ${this.baseUrl} broke: ${(e as Error).message}`, HINT_UNREACHABLE);
     }
     return { status: res.status, text };
+  }
+
+  private unreachable(e: unknown): WalletError {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const code = err.cause?.code;
+    if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
+      return new WalletError('node-untrusted', `refusing node at ${this.baseUrl}: its TLS certificate is not trusted (${code})`, HINT_UNTRUSTED);
+    }
+    const why = err.name === 'TimeoutError' || err.name === 'AbortError'
+      ? `no answer within ${this.timeoutMs} ms`
+      : err.cause?.code ?? err.cause?.message ?? err.message;
+    return new WalletError('node-unreachable', `cannot reach node at ${this.baseUrl}: ${why} (${HINT_UNREACHABLE})`, HINT_UNREACHABLE);
   }
 
   private async get(path: string): Promise<string> {
@@ -258,12 +271,40 @@ export class EsploraClient {
 
   /** Broadcast; returns the txid the node reports. A refusal keeps the node's reason. */
   async broadcast(hex: string): Promise<string> {
+    const r = await this.submit(hex);
+    if (r.ok) return r.txid;
+    throw new WalletError('node-rejected', `node rejected the transaction: ${r.code}: ${r.message}`, 'nothing was sent; the wallet file is unchanged');
+  }
+
+  /** POST /api/tx: the txid, or the node's refusal (a 4xx) as data; other failures throw. */
+  async submit(hex: string): Promise<{ ok: true; txid: string } | { ok: false; code: string; message: string }> {
     const { status, text } = await this.request('POST', '/api/tx', hex);
-    if (status >= 200 && status <= 299) return text.trim();
+    if (status >= 200 && status <= 299) return { ok: true, txid: text.trim() };
     if (status >= 400 && status <= 499) {
-      throw new WalletError('node-rejected', `node rejected the transaction: ${errorText(text)}`, 'nothing was sent; the wallet file is unchanged');
+      let code = 'rejected';
+      let message = errorText(text);
+      try {
+        const j = JSON.parse(text) as { code?: unknown; message?: unknown };
+        if (typeof j.code === 'string') code = j.code;
+        if (typeof j.message === 'string') message = j.message;
+      } catch {
+        /* plain text */
+      }
+      return { ok: false, code, message };
     }
     throw new WalletError('node-error', `node answered ${status} to the broadcast: ${errorText(text)}`);
+  }
+
+  /** The tx's status, or null when the node knows no such tx (404). */
+  async txStatusIfKnown(txid: string): Promise<TxStatus | null> {
+    const { status, text } = await this.request('GET', `/api/tx/${checkTxid(txid)}/status`);
+    if (status === 404) return null;
+    if (status < 200 || status > 299) throw new WalletError('node-error', `node answered ${status} for the status of ${txid}: ${errorText(text)}`);
+    try {
+      return JSON.parse(text) as TxStatus;
+    } catch {
+      throw new WalletError('node-error', `node sent invalid JSON for the status of ${txid}`);
+    }
   }
 }
 

@@ -23,6 +23,7 @@ export type WalletErrorCode =
   | 'watch-only'
   | 'bad-psbt'
   | 'not-replaceable'
+  | 'fee-rate-too-low'
   | 'bad-input'
   | 'aborted';
 

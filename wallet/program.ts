@@ -16,7 +16,7 @@ import { KeyChain, RECEIVE, generateMnemonic, isNetwork, type Network } from './
 import { DEFAULT_LOG_N, createFileExclusive, open, readWalletFile, seal, writeFileAtomic } from './keystore.js';
 import { extractTx, finalizePsbt, isFinalized, psbtFromBase64, psbtToBase64, type Psbt } from './psbt.js';
 import { decodeState, encodeState } from './state.js';
-import { Wallet, feeRateForTarget, type Draft, type Payment, type Snapshot } from './wallet.js';
+import { Wallet, feeRateForTarget, type Draft, type Payment, type RebroadcastNote, type Snapshot } from './wallet.js';
 
 export const DEFAULT_TARGET = 6;
 
@@ -146,6 +146,17 @@ class Session {
     return c;
   }
 
+  notice(n: RebroadcastNote): void {
+    if (this.json) {
+      this.io.err(toJson({ notice: n }).replace(/\n\s*/g, ' ') + '\n');
+      return;
+    }
+    const why = n.code ? ` (${n.code}${n.message ? ': ' + n.message : ''})` : '';
+    if (n.action === 'rebroadcast') this.io.err(`note: the node no longer knew transaction ${n.txid} (restarted or dropped it); re-broadcast it\n`);
+    else if (n.action === 'conflicted') this.io.err(`warning: transaction ${n.txid} will never confirm: the node refused it${why}; its inputs were spent by another transaction. Marked conflicted, no longer pending\n`);
+    else this.io.err(`warning: the node no longer knew transaction ${n.txid} and refused it again${why}; will retry at the next sync\n`);
+  }
+
   print(human: string, json: unknown): void {
     this.io.out(this.json ? toJson(json) + '\n' : human.endsWith('\n') ? human : human + '\n');
   }
@@ -179,6 +190,16 @@ async function feeRateOf(client: EsploraClient, o: { feeRate?: string; target?: 
   if (o.feeRate !== undefined) return parseFeeRate(o.feeRate);
   const target = parseIntOpt('target', o.target, DEFAULT_TARGET, 1);
   return feeRateForTarget(await client.feeEstimates(), target);
+}
+
+/**
+ * Every sync first re-broadcasts the wallet's own sends the node no longer knows (and says
+ * so on stderr: text, or one JSON line per notice with --json), then reads the chain.
+ */
+async function synced(s: Session, w: Wallet, client: EsploraClient, opts: { coinbaseOfAll?: boolean } = {}): Promise<Snapshot> {
+  const notes = await w.rebroadcast(client, s.io.now());
+  for (const n of notes) s.notice(n);
+  return w.sync(client, undefined, opts);
 }
 
 function draftJson(d: Draft, broadcast: boolean, txid?: string) {
@@ -393,7 +414,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .action(async () => {
       const s = S();
       const w = await s.load();
-      const snap = await w.sync(await s.connected(w));
+      const snap = await synced(s, w, await s.connected(w));
       s.save();
       const rows = snap.addresses.map((a) => ({ address: a.address, chain: a.chain === RECEIVE ? 'receive' : 'change', index: a.index, label: a.label ?? null, balance: a.balance, txCount: a.txCount }));
       s.print(rows.map((r) => `${r.address}  ${formatAmount(r.balance).padStart(20)}  ${r.chain}/${r.index}${r.label ? '  ' + r.label : ''}`).join('\n') || '(no addresses)', rows);
@@ -405,7 +426,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .action(async () => {
       const s = S();
       const w = await s.load();
-      const snap = await w.sync(await s.connected(w));
+      const snap = await synced(s, w, await s.connected(w));
       s.save();
       const b = w.balance(snap);
       s.print(balanceText(b), { ...b, tip: snap.tip });
@@ -417,7 +438,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .action(async () => {
       const s = S();
       const w = await s.load();
-      const snap = await w.sync(await s.connected(w), undefined, { coinbaseOfAll: true });
+      const snap = await synced(s, w, await s.connected(w), { coinbaseOfAll: true });
       s.save();
       const rows = snapshotCoinsJson(w, snap);
       s.print(rows.map((c) => `${c.txid}:${c.vout}  ${formatAmount(c.value).padStart(20)}  ${c.confirmations} conf${c.immature ? '  immature' : ''}  ${c.address}`).join('\n') || '(no coins)', rows);
@@ -430,7 +451,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     w.scriptFor(address);
     const client = await s.connected(w);
     const feeRate = await feeRateOf(client, o);
-    const snap = await w.sync(client);
+    const snap = await synced(s, w, client);
     const d = w.draftSend(snap, [{ address, value }], { feeRate, subtractFee: Boolean(o.subtractFee), rng: io.rng });
     return { w, client, d };
   };
@@ -469,7 +490,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       for (const p of payments) w.scriptFor(p.address);
       const client = await s.connected(w);
       const feeRate = await feeRateOf(client, o);
-      const snap = await w.sync(client);
+      const snap = await synced(s, w, client);
       const d = w.draftSend(snap, payments, { feeRate, subtractFee: Boolean(o.subtractFee), rng: io.rng });
       if (!d.signed) throw new WalletError('watch-only', 'this is a watch-only wallet and cannot sign');
       await finishSend(s, w, client, d, o);
@@ -487,7 +508,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       const w = await s.load();
       if (w.watchOnly) throw new WalletError('watch-only', 'a watch-only wallet cannot sign a replacement');
       const client = await s.connected(w);
-      const snap = await w.sync(client);
+      const snap = await synced(s, w, client);
       const d = await w.draftBump(client, snap, checkTxid(txid), feeRate, io.rng);
       await finishSend(s, w, client, d, o);
     });
@@ -499,11 +520,11 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       const s = S();
       const w = await s.load();
       const client = await s.connected(w);
-      const snap = await w.sync(client);
+      const snap = await synced(s, w, client);
       const h = await w.history(client, snap);
       s.save();
       s.print(
-        h.map((e) => `${e.txid}  ${formatAmount(e.amount).padStart(20)}  fee ${e.fee === null ? '-' : formatAmount(e.fee)}  ${e.confirmations} conf`).join('\n') || '(no transactions)',
+        h.map((e) => `${e.txid}  ${formatAmount(e.amount).padStart(20)}  fee ${e.fee === null ? '-' : formatAmount(e.fee)}  ${e.conflicted ? 'conflicted (never confirms)' : `${e.confirmations} conf`}`).join('\n') || '(no transactions)',
         h,
       );
     });
@@ -515,7 +536,7 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
       const s = S();
       const w = await s.load();
       const client = await s.connected(w);
-      const snap = await w.sync(client);
+      const snap = await synced(s, w, client);
       const t = await client.tx(checkTxid(txid));
       const mine = new Set(snap.addresses.map((a) => bytesToHex(a.script)));
       const e = w.describe(t, snap.tip, mine);

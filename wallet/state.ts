@@ -14,6 +14,10 @@ export interface SentTx {
   readonly createdAt: number;
   readonly replaces?: string;
   replacedBy?: string;
+  /** the node refused it on re-broadcast (its inputs were spent elsewhere): it will never confirm */
+  conflicted?: { code: string; message: string; at: number };
+  /** height of its block once at least SETTLED_DEPTH (6) deep: no longer checked on sync */
+  confirmedHeight?: number;
 }
 
 export interface WalletData {

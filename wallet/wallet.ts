@@ -8,7 +8,7 @@ import type { Rng } from '../src/primitives/rng.js';
 import { SIGHASH_DEFAULT, TaprootSighasher } from '../src/primitives/sighash.js';
 import { signKeyPathInputWith } from '../src/primitives/sign.js';
 import { Tx, type TxOut } from '../src/primitives/tx.js';
-import { DUST_LIMIT, feeForWeight, feeRateFromEstimate } from './amount.js';
+import { DUST_LIMIT, feeForWeight, feeRateFromEstimate, formatFeeRate } from './amount.js';
 import { buildUnsigned, insertChange, signTx, type WalletCoin } from './builder.js';
 import { EsploraClient, checkTxid, type AddressInfo, type EsploraTx } from './client.js';
 import { P2TR_INPUT_WEIGHT, P2TR_OUTPUT_WEIGHT, selectCoins, txWeight } from './coinselect.js';
@@ -65,6 +65,22 @@ export interface Draft {
   readonly replaces?: string;
 }
 
+/** What a sync did about the wallet's own unconfirmed sends the node had lost. */
+export interface RebroadcastNote {
+  readonly txid: string;
+  /**
+   * rebroadcast: the node no longer knew it (e.g. restarted without its mempool) and took
+   * it again; conflicted: the node refused it because its inputs are spent or gone (it can
+   * never confirm; marked so); refused: refused for another reason, tried again next sync
+   */
+  readonly action: 'rebroadcast' | 'conflicted' | 'refused';
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/** Own txs confirmed this deep are not asked about again (Core's wallet rebroadcasts depth 0 only). */
+export const SETTLED_DEPTH = 6;
+
 export interface HistoryEntry {
   readonly txid: string;
   /** net effect on the wallet: received − spent, negative for sends (fee included) */
@@ -73,6 +89,8 @@ export interface HistoryEntry {
   readonly confirmations: number;
   readonly height: number | null;
   readonly time: number | null;
+  /** a wallet send the node refused on re-broadcast: it will never confirm */
+  readonly conflicted?: true;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
@@ -232,7 +250,7 @@ export class Wallet {
   isSpendable(c: WalletCoin): boolean {
     if (c.confirmations > 0) return !this.isImmature(c);
     const own = this.data.txs[c.txid];
-    return own !== undefined && own.replacedBy === undefined;
+    return own !== undefined && own.replacedBy === undefined && own.conflicted === undefined;
   }
 
   balance(s: Snapshot): Balance {
@@ -286,6 +304,42 @@ export class Wallet {
   }
 
   /**
+   * Makes sure the node still knows every send of this wallet that is not settled: each
+   * one it answers 404 for (a restart without its mempool file, an eviction) is posted
+   * again with the raw tx stored at send time, oldest first so parents go before children.
+   * A refusal for missing or spent inputs marks the send conflicted (a conflicting tx
+   * confirmed: it can never confirm); other refusals are reported and retried next time.
+   */
+  async rebroadcast(client: EsploraClient, now: number): Promise<RebroadcastNote[]> {
+    const live = Object.entries(this.data.txs)
+      .filter(([, t]) => t.replacedBy === undefined && t.conflicted === undefined && t.confirmedHeight === undefined)
+      .sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    if (live.length === 0) return [];
+    const tip = await client.tipHeight();
+    // Ask about all of them at once; post the lost ones one by one, parents first.
+    const statuses = await mapLimit(live, CONCURRENCY, ([txid]) => client.txStatusIfKnown(txid));
+    const notes: RebroadcastNote[] = [];
+    for (const [k, [txid, t]] of live.entries()) {
+      const st = statuses[k];
+      if (st) {
+        // Remembered only once settled, so a read-only command rarely changes the file.
+        if (st.confirmed && st.block_height !== undefined && tip - st.block_height + 1 >= SETTLED_DEPTH) t.confirmedHeight = st.block_height;
+        continue;
+      }
+      const r = await client.submit(t.hex);
+      if (r.ok || r.code === 'txn-already-in-mempool' || r.code === 'txn-already-known') {
+        notes.push({ txid, action: 'rebroadcast' });
+      } else if (r.code === 'bad-txns-inputs-missingorspent' || r.code === 'missing-inputs') {
+        t.conflicted = { code: r.code, message: r.message, at: now };
+        notes.push({ txid, action: 'conflicted', code: r.code, message: r.message });
+      } else {
+        notes.push({ txid, action: 'refused', code: r.code, message: r.message });
+      }
+    }
+    return notes;
+  }
+
+  /**
    * Replace-by-fee: same inputs and payments at a higher rate; the fee comes out of the
    * change output, else more confirmed coins are added. BIP125: the new fee must exceed
    * the old by at least the incremental relay fee for the new size.
@@ -315,6 +369,17 @@ export class Wallet {
       coins.push({ txid: ptxid, vout: input.prevout.vout, value, script: row.script, chain: row.chain, index: row.index, address: row.address, confirmations, coinbase: false });
     }
     const oldFee = inTotal - old.outputs.reduce((a, o) => a + o.value, 0n);
+    // A replacement pays a higher rate than what it replaces; a target at or below the
+    // current rate is a mistake (the BIP125 minimum would silently pay far more than asked).
+    const oldVsize = BigInt(old.vsize);
+    if (feeRate * oldVsize <= oldFee * 1000n) {
+      const current = formatFeeRate((oldFee * 1000n) / oldVsize);
+      throw new WalletError(
+        'fee-rate-too-low',
+        `--fee-rate ${formatFeeRate(feeRate)} is not above the ${current} per vB that ${txid} already pays (fee ${oldFee}, ${old.vsize} vB)`,
+        `a replacement must pay more: give a --fee-rate above ${current}`,
+      );
+    }
     const changeScripts = new Set(s.addresses.filter((r) => r.chain === CHANGE).map((r) => bytesToHex(r.script)));
     const payments = old.outputs.filter((o) => !changeScripts.has(bytesToHex(o.script)));
     const oldChange = old.outputs.find((o) => changeScripts.has(bytesToHex(o.script)));
@@ -357,10 +422,13 @@ export class Wallet {
         const unsigned = buildUnsigned({ inputs: chosen, outputs, locktime: s.tip });
         const tx = this.watchOnly ? unsigned : signTx(unsigned, chosen, this.keys, rng);
         const hrp = this.hrp;
+        // Report the rate actually paid (the BIP125 minimum or dust change going to the fee
+        // can lift it above the target), from the signed tx's size; rounded down.
+        const vsize = BigInt(this.watchOnly ? Math.ceil((changeOut ? wCh : wNo) / 4) : tx.vsize);
         return {
           tx, signed: !this.watchOnly, coins: chosen,
           payments: payments.map((o) => ({ address: scriptToAddress(o.script, hrp) ?? bytesToHex(o.script), value: o.value })),
-          change, fee, feeRate, replaces: txid,
+          change, fee, feeRate: (fee * 1000n) / vsize, replaces: txid,
         };
       }
       const more = extra[k];
@@ -434,6 +502,13 @@ export class Wallet {
     for (const l of lists) for (const t of l) seen.set(t.txid, t);
     const out: HistoryEntry[] = [];
     for (const t of seen.values()) out.push(this.describe(t, s.tip, mine));
+    // Conflicted sends the node no longer has: shown as such, never as pending.
+    for (const [txid, t] of Object.entries(this.data.txs)) {
+      if (!t.conflicted || seen.has(txid)) continue;
+      const tx = Tx.decode(hexToBytes(t.hex));
+      const away = tx.outputs.filter((o) => !mine.has(bytesToHex(o.script))).reduce((a, o) => a + o.value, 0n);
+      out.push({ txid, amount: -(away + BigInt(t.fee)), fee: BigInt(t.fee), confirmations: 0, height: null, time: null, conflicted: true });
+    }
     out.sort((a, b) => (a.height ?? Infinity) === (b.height ?? Infinity) ? (a.txid < b.txid ? -1 : 1) : (b.height ?? Infinity) - (a.height ?? Infinity));
     return out;
   }

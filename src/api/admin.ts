@@ -108,6 +108,10 @@ export function registerAdmin(router: Router, ctx: ApiContext, token: string): v
     p2p.setLatency(ms);
     return { latency_ms: ms };
   }, opts);
+  router.add('POST', '/api/admin/mempool/save', async () => {
+    if (!ctx.saveMempool) throw new HttpError(503, 'unsupported', 'this node does not persist its mempool');
+    return ctx.saveMempool();
+  }, opts);
   router.add('POST', '/api/admin/shutdown', () => {
     // after the response is flushed
     setImmediate(() => ctx.shutdown());

@@ -64,6 +64,8 @@ export interface ApiContext {
   receivedAt(hashHex: string): number | undefined;
   /** submits a block as submitblock does; resolves once it is stored and indexed */
   submitBlock(block: Block): Promise<{ status: string; hash: string }>;
+  /** writes the mempool file now (Core's savemempool); absent when the node keeps none */
+  saveMempool?: () => Promise<{ path: string; count: number; bytes: number }>;
   /** asks the node to stop (the response is sent first) */
   shutdown(): void;
   log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };

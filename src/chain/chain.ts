@@ -294,14 +294,30 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.db.getBlockRaw(hash);
   }
 
-  /** Loads coins into the cache; afterwards `coins.getCoin` answers synchronously. */
-  async prefetchCoins(outpoints: readonly OutPoint[]): Promise<void> {
-    await this.coins.prefetch(outpoints);
+  /**
+   * Loads coins into the cache; afterwards `coins.getCoin` answers synchronously until the
+   * next connect, disconnect or flush. Runs under the chain's lock: a load that overlapped
+   * a connect and a flush would put a coin spent meanwhile back into the cache.
+   */
+  prefetchCoins(outpoints: readonly OutPoint[]): Promise<void> {
+    return this.withLock(() => this.coins.prefetch(outpoints));
   }
 
-  async getCoin(p: OutPoint): Promise<Coin | undefined> {
-    await this.coins.prefetch([p]);
-    return this.coins.getCoin(p);
+  getCoin(p: OutPoint): Promise<Coin | undefined> {
+    return this.withLock(async () => {
+      await this.coins.prefetch([p]);
+      return this.coins.getCoin(p);
+    });
+  }
+
+  /**
+   * The coins at `outpoints` in the UTXO set at `tip` (cache, then LevelDB), read under the
+   * chain's lock so no block connects or flush runs halfway through, and without loading
+   * them into the cache. The answer stays true while `chain.tip` is still `tip`. This is
+   * what the mempool's view reads (Core's CCoinsViewMemPool over CCoinsViewCache).
+   */
+  readCoins(outpoints: readonly OutPoint[]): Promise<{ tip: ChainEntry; coins: Array<Coin | undefined> }> {
+    return this.withLock(async () => ({ tip: this.tip, coins: await this.coins.read(outpoints) }));
   }
 
   /** Block locator (Core's GetLocator): dense near the tip, then exponentially sparse. */

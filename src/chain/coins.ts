@@ -69,6 +69,28 @@ export class CoinCache implements CoinView {
     }
   }
 
+  /**
+   * The coins at `outpoints` as the cache sees them (a cached entry wins, a miss is read
+   * from LevelDB), without loading anything into the cache. Consistent only while no
+   * connect, disconnect or flush runs meanwhile: callers hold the chain's lock.
+   */
+  async read(outpoints: readonly OutPoint[]): Promise<Array<Coin | undefined>> {
+    const out: Array<Coin | undefined> = new Array(outpoints.length);
+    const missIdx: number[] = [];
+    const miss: OutPoint[] = [];
+    outpoints.forEach((p, i) => {
+      const e = this.map.get(outpointMapKey(p));
+      if (e) out[i] = e.coin ?? undefined;
+      else {
+        missIdx.push(i);
+        miss.push(p);
+      }
+    });
+    const disk = await this.db.getCoins(miss);
+    missIdx.forEach((i, j) => (out[i] = disk[j]));
+    return out;
+  }
+
   /** Synchronous lookup; the coin must have been prefetched (or created since). */
   getCoin(p: OutPoint): Coin | undefined {
     return this.map.get(outpointMapKey(p))?.coin ?? undefined;

@@ -1,15 +1,21 @@
 // The pool of unconfirmed transactions, each valid in the next block on the current tip.
 //
 // Acceptance is a pipeline: accept() queues the tx; one worker takes a batch of queued
-// txs, prefetches every input from the UTXO set in one round trip, then runs all checks
-// synchronously. Signatures of the whole batch go to the verify pool in one call; the
-// verified wtxids are remembered and the batch is checked again, synchronously, and
-// committed in the same tick. Checking twice is cheap next to signatures and means a
-// block connected while signatures were verifying can never slip a stale tx in.
+// txs, reads every input it needs from the chain in one awaited round trip (the mempool's
+// own coin view, coinview.ts: a snapshot of the UTXO set at the tip, independent of what
+// the chain's cache holds), then runs all checks synchronously. Signatures of the whole
+// batch go to the verify pool in one call; the verified wtxids are remembered and the
+// batch is read and checked again, synchronously, and committed in the same tick. Checking
+// twice is cheap next to signatures and means a block connected while signatures were
+// verifying can never slip a stale tx in.
 //
 // Chain events are handled synchronously ('connect' removes confirmed and conflicting
 // txs; 'disconnect' collects the block's txs) except re-adding after a reorg, which is
 // queued behind pending accepts and followed by a revalidation of the whole pool.
+//
+// Orphans (txs whose inputs are unknown) are held only for peers' relay. A local
+// submission (the API) spending a coin that is spent or never existed is refused with
+// bad-txns-inputs-missingorspent, as Core's sendrawtransaction does.
 import { EventEmitter } from 'node:events';
 import {
   type Block,
@@ -21,7 +27,6 @@ import {
   cryptoRng,
   hashToHex,
   hexToBytes,
-  isOpReturn,
   outpointKey,
   reverseBytes,
   systemClock,
@@ -38,6 +43,7 @@ import {
   type SigCheck,
 } from '../consensus/index.js';
 import type { Chain, ChainEntry, TipChange, VerifyPool } from '../chain/index.js';
+import { ChainSnapshot, MEMPOOL_HEIGHT, MempoolCoinView, unconfirmedCoin } from './coinview.js';
 import { FeeEstimator } from './fees.js';
 import { DEFAULT_ORPHAN_LIMITS, TxOrphanPool, type OrphanTxLimits } from './orphans.js';
 import {
@@ -55,8 +61,7 @@ import {
   type PolicyOptions,
 } from './policy.js';
 
-/** Height given to coins created by mempool transactions (Core's MEMPOOL_HEIGHT). */
-export const MEMPOOL_HEIGHT = 0x7fffffff;
+export { MEMPOOL_HEIGHT };
 
 export interface MempoolLimits {
   /** Total vsize of all entries (virtual bytes); above it the cheapest packages are evicted. */
@@ -91,6 +96,17 @@ export interface MempoolOptions {
   rng?: Rng;
   limits?: Partial<MempoolLimits>;
   policy?: Partial<PolicyOptions>;
+}
+
+export interface AcceptOptions {
+  /**
+   * A peer relayed it: a tx whose inputs are unknown is held as an orphan until its
+   * parents arrive. Without it (local submissions) such a tx is refused with
+   * bad-txns-inputs-missingorspent and nothing changes.
+   */
+  relay?: boolean;
+  /** Arrival time to record (ms since epoch), e.g. when reloading a saved mempool; default now. */
+  time?: number;
 }
 
 export type RemovalReason = 'block' | 'conflict' | 'replaced' | 'evicted' | 'expired' | 'reorg';
@@ -177,6 +193,9 @@ interface TxJob {
   tx: Tx;
   /** re-added from a disconnected block: no fee floors, no orphaning, no trimming away */
   reorg: boolean;
+  /** from a peer: may wait in the orphan pool */
+  relay: boolean;
+  time?: number;
   resolve: (r: AcceptResult) => void;
   reject: (e: unknown) => void;
 }
@@ -190,7 +209,7 @@ type Job = TxJob | ReorgJob;
 
 type Outcome =
   | { kind: 'done' }
-  | { kind: 'orphan'; parents: string[] }
+  | { kind: 'orphan'; parents: string[]; inputIndex: number }
   | { kind: 'sigs'; checks: SigCheck[] }
   | { kind: 'defer' };
 
@@ -204,6 +223,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   readonly fees: FeeEstimator;
   private readonly rng: Rng;
   private readonly pool: VerifyPool;
+  private readonly view: MempoolCoinView;
   private readonly map = new Map<string, MempoolEntry>();
   private readonly spenders = new Map<string, MempoolEntry>();
   private readonly orphans: TxOrphanPool;
@@ -233,6 +253,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...opts.limits };
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.orphans = new TxOrphanPool(this.limits.orphans, this.rng, this.clock);
+    this.view = new MempoolCoinView(this.chain, {
+      txByKey: (k) => this.map.get(k)?.tx,
+      isSpent: (p) => this.spenders.has(outpointKey(p)),
+    });
     this.fees = new FeeEstimator({
       minFeeRate: () => this.policy.minRelayFeeRate,
       fallback: (t) => this.backlogFeeRate(t),
@@ -303,21 +327,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   /**
-   * Coins as the next block would see them after this pool: mempool outputs included,
-   * outputs spent by mempool txs excluded. Chain coins must be prefetched (see getCoin).
+   * A coin as the next block on the tip would see it after this pool: mempool outputs
+   * included, outputs spent by mempool txs excluded (one awaited read of the chain).
    */
-  coinView(): CoinView {
-    return {
-      getCoin: (p) => {
-        if (this.spenders.has(outpointKey(p))) return undefined;
-        return this.mempoolCoin(p) ?? this.chain.coins.getCoin(p);
-      },
-    };
-  }
-
-  async getCoin(p: OutPoint): Promise<Coin | undefined> {
-    if (!this.map.has(bytesToHex(p.txid))) await this.chain.prefetchCoins([p]);
-    return this.coinView().getCoin(p);
+  getCoin(p: OutPoint): Promise<Coin | undefined> {
+    return this.view.getCoin(p);
   }
 
   info(): MempoolInfo {
@@ -387,14 +401,15 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   // ------------------------------------------------------------------ accept
 
   /**
-   * Validates and adds `tx`. Resolves with its fee and vsize (orphan: true when its parents
-   * are unknown and it was held back); rejects with RuleError (invalid) or PolicyError
-   * (valid but not accepted here). A rejected tx changes nothing.
+   * Validates and adds `tx`. Resolves with its fee and vsize (orphan: true when a peer's tx
+   * has unknown parents and was held back); rejects with RuleError (invalid, or, locally
+   * submitted, spending a missing or spent coin) or PolicyError (valid but not accepted
+   * here). A rejected tx changes nothing.
    */
-  accept(tx: Tx): Promise<AcceptResult> {
+  accept(tx: Tx, opts: AcceptOptions = {}): Promise<AcceptResult> {
     if (this.closed) return Promise.reject(new Error('mempool: closed'));
     return new Promise<AcceptResult>((resolve, reject) => {
-      this.queue.push({ kind: 'tx', tx, reorg: false, resolve, reject });
+      this.queue.push({ kind: 'tx', tx, reorg: false, relay: opts.relay === true, ...(opts.time !== undefined ? { time: opts.time } : {}), resolve, reject });
       this.pump();
     });
   }
@@ -447,7 +462,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         for (const j of pending) j.reject(new Error('mempool: transaction could not be settled'));
         return;
       }
-      await this.prefetchFor(pending.map((j) => j.tx));
+      const snap = await this.snapshotFor(pending.map((j) => j.tx));
       const batchTxs = new Map<string, Tx>();
       const next: TxJob[] = [];
       const checks: SigCheck[] = [];
@@ -455,7 +470,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       for (const job of pending) {
         let out: Outcome;
         try {
-          out = this.tryAccept(job, batchTxs, round >= 8);
+          out = this.tryAccept(job, batchTxs, snap);
         } catch (e) {
           if (e instanceof RuleError) this.rememberReject(job.tx);
           job.reject(e);
@@ -463,10 +478,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         }
         if (out.kind === 'done') continue;
         if (out.kind === 'orphan') {
-          const key = bytesToHex(job.tx.txid());
-          if (job.reorg) job.reject(new PolicyError('missing-inputs', 'inputs missing after reorg'));
-          else if (this.orphans.add(job.tx, key, out.parents)) job.resolve({ txid: hashToHex(job.tx.txid()), fee: 0n, vsize: job.tx.vsize, orphan: true });
-          else job.reject(new PolicyError('orphan-too-large'));
+          const err = this.orphanOrRefuse(job, out.parents, out.inputIndex);
+          if (err) job.reject(err);
           continue;
         }
         batchTxs.set(bytesToHex(job.tx.txid()), job.tx);
@@ -492,15 +505,34 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
   }
 
-  /** Loads the chain coins a batch needs (skipping those mempool txs provide). */
-  private async prefetchFor(txs: readonly Tx[]): Promise<void> {
+  /**
+   * A tx whose inputs are missing: a peer's waits in the orphan pool (resolving its job,
+   * and returning undefined); anything else gets the error to reject it with.
+   */
+  private orphanOrRefuse(job: TxJob, parents: string[], inputIndex: number): Error | undefined {
+    const { tx } = job;
+    if (job.reorg) return new PolicyError('missing-inputs', 'inputs missing after reorg');
+    if (!job.relay) {
+      const p = tx.inputs[inputIndex]!.prevout;
+      return new RuleError('bad-txns-inputs-missingorspent', `input ${inputIndex} spends ${hashToHex(p.txid)}:${p.vout}, which is spent or does not exist`, { inputIndex });
+    }
+    for (const m of parents) {
+      if (this.recentRejects.has(m)) return new PolicyError('missing-inputs', `parent ${hashToHex(hexToBytes(m))} was rejected`);
+    }
+    if (!this.orphans.add(tx, bytesToHex(tx.txid()), parents)) return new PolicyError('orphan-too-large');
+    job.resolve({ txid: hashToHex(tx.txid()), fee: 0n, vsize: tx.vsize, orphan: true });
+    return undefined;
+  }
+
+  /** Reads the chain coins a batch needs (skipping those mempool txs provide). */
+  private snapshotFor(txs: readonly Tx[]): Promise<ChainSnapshot> {
     const want: OutPoint[] = [];
     for (const tx of txs) {
       for (const i of tx.inputs) if (!this.map.has(bytesToHex(i.prevout.txid))) want.push(i.prevout);
       // Its own first output tells whether the tx is already confirmed (txn-already-known).
       want.push({ txid: tx.txid(), vout: 0 });
     }
-    await this.chain.prefetchCoins(want);
+    return this.view.snapshot(want);
   }
 
   private rememberGood(wtxid: string): void {
@@ -518,10 +550,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private mempoolCoin(p: OutPoint): Coin | undefined {
     const parent = this.map.get(bytesToHex(p.txid));
-    if (!parent) return undefined;
-    const out = parent.tx.outputs[p.vout];
-    if (!out || isOpReturn(out.script)) return undefined;
-    return { value: out.value, script: out.script, height: MEMPOOL_HEIGHT, coinbase: false };
+    return parent ? unconfirmedCoin(parent.tx, p.vout) : undefined;
   }
 
   /**
@@ -529,7 +558,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * returns what else must happen otherwise. `batch` holds txs of this batch not yet
    * committed, whose children are checked provisionally (for their signatures) and retried.
    */
-  private tryAccept(job: TxJob, batch: Map<string, Tx>, lastRound: boolean): Outcome {
+  private tryAccept(job: TxJob, batch: Map<string, Tx>, snap: ChainSnapshot): Outcome {
     const { tx } = job;
     const key = bytesToHex(tx.txid());
     if (this.map.has(key)) throw new PolicyError('txn-already-in-mempool');
@@ -540,9 +569,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const height = tip.height + 1;
     if (!isFinalTx(tx, height, this.chain.medianTimePast(tip))) throw new PolicyError('non-final');
 
-    // Inputs: from mempool parents, batch-mates (provisional) or the chain.
+    // Inputs: from mempool parents, batch-mates (provisional) or the chain snapshot (an
+    // outpoint not in it had a mempool parent at read time that is gone now: missing).
     let provisional = false;
-    let refetch = false;
+    let firstMissing = -1;
     const missing: string[] = [];
     const spentCoins: Coin[] = new Array(tx.inputs.length);
     tx.inputs.forEach((input, i) => {
@@ -557,28 +587,21 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       }
       const mate = batch.get(pk);
       if (mate) {
-        const out = mate.outputs[p.vout];
-        if (!out || isOpReturn(out.script)) throw new RuleError('bad-txns-inputs-missingorspent', undefined, { inputIndex: i });
-        spentCoins[i] = { value: out.value, script: out.script, height: MEMPOOL_HEIGHT, coinbase: false };
+        const c = unconfirmedCoin(mate, p.vout);
+        if (!c) throw new RuleError('bad-txns-inputs-missingorspent', undefined, { inputIndex: i });
+        spentCoins[i] = c;
         provisional = true;
         return;
       }
-      if (!this.chain.coins.has(p)) {
-        refetch = true;
-        return;
+      const c = snap.getCoin(p);
+      if (c) spentCoins[i] = c;
+      else {
+        missing.push(pk);
+        if (firstMissing < 0) firstMissing = i;
       }
-      const c = this.chain.coins.getCoin(p);
-      if (!c) missing.push(pk);
-      else spentCoins[i] = c;
     });
-    if (refetch && !lastRound) return { kind: 'defer' };
-    if (this.chain.coins.getCoin({ txid: tx.txid(), vout: 0 })) throw new PolicyError('txn-already-known');
-    if (missing.length > 0 || refetch) {
-      for (const m of missing) {
-        if (this.recentRejects.has(m)) throw new PolicyError('missing-inputs', `parent ${hashToHex(hexToBytes(m))} was rejected`);
-      }
-      return { kind: 'orphan', parents: missing };
-    }
+    if (snap.getCoin({ txid: tx.txid(), vout: 0 })) throw new PolicyError('txn-already-known');
+    if (missing.length > 0) return { kind: 'orphan', parents: missing, inputIndex: firstMissing };
     const byOutpoint = new Map<string, Coin>();
     tx.inputs.forEach((input, i) => byOutpoint.set(outpointKey(input.prevout), spentCoins[i]!));
     const view: CoinView = { getCoin: (p) => byOutpoint.get(outpointKey(p)) };
@@ -629,7 +652,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (evict) this.removeSet(evict, 'replaced');
     let cbHeight = -1;
     for (const c of spent) if (c.coinbase && (cbHeight < 0 || c.height < cbHeight)) cbHeight = c.height;
-    const entry = new MempoolEntry(tx, fee, this.clock.now(), tip.height, cbHeight);
+    const entry = new MempoolEntry(tx, fee, job.time ?? this.clock.now(), tip.height, cbHeight);
     this.addEntry(entry);
     if (!job.reorg) {
       this.trimToSize();
@@ -639,7 +662,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     job.resolve({ txid: entry.txidHex, fee, vsize });
     this.emit('added', entry);
     for (const child of this.orphans.takeChildren(key)) {
-      this.queue.push({ kind: 'tx', tx: child, reorg: false, resolve: () => undefined, reject: () => undefined });
+      this.queue.push({ kind: 'tx', tx: child, reorg: false, relay: true, resolve: () => undefined, reject: () => undefined });
     }
     return { kind: 'done' };
   }
@@ -892,7 +915,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private async processReorg(txs: Tx[]): Promise<void> {
     if (txs.length > 0) {
-      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, resolve: () => undefined, reject: () => undefined }));
+      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, relay: false, resolve: () => undefined, reject: () => undefined }));
       await this.processBatch(jobs);
     }
     await this.revalidate();
@@ -904,33 +927,27 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * coinbase inputs became immature, or that is no longer final at the new tip.
    */
   private async revalidate(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const want: OutPoint[] = [];
-      for (const e of this.map.values()) for (const i of e.tx.inputs) if (!this.map.has(bytesToHex(i.prevout.txid))) want.push(i.prevout);
-      await this.chain.prefetchCoins(want);
-      // Everything must be in memory now, or the check below would be wrong; retry if a
-      // flush emptied the cache meanwhile.
-      if (want.some((p) => !this.chain.coins.has(p)) && attempt < 5) continue;
-      const tip = this.chain.tip;
-      const height = tip.height + 1;
-      const mtp = this.chain.medianTimePast(tip);
-      const invalid: MempoolEntry[] = [];
-      const view: CoinView = { getCoin: (p) => this.mempoolCoin(p) ?? this.chain.coins.getCoin(p) };
-      for (const e of this.map.values()) {
-        if (!isFinalTx(e.tx, height, mtp)) {
-          invalid.push(e);
-          continue;
-        }
-        try {
-          checkTxInputs(e.tx, view, height, this.params);
-        } catch (err) {
-          if (!(err instanceof RuleError)) throw err;
-          invalid.push(e);
-        }
+    const want: OutPoint[] = [];
+    for (const e of this.map.values()) for (const i of e.tx.inputs) if (!this.map.has(bytesToHex(i.prevout.txid))) want.push(i.prevout);
+    const snap = await this.view.snapshot(want);
+    // From here to the removal nothing awaits: the snapshot describes the tip.
+    const height = snap.tip.height + 1;
+    const mtp = this.chain.medianTimePast(snap.tip);
+    const invalid: MempoolEntry[] = [];
+    const view: CoinView = { getCoin: (p) => this.mempoolCoin(p) ?? snap.getCoin(p) };
+    for (const e of this.map.values()) {
+      if (!isFinalTx(e.tx, height, mtp)) {
+        invalid.push(e);
+        continue;
       }
-      this.removeWithDescendants(invalid, 'reorg');
-      return;
+      try {
+        checkTxInputs(e.tx, view, height, this.params);
+      } catch (err) {
+        if (!(err instanceof RuleError)) throw err;
+        invalid.push(e);
+      }
     }
+    this.removeWithDescendants(invalid, 'reorg');
   }
 }
 

@@ -9,7 +9,7 @@ import { pino, type Logger } from 'pino';
 import { prettyDestination } from './logformat.js';
 import { NETWORKS, type ConsensusParams } from '../consensus/index.js';
 import { Chain, VerifyPool } from '../chain/index.js';
-import { Mempool } from '../mempool/index.js';
+import { MEMPOOL_FILE, Mempool, loadMempool, saveMempool } from '../mempool/index.js';
 import { Indexer } from '../index/index.js';
 import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
@@ -196,6 +196,7 @@ export class CairnNode {
       await chmod(cookie, 0o600);
       const mempool = new Mempool({ chain, verifyPool: pool, clock, rng });
       cleanups.push(() => mempool.close());
+      const mempoolPath = join(config.datadir, MEMPOOL_FILE);
       log.info({ indexed_from: 'chain tip catch-up' }, 'opening the indexes');
       const indexer = await Indexer.open({ chain, path: join(config.datadir, 'indexes'), onError: (e) => log.error({ err: e }, 'index update failed') });
       cleanups.push(() => indexer.close());
@@ -238,6 +239,12 @@ export class CairnNode {
         log: log.child({ sub: 'p2p' }),
       });
       p2pRef = p2p;
+      // The saved mempool comes back before peers or the API can add to it.
+      const loaded = await loadMempool(mempool, mempoolPath);
+      if (loaded.status === 'ignored') log.warn({ file: mempoolPath, reason: loaded.warning }, `mempool file ignored: ${loaded.warning}`);
+      else if (loaded.status === 'loaded') {
+        log.info({ file: mempoolPath, read: loaded.read, accepted: loaded.accepted, failed: loaded.failed, expired: loaded.expired, reasons: loaded.reasons }, `loaded ${loaded.accepted} of ${loaded.read} saved mempool transactions`);
+      }
       try {
         await p2p.start();
       } catch (e) {
@@ -306,6 +313,7 @@ export class CairnNode {
             throw e;
           }
         },
+        saveMempool: async () => ({ path: mempoolPath, ...(await saveMempool(mempool, mempoolPath)) }),
         shutdown: () => {
           if (node?.shutdownHandler) node.shutdownHandler();
           else void node?.stop();
@@ -368,7 +376,7 @@ export class CairnNode {
     }
   }
 
-  /** Graceful stop: API first (no new work), then miner, peers, indexes, mempool, chain flush. */
+  /** Graceful stop: API first (no new work), then miner, peers, indexes, the mempool file, chain flush. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({}, 'stopping');
@@ -383,6 +391,11 @@ export class CairnNode {
       await step('miner', () => this.miner.stop());
       await step('p2p', () => this.p2p?.stop());
       await step('indexes', () => this.indexer.close());
+      await step('mempool file', async () => {
+        const path = join(this.config.datadir, MEMPOOL_FILE);
+        const r = await saveMempool(this.mempool, path);
+        this.log.info({ file: path, count: r.count, bytes: r.bytes }, `saved ${r.count} mempool transactions`);
+      });
       await step('mempool', () => this.mempool.close());
       await step('chain', () => this.chain.close());
       await step('verify pool', () => this.pool.close());

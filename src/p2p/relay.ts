@@ -24,7 +24,8 @@ import type { BlockSync } from './sync.js';
 
 /** What relay needs of a mempool (src/mempool's Mempool satisfies it). */
 export interface RelayMempool {
-  accept(tx: Tx): Promise<{ orphan?: boolean }>;
+  /** `relay: true`: from a peer, so a tx with unknown parents may wait as an orphan. */
+  accept(tx: Tx, opts: { relay: true }): Promise<{ orphan?: boolean }>;
   get(txid: Uint8Array): { readonly tx: Tx } | undefined;
   has(txid: Uint8Array): boolean;
   txids(): string[];
@@ -361,7 +362,7 @@ export class Relay {
     }
     if (!this.mempool) return;
     if (this.mempool.has(txid)) return;
-    this.mempool.accept(tx).catch((e) => {
+    this.mempool.accept(tx, { relay: true }).catch((e) => {
       if (e instanceof RuleError) {
         const info = RULE_CODES[e.code];
         const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;

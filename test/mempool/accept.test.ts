@@ -44,8 +44,8 @@ describe('accepting', () => {
     expect(env.mempool.txids()).toContain(tx.txidHex());
     expect(env.mempool.recent(1)[0]!.txidHex).toBe(tx.txidHex());
     expect(env.mempool.spenderOf(c.outpoint)!.txidHex).toBe(tx.txidHex());
-    expect(env.mempool.coinView().getCoin(c.outpoint)).toBeUndefined(); // spent by the mempool
-    expect(env.mempool.coinView().getCoin({ txid: tx.txid(), vout: 1 })!.value).toBe(tx.outputs[1]!.value);
+    expect(await env.mempool.getCoin(c.outpoint)).toBeUndefined(); // spent by the mempool
+    expect((await env.mempool.getCoin({ txid: tx.txid(), vout: 1 }))!.value).toBe(tx.outputs[1]!.value);
     expect(added.map((e) => e.txidHex)).toEqual([tx.txidHex()]);
     const info = env.mempool.info();
     expect(info.count).toBeGreaterThanOrEqual(1);
@@ -239,11 +239,40 @@ describe('replace-by-fee', () => {
   });
 });
 
-describe('orphans', () => {
+describe('local submissions are never orphans', () => {
+  test('a child before its parent is refused with bad-txns-inputs-missingorspent, and nothing changes', async () => {
+    const parent = split(await coin(), 1, 1000n);
+    const child = spend([outputOf(parent, 0)], [{ value: parent.outputs[0]!.value - 1000n, script: OTHER_SCRIPT }]);
+    const before = env.mempool.txids();
+    const orphansBefore = env.mempool.orphanCount;
+    await expect(rejection(env.mempool.accept(child))).resolves.toEqual({ kind: 'rule', code: 'bad-txns-inputs-missingorspent' });
+    expect(env.mempool.txids()).toEqual(before);
+    expect(env.mempool.orphanCount).toBe(orphansBefore);
+    expect(env.mempool.hasOrphan(child.txid())).toBe(false);
+    // Once the parent is in, the same child is accepted.
+    await env.mempool.accept(parent);
+    await expect(env.mempool.accept(child)).resolves.toMatchObject({ txid: child.txidHex() });
+    expect(env.mempool.has(child.txid())).toBe(true);
+  });
+
+  test('a spend of a coin already spent in a block is refused, not held', async () => {
+    const c = await coin();
+    const confirmed = split(c, 1, 1000n);
+    await env.mempool.accept(confirmed);
+    await env.miner.generate(1);
+    expect(env.mempool.has(confirmed.txid())).toBe(false);
+    const again = split(c, 1, 2000n); // same coin, different tx
+    await expect(rejection(env.mempool.accept(again))).resolves.toEqual({ kind: 'rule', code: 'bad-txns-inputs-missingorspent' });
+    expect(env.mempool.has(again.txid())).toBe(false);
+    expect(env.mempool.hasOrphan(again.txid())).toBe(false);
+  });
+});
+
+describe('orphans (peers only)', () => {
   test('a child before its parent is held, then accepted when the parent arrives', async () => {
     const parent = split(await coin(), 1, 1000n);
     const child = spend([outputOf(parent, 0)], [{ value: parent.outputs[0]!.value - 1000n, script: OTHER_SCRIPT }]);
-    await expect(env.mempool.accept(child)).resolves.toMatchObject({ orphan: true, txid: child.txidHex() });
+    await expect(env.mempool.accept(child, { relay: true })).resolves.toMatchObject({ orphan: true, txid: child.txidHex() });
     expect(env.mempool.hasOrphan(child.txidHex())).toBe(true);
     expect(env.mempool.has(child.txid())).toBe(false);
     await env.mempool.accept(parent);
@@ -264,7 +293,7 @@ describe('orphans', () => {
       const c = await coin();
       for (let i = 0; i < 12; i++) {
         const fakeParent = { outpoint: { txid: new Uint8Array(32).fill(i + 1), vout: 0 }, coin: c.coin };
-        await expect(mp.accept(spend([fakeParent], [{ value: 10_000n, script: SCRIPT }]))).resolves.toMatchObject({ orphan: true });
+        await expect(mp.accept(spend([fakeParent], [{ value: 10_000n, script: SCRIPT }]), { relay: true })).resolves.toMatchObject({ orphan: true });
         expect(mp.orphanCount).toBe(Math.min(i + 1, 5));
       }
       env.clock.advance(61_000);
@@ -279,7 +308,7 @@ describe('orphans', () => {
     const parent = tamper(split(await coin(), 1, 1000n));
     await expect(rejection(env.mempool.accept(parent))).resolves.toEqual({ kind: 'rule', code: 'bad-schnorr-sig' });
     const child = spend([outputOf(parent, 0)], [{ value: parent.outputs[0]!.value - 1000n, script: SCRIPT }]);
-    await expect(rejection(env.mempool.accept(child))).resolves.toEqual({ kind: 'policy', code: 'missing-inputs' });
+    await expect(rejection(env.mempool.accept(child, { relay: true }))).resolves.toEqual({ kind: 'policy', code: 'missing-inputs' });
   });
 });
 
