@@ -93,8 +93,9 @@ export interface PeerOptions {
   minProtocolVersion?: number;
   /** version+verack must complete within this (slow-loris guard) */
   handshakeTimeoutMs?: number;
+  /** how often to ping a ready peer (DEFAULT_PING_INTERVAL_MS) */
   pingIntervalMs?: number;
-  /** a ping unanswered this long → disconnect (stalled peer) */
+  /** a ping unanswered this long → disconnect (stalled peer; DEFAULT_PING_TIMEOUT_MS) */
   pingTimeoutMs?: number;
   /** nothing at all received this long → disconnect */
   idleTimeoutMs?: number;
@@ -104,6 +105,16 @@ export interface PeerOptions {
   rateLimits?: Partial<RateLimits>;
   log?: PeerLogger;
 }
+
+/**
+ * Keepalive timing. A connection whose other end vanished without closing it (a cable
+ * pulled, a container cut off its network) shows nothing at the socket until TCP gives up,
+ * minutes later; the ping is what notices. A peer that stops answering is dropped at most
+ * interval + timeout = 9 s after its last pong, so peer lists and sync follow the real
+ * network within seconds. The cost is one small ping and pong per peer every 3 s.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 3_000;
+export const DEFAULT_PING_TIMEOUT_MS = 6_000;
 
 export type PeerState = 'handshake' | 'ready' | 'closed';
 
@@ -198,8 +209,8 @@ export class Peer {
     this.protocolVersion = o.protocolVersion ?? PROTOCOL_VERSION;
     this.minProtocolVersion = o.minProtocolVersion ?? MIN_PROTOCOL_VERSION;
     this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? 30_000;
-    this.pingIntervalMs = o.pingIntervalMs ?? 120_000;
-    this.pingTimeoutMs = o.pingTimeoutMs ?? 60_000;
+    this.pingIntervalMs = o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    this.pingTimeoutMs = o.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.idleTimeoutMs = o.idleTimeoutMs ?? 20 * 60_000;
     this.banThreshold = o.banThreshold ?? DEFAULT_BAN_THRESHOLD;
     this.maxSendBuffer = o.maxSendBuffer ?? 32 * 1024 * 1024;
