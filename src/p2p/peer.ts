@@ -111,7 +111,9 @@ export interface PeerOptions {
  * pulled, a container cut off its network) shows nothing at the socket until TCP gives up,
  * minutes later; the ping is what notices. A peer that stops answering is dropped at most
  * interval + timeout = 9 s after its last pong, so peer lists and sync follow the real
- * network within seconds. The cost is one small ping and pong per peer every 3 s.
+ * network within seconds. The cost is one small ping and pong per peer every 3 s. A pong
+ * that is late while other messages keep arriving is queued behind them (a busy peer, a
+ * slow link, our own busy event loop): the peer is alive, so it gets another timeout.
  */
 export const DEFAULT_PING_INTERVAL_MS = 3_000;
 export const DEFAULT_PING_TIMEOUT_MS = 6_000;
@@ -168,6 +170,8 @@ export class Peer {
   private pingSentAt = 0;
   private _pingRtt: number | undefined;
   private lastRecv: number;
+  /** when the last post-handshake message other than a pong arrived: proof of life while a pong is late */
+  private lastTraffic = 0;
 
   private handshakeTimer: TimerHandle | undefined;
   private tickTimer: TimerHandle | undefined;
@@ -351,8 +355,21 @@ export class Peer {
     if (this._state !== 'ready' || this.pingNonce !== undefined) return;
     this.pingNonce = this.rng.u64();
     this.pingSentAt = this.clock.now();
-    this.pingTimer = this.clock.setTimeout(() => this.close('ping timeout'), this.pingTimeoutMs);
+    const sentAt = this.pingSentAt;
+    this.pingTimer = this.clock.setTimeout(() => this.pingDue(sentAt), this.pingTimeoutMs);
     this.send({ cmd: 'ping', nonce: this.pingNonce });
+  }
+
+  /** The pong is late: messages that came since `since` prove the peer alive (wait again); none, and it is gone. */
+  private pingDue(since: number): void {
+    this.pingTimer = undefined;
+    if (this._state !== 'ready' || this.pingNonce === undefined) return;
+    if (this.lastTraffic > since) {
+      const now = this.clock.now();
+      this.pingTimer = this.clock.setTimeout(() => this.pingDue(now), this.pingTimeoutMs);
+      return;
+    }
+    this.close('ping timeout');
   }
 
   // ------------------------------------------------------------------ scoring
@@ -495,6 +512,7 @@ export class Peer {
   }
 
   private onReadyMessage(msg: Message): void {
+    if (msg.cmd !== 'pong') this.lastTraffic = this.clock.now();
     switch (msg.cmd) {
       case 'version':
       case 'verack':

@@ -179,6 +179,23 @@ describe('Peer liveness', () => {
     expect(closedAt! - lastPong).toBeGreaterThanOrEqual(DEFAULT_PING_TIMEOUT_MS); // not before its timeout
   });
 
+  it('waits for a late pong while other messages keep coming, and drops the peer once they stop', () => {
+    const { clock, rec, remote, flush } = withRemote({ pingIntervalMs: undefined, pingTimeoutMs: undefined });
+    remote.answerPings = false; // its pongs are stuck behind other traffic, or never come
+    remote.handshake();
+    flush();
+    for (let t = 0; t < 60_000; t += 1_000) {
+      remote.send(inv); // busy: a message every second
+      clock.advance(1_000);
+    }
+    expect(rec.closed).toBeUndefined();
+    expect(remote.received.filter((m) => m.cmd === 'ping').length).toBeGreaterThanOrEqual(1);
+    const quietFrom = clock.now();
+    while (rec.closed === undefined && clock.now() - quietFrom < 60_000) clock.advance(100);
+    expect(rec.closed).toBe('ping timeout');
+    expect(clock.now() - quietFrom).toBeLessThanOrEqual(2 * DEFAULT_PING_TIMEOUT_MS);
+  });
+
   it('ignores a pong with the wrong nonce', () => {
     const { clock, rec, remote, flush } = withRemote({ pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
     remote.answerPings = false;
