@@ -8,4 +8,5 @@ export default {
   testPathIgnorePatterns: ['/node_modules/'],
   testTimeout: 10 * 60_000,
   maxWorkers: 1,
+  verbose: true,
 };

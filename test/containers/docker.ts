@@ -19,9 +19,9 @@ export interface Run {
 }
 
 /** Runs a command; never rejects for a non-zero exit (callers decide), only for a hang. */
-export function run(cmd: string, args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+export function run(cmd: string, args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -39,7 +39,6 @@ export function run(cmd: string, args: string[], o: { timeoutMs?: number; env?: 
       clearTimeout(timer);
       resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr });
     });
-    child.stdin.end(o.input ?? '');
   });
 }
 
