@@ -4,6 +4,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/containers needs a Docker engine: `npm run test:containers` runs it (jest.containers.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/containers/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.(t|j)s$': '<rootDir>/test/support/esbuild-transform.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure|micro-packed)/)'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ManualClock, equalBytes, seededRng } from '../../src/primitives/index.js';
 import { MSG_TX, encodeMessage } from '../../src/p2p/messages/index.js';
-import { Score } from '../../src/p2p/peer.js';
+import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, Score } from '../../src/p2p/peer.js';
 import { MemoryNetwork } from '../../src/p2p/transport.js';
 import { FakeRemote, GENESIS, MAGIC, peerOn, record, setup } from './helpers.js';
 
@@ -148,6 +148,52 @@ describe('Peer liveness', () => {
     expect(rec.closed).toBeUndefined();
     clock.advance(1);
     expect(rec.closed).toBe('ping timeout');
+  });
+
+  it('by default drops a peer that went silent within 9 s of its last pong, and keeps one that answers', () => {
+    // no ping options: the defaults cairnd runs with
+    const defaults = { pingIntervalMs: undefined, pingTimeoutMs: undefined };
+    expect(DEFAULT_PING_INTERVAL_MS + DEFAULT_PING_TIMEOUT_MS).toBeLessThanOrEqual(9_000);
+    const live = withRemote(defaults);
+    live.remote.handshake();
+    live.flush();
+    live.clock.advance(10 * 60_000); // pongs keep coming for ten minutes
+    expect(live.rec.closed).toBeUndefined();
+    expect(live.peer.stats.msgsSent.ping).toBeGreaterThanOrEqual((10 * 60_000) / DEFAULT_PING_INTERVAL_MS - 1);
+
+    // the remote vanishes right after answering a ping (the worst case for noticing)
+    const { clock, rec, remote, flush } = withRemote(defaults);
+    remote.handshake();
+    flush();
+    clock.advance(DEFAULT_PING_INTERVAL_MS);
+    expect(remote.received.at(-1)?.cmd).toBe('ping'); // answered: the remote is alive
+    remote.answerPings = false;
+    const lastPong = clock.now();
+    let closedAt: number | undefined;
+    while (rec.closed === undefined && clock.now() - lastPong < 60_000) {
+      clock.advance(100);
+      if (rec.closed !== undefined) closedAt = clock.now();
+    }
+    expect(rec.closed).toBe('ping timeout');
+    expect(closedAt! - lastPong).toBeLessThanOrEqual(DEFAULT_PING_INTERVAL_MS + DEFAULT_PING_TIMEOUT_MS);
+    expect(closedAt! - lastPong).toBeGreaterThanOrEqual(DEFAULT_PING_TIMEOUT_MS); // not before its timeout
+  });
+
+  it('waits for a late pong while other messages keep coming, and drops the peer once they stop', () => {
+    const { clock, rec, remote, flush } = withRemote({ pingIntervalMs: undefined, pingTimeoutMs: undefined });
+    remote.answerPings = false; // its pongs are stuck behind other traffic, or never come
+    remote.handshake();
+    flush();
+    for (let t = 0; t < 60_000; t += 1_000) {
+      remote.send(inv); // busy: a message every second
+      clock.advance(1_000);
+    }
+    expect(rec.closed).toBeUndefined();
+    expect(remote.received.filter((m) => m.cmd === 'ping').length).toBeGreaterThanOrEqual(1);
+    const quietFrom = clock.now();
+    while (rec.closed === undefined && clock.now() - quietFrom < 60_000) clock.advance(100);
+    expect(rec.closed).toBe('ping timeout');
+    expect(clock.now() - quietFrom).toBeLessThanOrEqual(2 * DEFAULT_PING_TIMEOUT_MS);
   });
 
   it('ignores a pong with the wrong nonce', () => {
