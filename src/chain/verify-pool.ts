@@ -19,11 +19,14 @@ import { workerModule } from './worker-url.js';
 const BATCH = 128;
 
 /**
- * Checks verified inline instead of on a worker, by backend: a worker round trip (post,
- * wake, reply, resolve) costs ~60-120 µs of wall time on a loaded 2-core machine, about
- * two native verifies (~50 µs each) but under half a WASM one (~250 µs).
+ * Verifications of at most this many checks run on the calling thread, by backend. A job
+ * under one batch (128 checks) goes to a single worker anyway, so a worker only helps when
+ * the caller has other work to do meanwhile; its round trip (post, wake, reply, resolve)
+ * cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
+ * 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench 'verify' has the rows).
+ * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks).
  */
-export const DEFAULT_INLINE_MAX: Readonly<Record<VerifierSelection['backend'], number>> = { native: 2, wasm: 0 };
+export const DEFAULT_INLINE_MAX: Readonly<Record<VerifierSelection['backend'], number>> = { native: 16, wasm: 4 };
 
 interface Job {
   resolve: (bad: number) => void;
