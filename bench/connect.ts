@@ -109,6 +109,7 @@ export async function benchConnect(opts: BenchOptions): Promise<BenchResult[]> {
   // load on the machine during the run moves both sides alike.
   const before = await verifyLimit(opts, 'native');
   const wasmLimit = await verifyLimit(opts, 'wasm');
+  await runConnect(nBlocks, { hot: true }); // warm-up (JIT, caches), not reported
   const cold: ConnectRun[] = [];
   const hot: ConnectRun[] = [];
   for (let i = 0; i < rounds; i++) {

@@ -16,5 +16,6 @@ export function workerModule(name: string, base: string): WorkerModule {
   if (!base.endsWith('.ts')) return { url: new URL(`./${name}.js`, base) };
   const hooks = new URL('../../test/support/ts-worker-hooks.mjs', base);
   if (!existsSync(fileURLToPath(hooks))) throw new Error(`${name}: running from TypeScript sources needs ${fileURLToPath(hooks)}`);
-  return { url: new URL(`./${name}.ts`, base), execArgv: [...process.execArgv, '--import', hooks.href] };
+  // Only the hooks: the parent's execArgv may hold process-wide flags a worker refuses.
+  return { url: new URL(`./${name}.ts`, base), execArgv: ['--import', hooks.href] };
 }
