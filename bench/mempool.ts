@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as tiny from 'tiny-secp256k1';
-import { Chain, VerifyPool } from '../src/chain/index.js';
+import { Chain, SigCache, VerifyPool } from '../src/chain/index.js';
 import { blockSubsidy, createBlock, regtestParams } from '../src/consensus/index.js';
 import { Mempool } from '../src/mempool/index.js';
 import { buildTemplate } from '../src/mining/index.js';
 import {
   ManualClock,
   TaprootSighasher,
+  cryptoRng,
   Tx,
   p2trScript,
   taprootTweakPubkey,
@@ -47,7 +48,8 @@ interface Funded {
 async function fundedChain(n: number): Promise<Funded> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-mempool-'));
   const clock = new ManualClock((params.genesis.header.time + 1_000_000) * 1000);
-  const pool = new VerifyPool();
+  // As cairnd runs it: native libsecp256k1 and a signature cache that accepted txs fill.
+  const pool = new VerifyPool({ verifier: 'native', sigCache: new SigCache({ rng: cryptoRng }) });
   const chain = await Chain.open({ params, path: dir, clock, verifyPool: pool });
   const coins: Funded['coins'] = [];
   const funding = Math.ceil(n / OUTPUTS_PER_FUNDING_BLOCK);
@@ -72,6 +74,11 @@ async function fundedChain(n: number): Promise<Funded> {
     }
   }
   return { dir, clock, chain, pool, coins };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
 }
 
 function signed(input: { outpoint: OutPoint; out: TxOut }, fee: bigint): Tx {
@@ -114,19 +121,46 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
   const single = opts.quick ? 500 : 2000;
   const f = await fundedChain(Math.ceil(n / CHAIN_LENGTH) + single);
   const mempool = new Mempool({ chain: f.chain, verifyPool: f.pool, clock: f.clock });
+  const workerPool = new VerifyPool({ verifier: 'native', inlineMax: 0 });
+  const twin = new Mempool({ chain: f.chain, verifyPool: workerPool, clock: f.clock });
   try {
     const txs = makeTxs(f.coins, n);
     const singles = f.coins.slice(f.coins.length - single).map((c) => signed(c, 1000n));
 
-    // One at a time: each accept awaits the previous (RPC-style latency, no batching).
-    let start = process.hrtime.bigint();
-    for (const tx of singles) await mempool.accept(tx);
-    const oneRate = single / secondsSince(start);
+    // One at a time (each accept awaits the previous: RPC-style latency, no batching), A/B: chunks alternate between this mempool (small jobs verified
+    // inline) and a twin on the same chain whose pool always uses a worker; medians of the
+    // per-chunk rate and CPU per tx.
+    const inline0 = f.pool.stats.inlineJobs;
+    const chunk = 50;
+    const ab = { inline: { rate: [] as number[], cpu: [] as number[] }, worker: { rate: [] as number[], cpu: [] as number[] } };
+    for (let i = 0; i < singles.length; i += chunk) {
+      const side = (i / chunk) % 2 === 0 ? 'inline' : 'worker';
+      const mp = side === 'inline' ? mempool : twin;
+      const part = singles.slice(i, i + chunk);
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      for (const tx of part) await mp.accept(tx);
+      ab[side].rate.push(part.length / secondsSince(t0));
+      const u = process.cpuUsage(cpu0);
+      ab[side].cpu.push((u.user + u.system) / part.length);
+    }
+    const oneRate = median(ab.inline.rate);
+    const oneCpu = median(ab.inline.cpu);
+    const inlined = f.pool.stats.inlineJobs - inline0;
+    twin.close();
+    // the twin's txs are not in `mempool`; put them there so the burst below sees every single
+    for (let i = chunk; i < singles.length; i += 2 * chunk) for (const tx of singles.slice(i, i + chunk)) await mempool.accept(tx);
+    let cpu: NodeJS.CpuUsage;
+    let used: NodeJS.CpuUsage;
+    let start: bigint;
 
     // A burst, as from relay: everything queued at once, verified in batches.
+    cpu = process.cpuUsage();
     start = process.hrtime.bigint();
     const results = await Promise.all(txs.map((tx) => mempool.accept(tx)));
     const burstRate = n / secondsSince(start);
+    used = process.cpuUsage(cpu);
+    const burstCpu = (used.user + used.system) / n;
     if (results.some((r) => r.orphan) || mempool.size !== n + single) {
       throw new Error(`bench: expected ${n + single} mempool entries, have ${mempool.size}`);
     }
@@ -140,7 +174,7 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
       best = Math.min(best, secondsSince(start) * 1000);
       chosen = t.txs.length;
     }
-    const note = `limit: VerifyPool on ${limit.threads} threads, ${Math.round(limit.rate)} verifies/s; 1 signature per tx`;
+    const note = `limit: VerifyPool (native) on ${limit.threads} threads, ${Math.round(limit.rate)} verifies/s, ${limit.cpuMicros.toFixed(0)} µs CPU per verify; 1 signature per tx`;
     return [
       {
         name: 'mempool accept, burst',
@@ -150,7 +184,7 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
         limitUnit: 'verifies/s',
         ratio: burstRate / limit.rate,
         goal: '≥ 0.7',
-        note: `${n} txs in chains of ${CHAIN_LENGTH}; ${note}`,
+        note: `${n} txs in chains of ${CHAIN_LENGTH}, ${burstCpu.toFixed(0)} µs CPU per tx; ${note}`,
       },
       {
         name: 'mempool accept, one at a time',
@@ -160,7 +194,17 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
         limitUnit: 'verifies/s',
         ratio: oneRate / limit.rate,
         goal: '≥ 0.7',
-        note: `${single} independent txs, each awaited; ${note}`,
+        note: `${single / 2} independent txs, each awaited, ${oneCpu.toFixed(0)} µs CPU per tx, ${inlined} verified inline; medians of chunks of ${chunk} alternating with the worker-only twin; ${note}`,
+      },
+      {
+        name: 'mempool one at a time: inline vs worker-only',
+        figure: oneRate,
+        unit: 'txs/s',
+        limit: median(ab.worker.rate),
+        limitUnit: 'txs/s (worker round trip)',
+        ratio: oneRate / median(ab.worker.rate),
+        goal: 'info',
+        note: `A/B in the same run: CPU per tx ${oneCpu.toFixed(0)} µs inline vs ${median(ab.worker.cpu).toFixed(0)} µs via a worker`,
       },
       {
         name: `block template, ${mempool.size} tx mempool`,
@@ -173,6 +217,8 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
       },
     ];
   } finally {
+    twin.close();
+    await workerPool.close();
     await close(f, mempool);
   }
 }

@@ -1,12 +1,15 @@
 // Verify limit: how many BIP340 verifications per second this machine does, measured in
 // the same run as everything compared with it. The limit is the node's own path —
-// VerifyPool (tiny-secp256k1 on one worker per core, batches of 128) — and the
-// alternatives are measured on one thread and on all cores for comparison.
+// VerifyPool with native libsecp256k1 (bcrypto) on one worker per core, batches of 128 —
+// with the WASM backend's figure beside it; the alternative libraries are measured on one
+// thread and on all cores, and a lone small verification inline against a worker round
+// trip (what sets the pool's inline threshold).
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import * as tiny from 'tiny-secp256k1';
-import { VerifyPool } from '../src/chain/index.js';
+import { DEFAULT_INLINE_MAX, VerifyPool } from '../src/chain/index.js';
+import type { VerifierBackend } from '../src/primitives/index.js';
 import type { SigCheck } from '../src/consensus/index.js';
 import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
 import { LIBS, buf as toBuffer, loadBcrypto, loadVerifier } from './verifiers.js';
@@ -47,39 +50,73 @@ export interface VerifyLimit {
   threads: number;
   /** CPU time (all threads) per verification, µs: less sensitive to other load than `rate` */
   cpuMicros: number;
+  backend: VerifierBackend;
 }
 
-let cachedLimit: Promise<VerifyLimit> | undefined;
+const cachedLimits = new Map<VerifierBackend, Promise<VerifyLimit>>();
 
 /**
- * Verifies/s through VerifyPool on all cores, as the node verifies blocks. Memoized, so
- * the scenarios of one run share a single measurement.
+ * Verifies/s through VerifyPool on all cores, as the node verifies blocks (native
+ * libsecp256k1 unless `backend` says otherwise). Memoized per backend, so the scenarios
+ * of one run share a single measurement.
  */
-export function verifyLimit(opts: BenchOptions): Promise<VerifyLimit> {
-  cachedLimit ??= measureVerifyLimit(opts.quick ? 2 : 6);
-  return cachedLimit;
+export function verifyLimit(opts: BenchOptions, backend: VerifierBackend = 'native'): Promise<VerifyLimit> {
+  let p = cachedLimits.get(backend);
+  if (!p) cachedLimits.set(backend, (p = measureVerifyLimit(opts.quick ? 2 : 6, backend)));
+  return p;
 }
 
 /** One fresh measurement of the node's verification rate over `seconds`. */
-export async function measureVerifyLimit(seconds: number): Promise<VerifyLimit> {
-  {
-    const pool = new VerifyPool();
-    try {
-      const checks = toSigChecks(makeChecks(pool.threads * 128 * 4));
+export async function measureVerifyLimit(seconds: number, backend: VerifierBackend = 'native'): Promise<VerifyLimit> {
+  const pool = new VerifyPool({ verifier: backend });
+  try {
+    if (pool.backend !== backend) throw new Error(`bench: asked for the ${backend} verifier, got ${pool.backend}`);
+    const checks = toSigChecks(makeChecks(pool.threads * 128 * 4));
+    if ((await pool.verify(checks)) !== -1) throw new Error('bench: a valid signature failed in VerifyPool');
+    let done = 0;
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    while (secondsSince(start) < seconds) {
       if ((await pool.verify(checks)) !== -1) throw new Error('bench: a valid signature failed in VerifyPool');
-      let done = 0;
-      const cpu = process.cpuUsage();
-      const start = process.hrtime.bigint();
-      while (secondsSince(start) < seconds) {
-        if ((await pool.verify(checks)) !== -1) throw new Error('bench: a valid signature failed in VerifyPool');
-        done += checks.length;
-      }
-      const rate = done / secondsSince(start);
-      const used = process.cpuUsage(cpu);
-      return { rate, threads: pool.threads, cpuMicros: (used.user + used.system) / done };
-    } finally {
-      await pool.close();
+      done += checks.length;
     }
+    const rate = done / secondsSince(start);
+    const used = process.cpuUsage(cpu);
+    return { rate, threads: pool.threads, cpuMicros: (used.user + used.system) / done, backend };
+  } finally {
+    await pool.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/**
+ * Wall time of a lone verification of `n` checks, inline on this thread and through a
+ * worker round trip, alternating, medians of `reps` (µs).
+ */
+async function inlineVsWorker(backend: VerifierBackend, n: number, reps: number): Promise<{ inline: number; worker: number }> {
+  const checks = toSigChecks(makeChecks(n));
+  const viaWorker = new VerifyPool({ threads: 1, verifier: backend, inlineMax: 0 });
+  const inline = new VerifyPool({ threads: 1, verifier: backend, inlineMax: n });
+  try {
+    const a: number[] = [];
+    const b: number[] = [];
+    await viaWorker.verify(checks);
+    await inline.verify(checks);
+    for (let i = 0; i < reps; i++) {
+      for (const [pool, out] of [[viaWorker, a], [inline, b]] as const) {
+        const t = process.hrtime.bigint();
+        if ((await pool.verify(checks)) !== -1) throw new Error('bench: a valid signature failed');
+        out.push(secondsSince(t) * 1e6);
+      }
+    }
+    return { worker: median(a), inline: median(b) };
+  } finally {
+    await viaWorker.close();
+    await inline.close();
   }
 }
 
@@ -148,18 +185,46 @@ function bcryptoBatch(buf: Uint8Array, seconds: number): number | undefined {
 }
 
 export async function benchVerify(opts: BenchOptions): Promise<BenchResult[]> {
-  const { rate: limit, threads, cpuMicros } = await verifyLimit(opts);
+  const native = await verifyLimit(opts, 'native');
+  const wasm = await verifyLimit(opts, 'wasm');
+  const limit = native.rate;
+  const threads = native.threads;
   const rows: BenchResult[] = [
     {
-      name: 'verify limit (VerifyPool, tiny-secp256k1)',
+      name: 'verify limit (VerifyPool, native libsecp256k1)',
       figure: limit,
       unit: 'verifies/s',
       limit: null,
       ratio: null,
       goal: 'reference',
-      note: `${threads} worker threads, batches of 128: the node's own verification path; ${cpuMicros.toFixed(0)} µs CPU per verify`,
+      note: `${threads} worker threads, batches of 128: the node's own verification path (bcrypto); ${native.cpuMicros.toFixed(1)} µs CPU per verify`,
+    },
+    {
+      name: 'verify limit, WASM backend (tiny-secp256k1)',
+      figure: wasm.rate,
+      unit: 'verifies/s',
+      limit,
+      limitUnit: 'verifies/s (native)',
+      ratio: wasm.rate / limit,
+      goal: 'info',
+      note: `the fallback when native is absent: ${wasm.cpuMicros.toFixed(1)} µs CPU per verify, ${(wasm.cpuMicros / native.cpuMicros).toFixed(1)}x native's CPU`,
     },
   ];
+  for (const backend of ['native', 'wasm'] as const) {
+    for (const n of [1, DEFAULT_INLINE_MAX[backend]]) {
+      const r = await inlineVsWorker(backend, n, opts.quick ? 100 : 400);
+      rows.push({
+        name: `lone verify of ${n}, ${backend}: inline vs worker`,
+        figure: r.inline,
+        unit: 'µs',
+        limit: r.worker,
+        limitUnit: 'µs via a worker',
+        ratio: r.inline / r.worker,
+        goal: '< 1',
+        note: `wall time, medians of alternating runs; inline up to ${DEFAULT_INLINE_MAX[backend]} checks (DEFAULT_INLINE_MAX)`,
+      });
+    }
+  }
   const seconds = opts.quick ? 1 : 3;
   const buf = makeChecks(256);
   const bc = loadBcrypto(require);
@@ -173,7 +238,7 @@ export async function benchVerify(opts: BenchOptions): Promise<BenchResult[]> {
         limit,
         ratio: null,
         goal: 'info',
-        note: 'not installed (not a dependency: its native build needs node-gyp and install scripts); set BCRYPTO_DIR to a directory where `npm install bcrypto` succeeded to include it',
+        note: 'not installed: bcrypto is an optional dependency whose native build needs python3, make and a C++ compiler at npm ci (see README)',
       });
       continue;
     }

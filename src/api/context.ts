@@ -58,6 +58,8 @@ export interface ApiContext {
   version: string;
   startedAt: number;
   siblings: string[];
+  /** the signature verifier chosen at start */
+  verifier?: { backend: string; requested: string; fallback_reason: string | null } | undefined;
   p2p?: P2PControl | undefined;
   miner?: MinerControl | undefined;
   /** when this node first received each block, ms (for the fork view) */

@@ -480,6 +480,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
       ...(ctx.p2p?.identity ? { identity: ctx.p2p.identity } : {}),
       p2p_url: ctx.p2p?.url ?? null,
       siblings: ctx.siblings,
+      verifier: ctx.verifier ?? null,
     };
   });
   router.get('/api/peers', () => ctx.p2p?.peers() ?? []);

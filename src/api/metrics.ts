@@ -14,6 +14,11 @@ export interface MetricsSources {
    * reason and completed handshakes by mode. Every reason listed is exported from the
    * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
    */
+  /**
+   * The signature backend chosen at start (a constant info gauge) and the verify pool's
+   * and signature cache's monotonic counters.
+   */
+  verifier?: { backend: string; requested: string; stats: () => { verified: number; cached: number; inlineJobs: number; entries: number; evictions: number } };
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
 }
 
@@ -41,6 +46,22 @@ export class Metrics {
       for (const [cmd, n] of Object.entries(m.bytesIn ?? {})) p2p.set({ direction: 'in', command: cmd }, n);
       for (const [cmd, n] of Object.entries(m.bytesOut ?? {})) p2p.set({ direction: 'out', command: cmd }, n);
     } });
+    if (src.verifier) {
+      const v = src.verifier;
+      new Gauge({ name: 'cairn_verifier_info', help: 'signature verifier in use (backend) and what was asked for (requested)', labelNames: ['backend', 'requested'] as const, registers }).set({ backend: v.backend, requested: v.requested }, 1);
+      const counter = (name: string, help: string, read: () => number): void => {
+        let seen = 0;
+        const c = new Counter({ name, help, registers, collect() {
+          const now = read();
+          if (now > seen) c.inc(now - seen);
+          seen = now;
+        } });
+      };
+      counter('cairn_signatures_verified_total', 'signatures verified (workers and inline)', () => v.stats().verified);
+      counter('cairn_signatures_cached_total', 'signature checks skipped because the signature cache had them', () => v.stats().cached);
+      counter('cairn_sigcache_evictions_total', 'signature cache entries evicted to stay within its bound', () => v.stats().evictions);
+      new Gauge({ name: 'cairn_sigcache_entries', help: 'signatures in the signature cache', registers, collect() { this.set(v.stats().entries); } });
+    }
     if (src.secure) {
       const sec = src.secure;
       // The secure layer keeps its own plain counters (it must not depend on prom-client);

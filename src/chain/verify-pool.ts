@@ -1,33 +1,32 @@
 // Parallel BIP340 verification on worker threads. Consensus computes every sighash on the
-// main thread and returns SigChecks; this pool verifies them with libsecp256k1 (WASM,
-// tiny-secp256k1, ~10x noble's speed) on all cores while the main thread moves on.
-// A block is accepted only after every batch reported success.
+// main thread and returns SigChecks; this pool verifies them on all cores while the main
+// thread moves on. A block is accepted only after every batch reported success.
+//
+// The backend (native libsecp256k1 or WASM, see primitives/verifiers.ts) is chosen once,
+// when the pool is made, and every worker loads that same backend (verify-worker.ts).
+// With a SigCache, checks whose triple is cached skip verification ('consume' for blocks:
+// the hit is removed; 'store' for the mempool: what verifies is added). A verification of
+// at most `inlineMax` checks runs on the calling thread: for a lone small transaction
+// that is cheaper than a worker round trip (BENCHMARKS.md has the measurement).
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SigCheck } from '../consensus/index.js';
-import { wasmVerifier } from '../primitives/index.js';
+import { defaultSelection, selectVerifier, type SchnorrVerifier, type VerifierChoice, type VerifierSelection } from '../primitives/index.js';
+import type { SigCache } from './sigcache.js';
+import { CHECK_BYTES, verifyPacked, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+import { workerModule } from './worker-url.js';
 
-const CHECK_BYTES = 128; // sig 64 | msg 32 | pubkey 32
 const BATCH = 128;
 
-// The worker is an eval'd CommonJS script so it runs the same from dist/ and under jest,
-// and loads tiny-secp256k1's CommonJS build by absolute path.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ecc = require(workerData.eccPath);
-parentPort.on('message', (m) => {
-  const buf = new Uint8Array(m.buf);
-  let bad = -1;
-  for (let i = 0; i < m.n; i++) {
-    const o = i * ${CHECK_BYTES};
-    let ok = false;
-    try { ok = ecc.verifySchnorr(buf.subarray(o + 64, o + 96), buf.subarray(o + 96, o + 128), buf.subarray(o, o + 64)); } catch { ok = false; }
-    if (!ok) { bad = i; break; }
-  }
-  parentPort.postMessage({ id: m.id, bad });
-});
-`;
+/**
+ * Verifications of at most this many checks run on the calling thread, by backend. A job
+ * under one batch (128 checks) goes to a single worker anyway, so a worker only helps when
+ * the caller has other work to do meanwhile; its round trip (post, wake, reply, resolve)
+ * cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
+ * 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench 'verify' has the rows).
+ * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks).
+ */
+export const DEFAULT_INLINE_MAX: Readonly<Record<VerifierSelection['backend'], number>> = { native: 16, wasm: 4 };
 
 interface Job {
   resolve: (bad: number) => void;
@@ -37,6 +36,24 @@ interface Job {
 export interface VerifyPoolOptions {
   /** worker threads; 0 verifies synchronously on the calling thread */
   threads?: number;
+  /** the backend, chosen at start (selectVerifier), or a choice to make now; default 'auto' */
+  verifier?: VerifierSelection | VerifierChoice;
+  /** signatures that already verified in the mempool */
+  sigCache?: SigCache;
+  /** verifications of at most this many checks run on the calling thread (default by backend) */
+  inlineMax?: number;
+}
+
+/** What a verification does with the pool's SigCache. */
+export type CacheMode = 'consume' | 'store' | 'off';
+
+export interface VerifyStats {
+  /** checks verified on workers and inline */
+  verified: number;
+  /** checks skipped because the cache had them */
+  cached: number;
+  /** verifications done inline because they were small */
+  inlineJobs: number;
 }
 
 export class VerifyPool {
@@ -46,19 +63,35 @@ export class VerifyPool {
   private rr = 0;
   private closed = false;
   readonly threads: number;
+  readonly selection: VerifierSelection;
+  readonly verifier: SchnorrVerifier;
+  readonly sigCache: SigCache | undefined;
+  readonly inlineMax: number;
+  readonly stats: VerifyStats = { verified: 0, cached: 0, inlineJobs: 0 };
 
   constructor(opts: VerifyPoolOptions = {}) {
     this.threads = opts.threads ?? availableParallelism();
+    const v = opts.verifier ?? 'auto';
+    this.selection = typeof v === 'string' ? (v === 'auto' ? defaultSelection() : selectVerifier(v)) : v;
+    this.verifier = this.selection.verifier;
+    this.sigCache = opts.sigCache;
+    this.inlineMax = opts.inlineMax ?? DEFAULT_INLINE_MAX[this.selection.backend];
     if (this.threads > 0) {
-      const eccPath = createRequire(import.meta.url).resolve('tiny-secp256k1');
+      const mod = workerModule('verify-worker', import.meta.url);
+      const workerData: VerifyWorkerData = { backend: this.selection.backend };
       for (let i = 0; i < this.threads; i++) {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { eccPath } });
-        w.on('message', (m: { id: number; bad: number }) => this.finish(m.id, m.bad));
+        const w = new Worker(mod.url, { workerData, ...(mod.execArgv ? { execArgv: mod.execArgv } : {}) });
+        w.on('message', (m: VerifyReply) => this.finish(m.id, m.bad));
         w.on('error', (e) => this.failAll(e));
         w.unref();
         this.workers.push(w);
       }
     }
+  }
+
+  /** 'native' or 'wasm' */
+  get backend(): VerifierSelection['backend'] {
+    return this.selection.backend;
   }
 
   private finish(id: number, bad: number): void {
@@ -75,8 +108,8 @@ export class VerifyPool {
   }
 
   /** Index (into `checks`) of the first failing signature found, or -1 when all verify. */
-  async verify(checks: readonly SigCheck[]): Promise<number> {
-    const job = this.start();
+  async verify(checks: readonly SigCheck[], opts: { cache?: CacheMode } = {}): Promise<number> {
+    const job = this.start(opts);
     job.add(checks);
     return job.done();
   }
@@ -86,10 +119,11 @@ export class VerifyPool {
    * each full batch goes to a worker at once, so the workers verify while the caller
    * is still computing sighashes. Indices reported by done() count across every add().
    * A job that is never finished is harmless: its results are simply dropped.
+   * The cache mode defaults to 'consume' (block validation).
    */
-  start(): VerifyJob {
+  start(opts: { cache?: CacheMode } = {}): VerifyJob {
     if (this.closed) throw new Error('verify-pool: closed');
-    return new VerifyJob(this);
+    return new VerifyJob(this, this.sigCache && opts.cache !== 'off' ? this.sigCache : undefined, opts.cache === 'store');
   }
 
   /** @internal posts one packed batch; resolves to the failing index within it, or -1 */
@@ -98,7 +132,8 @@ export class VerifyPool {
     const worker = this.workers[this.rr++ % this.workers.length]!;
     const p = new Promise<number>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
     worker.ref();
-    worker.postMessage({ id, buf: buf.buffer, n }, [buf.buffer]);
+    const req: VerifyRequest = { id, buf: buf.buffer, n };
+    worker.postMessage(req, [buf.buffer]);
     return p;
   }
 
@@ -116,26 +151,49 @@ export class VerifyPool {
 
 export class VerifyJob {
   private readonly results: Promise<number>[] = [];
-  // Positions of the packed checks, so a failure maps back even after a malformed one.
+  // Positions of the packed checks, so a failure maps back even after a malformed one or
+  // a cache hit.
   private indexOf: number[] = [];
   private buf = new Uint8Array(BATCH * CHECK_BYTES);
   private n = 0;
   private count = 0;
   private malformed = -1;
+  /** with threads = 0: every check, verified in done() */
   private readonly inlineChecks: SigCheck[] = [];
+  private readonly inlineIndex: number[] = [];
+  /** 'store': cache keys of the checks sent for verification, by position */
+  private readonly storeKeys: string[] = [];
+  private readonly storeIndex: number[] = [];
 
-  constructor(private readonly pool: VerifyPool) {}
+  constructor(
+    private readonly pool: VerifyPool,
+    private readonly cache: SigCache | undefined,
+    private readonly store: boolean,
+  ) {}
 
   add(checks: readonly SigCheck[]): void {
-    if (this.pool.inline) {
-      for (const c of checks) this.inlineChecks.push(c);
-      return;
-    }
+    const cache = this.cache;
     for (const c of checks) {
       const index = this.count++;
       if (c.sig.length !== 64 || c.msg.length !== 32 || c.pubkey.length !== 32) {
         if (this.malformed < 0) this.malformed = index;
         continue; // cannot verify; reported by done() (a hole in the batch is never read as valid)
+      }
+      if (cache) {
+        const key = cache.key(c);
+        if (this.store ? cache.has(key) : cache.take(key)) {
+          this.pool.stats.cached++;
+          continue;
+        }
+        if (this.store) {
+          this.storeKeys.push(key);
+          this.storeIndex.push(index);
+        }
+      }
+      if (this.pool.inline) {
+        this.inlineChecks.push(c);
+        this.inlineIndex.push(index);
+        continue;
       }
       const o = this.n * CHECK_BYTES;
       this.buf.set(c.sig, o);
@@ -148,6 +206,7 @@ export class VerifyJob {
 
   private send(): void {
     const map = this.indexOf;
+    this.pool.stats.verified += this.n;
     const result = this.pool.postBatch(this.buf, this.n).then((bad) => (bad < 0 ? -1 : map[bad]!));
     result.catch(() => undefined); // an abandoned job must not surface as an unhandled rejection
     this.results.push(result);
@@ -158,17 +217,37 @@ export class VerifyJob {
 
   /** Index of the first failing check (across all adds), or -1 when all verify. */
   async done(): Promise<number> {
+    let first = this.malformed;
+    const better = (i: number): void => {
+      if (i >= 0 && (first < 0 || i < first)) first = i;
+    };
+    const v = this.pool.verifier;
     if (this.pool.inline) {
+      this.pool.stats.verified += this.inlineChecks.length;
       for (let i = 0; i < this.inlineChecks.length; i++) {
         const c = this.inlineChecks[i]!;
-        if (!wasmVerifier.verify(c.sig, c.msg, c.pubkey)) return i;
+        if (!v.verify(c.sig, c.msg, c.pubkey)) {
+          better(this.inlineIndex[i]!);
+          break;
+        }
       }
-      return -1;
+    } else if (this.results.length === 0 && this.n <= this.pool.inlineMax) {
+      // Small enough that a worker round trip costs more than verifying here.
+      if (this.n > 0) this.pool.stats.inlineJobs++;
+      this.pool.stats.verified += this.n;
+      const bad = verifyPacked((s, m, k) => v.verify(s, m, k), this.buf, this.n);
+      if (bad >= 0) better(this.indexOf[bad]!);
+    } else {
+      if (this.n > 0) this.send();
+      for (const r of await Promise.all(this.results)) better(r);
     }
-    if (this.n > 0) this.send();
-    const results = await Promise.all(this.results);
-    let first = this.malformed;
-    for (const r of results) if (r >= 0 && (first < 0 || r < first)) first = r;
+    // Every check before the first failure verified (each batch stops at its own first).
+    if (this.cache && this.store) {
+      for (let i = 0; i < this.storeKeys.length; i++) {
+        if (first >= 0 && this.storeIndex[i]! >= first) break;
+        this.cache.add(this.storeKeys[i]!);
+      }
+    }
     return first;
   }
 }

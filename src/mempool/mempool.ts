@@ -491,7 +491,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       }
       pending = next;
       if (checks.length === 0) continue;
-      const bad = await this.pool.verify(checks);
+      const bad = await this.pool.verify(checks, { cache: 'store' }); // what verifies is cached for the block
       for (const o of owners) {
         const w = o.job.tx.wtxidHex();
         if (bad < 0 || o.end <= bad) this.rememberGood(w);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NETWORKS, type NetworkName } from '../consensus/index.js';
-import { addressToScript } from '../primitives/index.js';
+import { addressToScript, VERIFIER_CHOICES, type VerifierChoice } from '../primitives/index.js';
 
 export const CONFIG_FILE = 'cairn.conf';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -48,6 +48,8 @@ export interface NodeConfig {
   explorerDir?: string | undefined;
   /** signature verification threads */
   verifyThreads?: number | undefined;
+  /** BIP340 backend: native libsecp256k1 when it loads and passes its self-test (auto), or forced */
+  verifier: VerifierChoice;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,7 @@ export function parseConfigFile(text: string, file: string): Map<string, string[
 const KNOWN_KEYS = new Set([
   'network', 'p2p-port', 'p2p-host', 'listen', 'api-port', 'api-host', 'api-cert', 'api-key', 'peer', 'sibling', 'mine',
   'miner-address', 'miner-threads', 'dbcache', 'log-level', 'log-format', 'secure', 'allow-plaintext', 'allow-peers', 'advertise', 'explorer-dir', 'verify-threads',
+  'verifier',
 ]);
 
 export function buildCommand(): Command {
@@ -109,6 +112,7 @@ export function buildCommand(): Command {
     .option('--advertise <url>', 'p2p URL to tell other nodes (default ws://<p2p-host>:<p2p-port>)')
     .option('--explorer-dir <dir>', 'explorer build served at / (default dist/explorer of the package)')
     .option('--verify-threads <n>', 'signature verification threads (default 2)')
+    .addOption(new Option('--verifier <backend>', 'signature verifier: native libsecp256k1 if it loads and passes its self-test, else WASM (auto, default); or force one').choices([...VERIFIER_CHOICES]))
     .addHelpText(
       'after',
       `
@@ -205,12 +209,14 @@ export function parseConfig(argv: readonly string[], opts: { readFile?: (p: stri
     advertise: one('advertise', 'advertise'),
     explorerDir: one('explorerDir', 'explorer-dir'),
     verifyThreads: one('verifyThreads', 'verify-threads') === undefined ? undefined : intIn(one('verifyThreads', 'verify-threads')!, 'verify-threads', 0, 64),
+    verifier: (one('verifier', 'verifier') ?? 'auto') as VerifierChoice,
   };
   return validate(cfg);
 }
 
 export function validate(cfg: NodeConfig): NodeConfig {
   if (!(LOG_LEVELS as readonly string[]).includes(cfg.logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(VERIFIER_CHOICES as readonly string[]).includes(cfg.verifier)) throw new ConfigError(`--verifier must be one of ${VERIFIER_CHOICES.join(', ')}, got ${JSON.stringify(cfg.verifier)}`);
   if ((cfg.apiCert === undefined) !== (cfg.apiKey === undefined)) throw new ConfigError('--api-cert and --api-key go together: give both to serve HTTPS, or neither');
   const hrp = NETWORKS[cfg.network].hrp;
   if (cfg.mine && !cfg.minerAddress) throw new ConfigError(`--mine needs --miner-address <a ${hrp}1... address>`);

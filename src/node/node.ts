@@ -8,21 +8,21 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { prettyDestination } from './logformat.js';
 import { NETWORKS, type ConsensusParams } from '../consensus/index.js';
-import { Chain, VerifyPool } from '../chain/index.js';
+import { Chain, SigCache, VerifyPool } from '../chain/index.js';
 import { MEMPOOL_FILE, Mempool, loadMempool, saveMempool } from '../mempool/index.js';
 import { Indexer } from '../index/index.js';
 import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
 import { ApiServer, Metrics, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
-import { addressToScript, bytesToHex, cryptoRng, systemClock, type Block, type Clock, type Rng } from '../primitives/index.js';
+import { addressToScript, bytesToHex, cryptoRng, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
 
 export const COOKIE_FILE = '.cookie';
 
 export class NodeError extends Error {
   constructor(
-    readonly code: 'port-in-use' | 'datadir' | 'tls' | 'start',
+    readonly code: 'port-in-use' | 'datadir' | 'tls' | 'start' | 'verifier',
     message: string,
   ) {
     super(message);
@@ -118,6 +118,11 @@ class NodeMiner implements MinerControl {
   }
 }
 
+/** The verifier as /api/node shows it. */
+function verifierInfo(s: VerifierSelection): { backend: string; requested: string; fallback_reason: string | null } {
+  return { backend: s.backend, requested: s.requested, fallback_reason: s.fallbackReason ?? null };
+}
+
 export class CairnNode {
   readonly params: ConsensusParams;
   readonly log: Logger;
@@ -182,8 +187,18 @@ export class CairnNode {
     const undo = async (): Promise<void> => {
       for (const f of cleanups.reverse()) await Promise.resolve(f()).catch(() => undefined);
     };
+    // The signature backend is chosen (and self-tested) once, before anything is opened.
+    let selection: VerifierSelection;
     try {
-      const pool = new VerifyPool({ threads: config.verifyThreads ?? 2 });
+      selection = selectVerifier(config.verifier ?? 'auto');
+    } catch (e) {
+      if (e instanceof VerifierError) throw new NodeError('verifier', `--verifier ${config.verifier}: ${e.message}`);
+      throw e;
+    }
+    if (selection.fallbackReason) log.warn({ verifier: selection.backend, reason: selection.fallbackReason }, 'signature verifier: falling back to WASM');
+    try {
+      const sigCache = new SigCache({ rng });
+      const pool = new VerifyPool({ threads: config.verifyThreads ?? 2, verifier: selection, sigCache });
       cleanups.push(() => pool.close());
       log.info({ datadir: config.datadir }, 'opening the chain database');
       const chain = await Chain.open({ params, path: join(config.datadir, 'chain'), clock, verifyPool: pool, cacheBytes: config.dbcacheMb * 1024 * 1024 });
@@ -260,6 +275,7 @@ export class CairnNode {
         peers: () => p2p.peers().length,
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
+        verifier: { backend: selection.backend, requested: selection.requested, stats: () => ({ ...pool.stats, ...sigCache.stats() }) },
         p2pBytes: () => p2p.traffic(),
         ...(config.secure
           ? { secure: { reasons: SECURE_FAILURE_REASONS, failures: () => ({ ...secureStats.failures }), handshakes: () => ({ ...secureStats.handshakes }) } }
@@ -295,6 +311,7 @@ export class CairnNode {
         version: packageVersion(),
         startedAt,
         siblings: config.siblings,
+        verifier: verifierInfo(selection),
         p2p: p2pControl,
         miner,
         receivedAt: (h) => received.get(h),
@@ -366,8 +383,11 @@ export class CairnNode {
           identity: identity?.id ?? null,
           datadir: config.datadir,
           mining: miner.mining,
+          verifier: selection.backend,
+          verifier_requested: selection.requested,
+          ...(selection.fallbackReason ? { verifier_fallback: selection.fallbackReason } : {}),
         },
-        `cairnd ${packageVersion()} on ${params.name}: tip ${chain.height}, API ${scheme}://${config.apiHost}:${api.port}, p2p ${p2p.listenUrl || 'not listening'}, datadir ${config.datadir}`,
+        `cairnd ${packageVersion()} on ${params.name}: tip ${chain.height}, API ${scheme}://${config.apiHost}:${api.port}, p2p ${p2p.listenUrl || 'not listening'}, verifier ${selection.backend}, datadir ${config.datadir}`,
       );
       return node;
     } catch (e) {

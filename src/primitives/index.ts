@@ -17,3 +17,4 @@ export * from './address.js';
 export * from './sighash.js';
 export * from './schnorr.js';
 export * from './sign.js';
+export * from './verifiers.js';

@@ -25,9 +25,10 @@ export function tempDatadir(): string {
   return mkdtempSync(join(tmpdir(), 'cairnd-test-'));
 }
 
-export function run(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** nodeArgs: options for node itself, before the script (e.g. --require a preload) */
+export function run(args: string[], timeoutMs = 20_000, nodeArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -43,9 +44,9 @@ export function run(args: string[], timeoutMs = 20_000): Promise<{ code: number 
   });
 }
 
-export async function startDaemon(datadir: string, extra: string[] = []): Promise<Daemon> {
+export async function startDaemon(datadir: string, extra: string[] = [], nodeArgs: string[] = []): Promise<Daemon> {
   const args = ['--network', 'regtest', '--datadir', datadir, '--api-port', '0', '--p2p-port', '0', '--p2p-host', '127.0.0.1', '--verify-threads', '1', ...extra];
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));

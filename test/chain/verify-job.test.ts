@@ -1,9 +1,11 @@
 // VerifyPool.start(): checks added in pieces must report the same first failing index as
-// one verify() over the concatenation, across batch boundaries and malformed checks.
+// one verify() over the concatenation, across batch boundaries and malformed checks, on
+// both signature backends, on workers and inline.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import * as tiny from 'tiny-secp256k1';
 import { VerifyPool } from '../../src/chain/index.js';
+import { BACKENDS } from '../support/backends.js';
 import type { SigCheck } from '../../src/consensus/index.js';
 
 function checks(n: number): SigCheck[] {
@@ -21,7 +23,7 @@ function corrupt(c: SigCheck): SigCheck {
 }
 
 const all = checks(300);
-const pools = [new VerifyPool({ threads: 2 }), new VerifyPool({ threads: 0 })];
+const pools = BACKENDS.flatMap((verifier) => [new VerifyPool({ threads: 2, verifier }), new VerifyPool({ threads: 0, verifier })]);
 afterAll(async () => {
   for (const p of pools) await p.close();
 });
@@ -37,7 +39,7 @@ async function streamed(pool: VerifyPool, list: SigCheck[], pieces: number[]): P
   return job.done();
 }
 
-describe.each(pools.map((p) => [p.threads, p] as const))('VerifyJob with %i threads', (_threads, pool) => {
+describe.each(pools.map((p) => [p.backend, p.threads, p] as const))('VerifyJob, %s verifier, %i threads', (_backend, _threads, pool) => {
   it('accepts valid checks added one tx at a time across batches', async () => {
     expect(await streamed(pool, all, [1, 2, 127, 1, 64, 3])).toBe(-1);
     expect(await pool.verify(all)).toBe(-1);

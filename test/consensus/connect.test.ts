@@ -12,6 +12,7 @@ import {
   sha256,
   signKeyPathInput,
   taprootTweakPubkey,
+  backendVerifier,
   wasmVerifier,
   xOnlyPubkey,
   type OutPoint,
@@ -28,6 +29,10 @@ import {
   type Coin,
   type CoinView,
 } from '../../src/consensus/index.js';
+
+// Signature checks run on both node backends (native libsecp256k1, WASM) and on noble.
+const nativeVerifier = backendVerifier('native');
+const BACKEND_VERIFIERS = [nativeVerifier, wasmVerifier];
 import { expectCode } from './helpers.js';
 
 const P = regtestParams;
@@ -110,8 +115,7 @@ describe('connectBlockTxs with real P2TR spends', () => {
     expect(r.created[1]!.outpoint).toEqual({ txid: tx.txid(), vout: 0 });
     expect(r.sigChecks).toHaveLength(1);
     expect(r.sigChecks[0]!.pubkey).toEqual(alice.script.subarray(2));
-    verifySigChecks(r.sigChecks, wasmVerifier);
-    verifySigChecks(r.sigChecks, nobleVerifier);
+    for (const v of [...BACKEND_VERIFIERS, nobleVerifier]) verifySigChecks(r.sigChecks, v);
     expect(view.coins.size).toBe(1); // the view is never written
   });
 
@@ -120,7 +124,7 @@ describe('connectBlockTxs with real P2TR spends', () => {
     const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: coinA.value, script: bob.script }], SIGHASH_ALL);
     expect(tx.inputs[0]!.witness[0]!.length).toBe(65);
     const r = connectBlockTxs(block([tx], subsidy), HEIGHT, view, P);
-    verifySigChecks(r.sigChecks, wasmVerifier);
+    for (const v of BACKEND_VERIFIERS) verifySigChecks(r.sigChecks, v);
   });
 
   test('an intra-block chain: the middle coin is neither undone nor created', () => {
@@ -143,7 +147,7 @@ describe('connectBlockTxs with real P2TR spends', () => {
       [1, 0],
       [2, 0],
     ]);
-    verifySigChecks(r.sigChecks, wasmVerifier);
+    for (const v of BACKEND_VERIFIERS) verifySigChecks(r.sigChecks, v);
   });
 
   test('spending a coin before the tx creating it in the same block is missing', () => {
@@ -234,13 +238,14 @@ describe('connectBlockTxs with real P2TR spends', () => {
     );
     const bad = new Tx({ ...good, inputs: [good.inputs[0]!, other.inputs[1]!] });
     const r = connectBlockTxs(block([bad], subsidy + COIN), HEIGHT, view, P);
-    const e = expectCode(() => verifySigChecks(r.sigChecks, wasmVerifier), 'bad-schnorr-sig');
-    expect([e.txIndex, e.inputIndex]).toEqual([1, 1]);
-    expectCode(() => verifySigChecks(r.sigChecks, nobleVerifier), 'bad-schnorr-sig');
+    for (const v of [...BACKEND_VERIFIERS, nobleVerifier]) {
+      const e = expectCode(() => verifySigChecks(r.sigChecks, v), 'bad-schnorr-sig');
+      expect([e.txIndex, e.inputIndex]).toEqual([1, 1]);
+    }
     // A signature by the wrong key fails too.
     const wrongKey = spend([{ outpoint: A, coin: { ...coinA, script: bob.script }, sk: bob.sk }], [{ value: COIN, script: carol.script }]);
     const r2 = connectBlockTxs(block([wrongKey], subsidy), HEIGHT, new MapView().add(A, coinA), P);
-    expectCode(() => verifySigChecks(r2.sigChecks, wasmVerifier), 'bad-schnorr-sig');
+    for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(r2.sigChecks, v), 'bad-schnorr-sig');
   });
 
   test('SIGHASH_SINGLE without a matching output is bad-sighash-single', () => {

@@ -45,11 +45,11 @@ export interface Env {
 }
 
 export async function setup(
-  opts: { limits?: Partial<MempoolLimits>; policy?: Partial<PolicyOptions>; blocks?: number; threads?: number; cacheBytes?: number } = {},
+  opts: { limits?: Partial<MempoolLimits>; policy?: Partial<PolicyOptions>; blocks?: number; threads?: number; cacheBytes?: number; pool?: VerifyPool } = {},
 ): Promise<Env> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-mempool-'));
   const clock = new ManualClock((params.genesis.header.time + 100_000) * 1000);
-  const pool = new VerifyPool({ threads: opts.threads ?? 0 });
+  const pool = opts.pool ?? new VerifyPool({ threads: opts.threads ?? 0 });
   const chain = await Chain.open({ params, path: dir, clock, verifyPool: pool, ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}) });
   const mempool = new Mempool({ chain, verifyPool: pool, clock, rng: seededRng(7), limits: opts.limits, policy: opts.policy });
   const miner = new Miner({ chain, mempool, payTo: SCRIPT, clock, threads: 1 });

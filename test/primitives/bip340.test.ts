@@ -10,6 +10,11 @@ import {
   wasmVerifier,
   xOnlyPubkey,
 } from '../../src/primitives/schnorr.js';
+import { backendVerifier, loadBcryptoSchnorr, wasmRawVerify, type RawSchnorrVerify } from '../../src/primitives/verifiers.js';
+
+// The node's two backends as it runs them, and noble as the independent reference.
+const nativeVerifier = backendVerifier('native');
+const nodeVerifiers = [nativeVerifier, backendVerifier('wasm')];
 
 interface Row {
   index: number;
@@ -49,7 +54,7 @@ describe('BIP340 vectors', () => {
     expect(defaultVerifier).toBe(wasmVerifier);
   });
 
-  for (const verifier of [wasmVerifier, nobleVerifier]) {
+  for (const verifier of [wasmVerifier, nobleVerifier, ...nodeVerifiers]) {
     test.each(rows.map((r) => [r.index, r.comment, r] as const))(
       `${verifier.name} verify row %i %s`,
       (_i, _c, r) => {
@@ -59,19 +64,40 @@ describe('BIP340 vectors', () => {
     );
   }
 
-  // wasmVerifier hands non-32-byte messages to noble; show that the libsecp256k1 path on its
-  // own is right for every 32-byte row, so the fallback hides nothing.
-  test('libsecp256k1 (WASM) alone matches every 32-byte-message row', () => {
+  // The backends hand non-32-byte messages to noble; show that each libsecp256k1 build on
+  // its own is right for every 32-byte row, so the fallback hides nothing.
+  const raws: [string, RawSchnorrVerify][] = [
+    ['WASM (tiny-secp256k1)', (sig, msg, pk) => tiny.verifySchnorr(msg, pk, sig)],
+    ['WASM as the node loads it', wasmRawVerify],
+    ['native (bcrypto)', loadBcryptoSchnorr()],
+  ];
+  test.each(raws)('libsecp256k1 %s alone matches every 32-byte-message row', (_name, raw) => {
     const rows32 = rows.filter((r) => r.message.length === 64);
     expect(rows32.length).toBe(15);
     for (const r of rows32) {
       let ok: boolean;
       try {
-        ok = tiny.verifySchnorr(hexToBytes(r.message), hexToBytes(r.publicKey), hexToBytes(r.signature));
+        ok = raw(hexToBytes(r.signature), hexToBytes(r.message), hexToBytes(r.publicKey));
       } catch {
         ok = false;
       }
       expect([r.index, ok]).toEqual([r.index, r.expected]);
+    }
+  });
+
+  test("native libsecp256k1 alone refuses other message lengths (bcrypto's 32-byte API), which is why they go to noble", () => {
+    const raw = loadBcryptoSchnorr();
+    const longer = rows.filter((r) => r.message.length !== 64 && r.expected);
+    expect(longer.length).toBeGreaterThan(0);
+    for (const r of longer) {
+      let ok: boolean;
+      try {
+        ok = raw(hexToBytes(r.signature), hexToBytes(r.message), hexToBytes(r.publicKey));
+      } catch {
+        ok = false;
+      }
+      expect(ok).toBe(false);
+      expect(nativeVerifier.verify(hexToBytes(r.signature), hexToBytes(r.message), hexToBytes(r.publicKey))).toBe(true);
     }
   });
 
@@ -99,26 +125,24 @@ describe('BIP340 vectors', () => {
       [sig, msg, new Uint8Array(32)],
       [sig, msg.subarray(0, 31), pk],
     ];
-    for (const v of [wasmVerifier, nobleVerifier]) {
+    for (const v of [wasmVerifier, nobleVerifier, ...nodeVerifiers]) {
       expect(v.verify(sig, msg, pk)).toBe(true);
       for (const [s, m, p] of bad) expect(v.verify(s, m, p)).toBe(false);
       expect(v.verify(null as unknown as Uint8Array, msg, pk)).toBe(false);
     }
   });
 
-  test('a flipped bit anywhere in the signature or message invalidates it in both verifiers', () => {
+  test('a flipped bit anywhere in the signature or message invalidates it in every verifier', () => {
     const good = rows.find((r) => r.expected && r.message.length === 64)!;
     const pk = hexToBytes(good.publicKey);
     for (let bit = 0; bit < 64 * 8; bit += 37) {
       const sig = hexToBytes(good.signature);
       sig[bit >> 3]! ^= 1 << (bit & 7);
-      expect(wasmVerifier.verify(sig, hexToBytes(good.message), pk)).toBe(false);
-      expect(nobleVerifier.verify(sig, hexToBytes(good.message), pk)).toBe(false);
+      for (const v of [wasmVerifier, nobleVerifier, ...nodeVerifiers]) expect(v.verify(sig, hexToBytes(good.message), pk)).toBe(false);
     }
     const msg = hexToBytes(good.message);
     msg[5]! ^= 0x10;
-    expect(wasmVerifier.verify(hexToBytes(good.signature), msg, pk)).toBe(false);
-    expect(nobleVerifier.verify(hexToBytes(good.signature), msg, pk)).toBe(false);
+    for (const v of [wasmVerifier, nobleVerifier, ...nodeVerifiers]) expect(v.verify(hexToBytes(good.signature), msg, pk)).toBe(false);
   });
 
   test('signing refuses invalid secret keys and aux of the wrong size', () => {

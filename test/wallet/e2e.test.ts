@@ -2,7 +2,7 @@
 // by `npm test` first) as a separate process against real regtest cairnd children. Every
 // check reads the real node: balances to the unit, the mempool after RBF, signatures
 // re-verified with an independent sighash (@scure/btc-signer) and Schnorr (@noble/curves).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,6 +17,10 @@ import { requireBuild, walletRunner } from './e2e-helpers.js';
 
 const PASS = 'correct horse battery staple';
 const KDF = ['--kdf-log-n', '6']; // scrypt cost kept low so ~40 processes stay fast
+// A test here runs up to ~12 wallet processes in a row; on a shared 2-core machine at load
+// ~25 each takes 5+ s, so the default 60 s ran out (and a late broadcast then failed the
+// next tests). Generous, since a timeout is only a deadline for a hang.
+jest.setTimeout(300_000);
 const COIN = 100_000_000;
 const REWARD = 50 * COIN;
 const MATURITY = getParams('regtest').coinbaseMaturity;

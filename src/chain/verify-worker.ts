@@ -1,0 +1,15 @@
+// A verify-pool worker thread (started by verify-pool.ts): loads the BIP340 backend the
+// main thread chose, self-tested again here so a native module that misbehaves inside a
+// worker fails at start instead of judging blocks, then verifies packed batches.
+import { parentPort, workerData } from 'node:worker_threads';
+import { backendVerifier } from '../primitives/verifiers.js';
+import { verifyPacked, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+
+const port = parentPort;
+if (!port) throw new Error('verify-worker: must run in a worker thread');
+const verifier = backendVerifier((workerData as VerifyWorkerData).backend);
+const verify = verifier.verify.bind(verifier);
+port.on('message', (m: VerifyRequest) => {
+  const reply: VerifyReply = { id: m.id, bad: verifyPacked(verify, new Uint8Array(m.buf), m.n) };
+  port.postMessage(reply);
+});
