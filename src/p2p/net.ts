@@ -455,6 +455,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
         this.backoff.delete(url);
       }
       wasReady = true;
+      // A first ping at once (as Core), so latency is known early: inbound eviction
+      // protects the lowest-latency peers.
+      peer.ping();
       this.sync.addPeer(np);
       this.relay.addPeer(np);
       this.emit('peer-connected', this.info(l));

@@ -464,6 +464,8 @@ export class Peer {
     // Our nonce only guards against self-connection while the handshake is open.
     if (this.localNonce !== undefined) this.ownNonces.delete(this.localNonce);
     this.scheduleTick();
+    // Only now may the peer send large frames (see WsTransport's pre-handshake limits).
+    this.conn.handshakeDone?.();
     this.log.info({ peer: this.remote, id: this.id, inbound: this.inbound, userAgent: this._remoteVersion.userAgent }, 'peer connected');
     this.emit('ready');
   }
