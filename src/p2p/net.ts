@@ -435,7 +435,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       id,
       log: this.log,
     });
-    const np = new NodePeer(peer);
+    const np = new NodePeer(peer, this.rng);
     const l: Live = { np, url };
     this.live.set(id, l);
     let wasReady = false;

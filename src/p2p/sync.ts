@@ -286,7 +286,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       this.punish(sp, e, 'header');
       return;
     }
-    for (const e of entries) sp.np.known.add(bytesToHex(e.hash));
+    for (const e of entries) sp.np.known.add(e.hash);
     const last = entries[entries.length - 1]!;
     if (!sp.best || last.chainwork > sp.best.chainwork) sp.best = last;
     if (hs.length === MAX_HEADERS) {
@@ -317,7 +317,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     for (let h = fork.height + 1; h <= this.chain.height && headers.length < MAX_HEADERS; h++) {
       const e = this.chain.getEntryAt(h)!;
       headers.push(e.header);
-      sp.np.known.add(bytesToHex(e.hash));
+      sp.np.known.add(e.hash);
       if (!zero && equalBytes(e.hash, m.stop)) break;
     }
     sp.np.peer.send({ cmd: 'headers', headers });
@@ -382,10 +382,12 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     if (this.stopped) return;
     const hash = block.hash();
     const k = bytesToHex(hash);
-    sp.np.known.add(k);
+    sp.np.known.add(hash);
     const wasRequested = sp.inFlight.delete(k) || sp.cancelled.delete(k);
     if (this.requested.get(k) === sp) this.requested.delete(k);
     if (wasRequested) {
+      // A block we needed: what inbound eviction protects (Core's m_last_block_time).
+      sp.np.lastBlockAt = this.clock.now();
       this.stallMs = Math.max(this.minStallMs, this.stallMs * 0.85);
     } else {
       const parentKnown = this.chain.getEntry(block.header.prevBlock)?.failed === false;
