@@ -28,6 +28,8 @@ import { type Connection, hostOf } from './transport.js';
 export const PROTOCOL_VERSION = 1;
 export const MIN_PROTOCOL_VERSION = 1;
 export const DEFAULT_BAN_THRESHOLD = 100;
+/** version/verack must be done this soon after the connection reached the peer layer (Noise done) */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** What each protocol fault found by the peer itself costs. Sync/relay logic adds its own. */
 export const Score = {
@@ -201,7 +203,7 @@ export class Peer {
     this.local = o.local;
     this.protocolVersion = o.protocolVersion ?? PROTOCOL_VERSION;
     this.minProtocolVersion = o.minProtocolVersion ?? MIN_PROTOCOL_VERSION;
-    this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? 30_000;
+    this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.pingIntervalMs = o.pingIntervalMs ?? 120_000;
     this.pingTimeoutMs = o.pingTimeoutMs ?? 60_000;
     this.idleTimeoutMs = o.idleTimeoutMs ?? 20 * 60_000;

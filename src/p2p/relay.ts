@@ -460,7 +460,10 @@ export class Relay {
     }
     if (!this.mempool) return;
     if (this.mempool.has(txid)) return;
-    this.mempool.accept(tx).catch((e) => {
+    this.mempool.accept(tx).then((r) => {
+      // A transaction that made it in: what inbound eviction protects (Core's m_last_tx_time).
+      if (!r.orphan) np.lastTxAt = this.clock.now();
+    }, (e) => {
       if (e instanceof RuleError) {
         const info = RULE_CODES[e.code];
         const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;
