@@ -14,6 +14,8 @@ export interface MetricsSources {
    * reason and completed handshakes by mode. Every reason listed is exported from the
    * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
    */
+  /** p2p resource-limit counters and levels (docs/protocol.md "Resource limits"), by name */
+  p2pLimits?: () => Record<string, number>;
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
 }
 
@@ -41,6 +43,12 @@ export class Metrics {
       for (const [cmd, n] of Object.entries(m.bytesIn ?? {})) p2p.set({ direction: 'in', command: cmd }, n);
       for (const [cmd, n] of Object.entries(m.bytesOut ?? {})) p2p.set({ direction: 'out', command: cmd }, n);
     } });
+    if (src.p2pLimits) {
+      const read = src.p2pLimits;
+      const g = new Gauge({ name: 'cairn_p2p_limits', help: 'p2p resource limits at work: pending handshakes, refusals, evictions, inventory accepted/processed/dropped/backlog', labelNames: ['what'] as const, registers, collect() {
+        for (const [k, v] of Object.entries(read())) g.set({ what: k }, v);
+      } });
+    }
     if (src.secure) {
       const sec = src.secure;
       // The secure layer keeps its own plain counters (it must not depend on prom-client);
