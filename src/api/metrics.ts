@@ -10,15 +10,17 @@ export interface MetricsSources {
   /** bytes per p2p message type, when p2p is running */
   p2pBytes?: () => { bytesIn?: Record<string, number>; bytesOut?: Record<string, number> } | undefined;
   /**
-   * Transport-encryption counters (monotonic, owned by the secure layer): failures by
-   * reason and completed handshakes by mode. Every reason listed is exported from the
-   * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
-   */
-  /**
    * The signature backend chosen at start (a constant info gauge) and the verify pool's
    * and signature cache's monotonic counters.
    */
   verifier?: { backend: string; requested: string; stats: () => { verified: number; cached: number; inlineJobs: number; entries: number; evictions: number } };
+  /** p2p resource-limit counters and levels (docs/protocol.md "Resource limits"), by name */
+  p2pLimits?: () => Record<string, number>;
+  /**
+   * Transport-encryption counters (monotonic, owned by the secure layer): failures by
+   * reason and completed handshakes by mode. Every reason listed is exported from the
+   * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
+   */
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
 }
 
@@ -61,6 +63,12 @@ export class Metrics {
       counter('cairn_signatures_cached_total', 'signature checks skipped because the signature cache had them', () => v.stats().cached);
       counter('cairn_sigcache_evictions_total', 'signature cache entries evicted to stay within its bound', () => v.stats().evictions);
       new Gauge({ name: 'cairn_sigcache_entries', help: 'signatures in the signature cache', registers, collect() { this.set(v.stats().entries); } });
+    }
+    if (src.p2pLimits) {
+      const read = src.p2pLimits;
+      const g = new Gauge({ name: 'cairn_p2p_limits', help: 'p2p resource limits at work: pending handshakes, refusals, evictions, inventory accepted/processed/dropped/backlog', labelNames: ['what'] as const, registers, collect() {
+        for (const [k, v] of Object.entries(read())) g.set({ what: k }, v);
+      } });
     }
     if (src.secure) {
       const sec = src.secure;

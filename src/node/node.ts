@@ -219,7 +219,8 @@ export class CairnNode {
       cleanups.push(() => miner.stop());
 
       let identity: IdentityKey | undefined;
-      let transport: Transport = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock });
+      const ws = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock });
+      let transport: Transport = ws;
       const secureStats = new SecureStats();
       // The transport is built before P2PNode, whose ban list decides which identities to
       // refuse; the handshake asks through this late-bound reference.
@@ -277,6 +278,17 @@ export class CairnNode {
         mempoolBytes: () => mempool.vsize,
         verifier: { backend: selection.backend, requested: selection.requested, stats: () => ({ ...pool.stats, ...sigCache.stats() }) },
         p2pBytes: () => p2p.traffic(),
+        p2pLimits: () => ({
+          pending_handshakes: ws.pending.size,
+          pending_refused: ws.pending.refused,
+          pending_evicted: ws.pending.evicted,
+          inbound_evicted: p2p.metrics.connections.evicted,
+          inbound_refused: p2p.metrics.connections.refused,
+          inv_accepted: p2p.relay.invStats.accepted,
+          inv_processed: p2p.relay.invStats.processed,
+          inv_dropped_global: p2p.relay.invStats.droppedGlobal,
+          inv_backlog: p2p.relay.invBacklog,
+        }),
         ...(config.secure
           ? { secure: { reasons: SECURE_FAILURE_REASONS, failures: () => ({ ...secureStats.failures }), handshakes: () => ({ ...secureStats.handshakes }) } }
           : {}),

@@ -7,7 +7,7 @@
 // and restored on start. Times are unix seconds, as in addr messages.
 import type { Clock, Rng } from '../primitives/index.js';
 import { bytesToHex, hexToBytes } from '../primitives/index.js';
-import { MAX_ADDR, MAX_URL, type NetAddress } from './messages/index.js';
+import { MAX_ADDR, MAX_URL, isIdentityBytes, type NetAddress } from './messages/index.js';
 import { isValidUrlString } from './messages/codec.js';
 import type { KvStore } from './store.js';
 
@@ -101,7 +101,7 @@ export class AddrMan {
    */
   add(a: NewAddress, source: string): boolean {
     if (!isValidUrlString(a.url, MAX_URL) || a.url.length === 0) return false;
-    if (a.identity !== undefined && a.identity.length !== 32) return false;
+    if (a.identity !== undefined && !isIdentityBytes(a.identity)) return false;
     const now = this.nowSec();
     // Times from the future are lies or bad clocks; treat them as old news (as Core does).
     let seen = a.time ?? now;
@@ -306,7 +306,7 @@ function parseStored(e: unknown): AddrInfo | undefined {
     services = BigInt(o.services);
     if (o.identity !== undefined) {
       identity = hexToBytes(String(o.identity));
-      if (identity.length !== 32) return undefined;
+      if (!isIdentityBytes(identity)) return undefined;
     }
   } catch {
     return undefined;

@@ -20,6 +20,7 @@ import type { Chain } from '../chain/index.js';
 import type { ConsensusParams } from '../consensus/index.js';
 import { AddrMan } from './addrman.js';
 import { BanMan, type BanEntry } from './banman.js';
+import { netGroupKey, selectPeerToEvict, type EvictionCandidate } from './eviction.js';
 import { NodePeer } from './nodepeer.js';
 import { Peer, type PeerLogger, type PeerOptions } from './peer.js';
 import { Relay, type RelayMempool, type RelayOptions } from './relay.js';
@@ -84,7 +85,7 @@ export interface P2PMetrics {
   /** misbehaviour events and the score they added */
   misbehaviour: { events: number; score: number };
   bans: number;
-  connections: { inbound: number; outbound: number; failedDials: number; refused: number };
+  connections: { inbound: number; outbound: number; failedDials: number; refused: number; evicted: number };
 }
 
 export interface P2PNodeEvents {
@@ -118,7 +119,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     messagesOut: {},
     misbehaviour: { events: 0, score: 0 },
     bans: 0,
-    connections: { inbound: 0, outbound: 0, failedDials: 0, refused: 0 },
+    connections: { inbound: 0, outbound: 0, failedDials: 0, refused: 0, evicted: 0 },
   };
   private readonly clock: Clock;
   private readonly rng: Rng;
@@ -145,6 +146,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private started = false;
   private stopped = false;
   private pendingDials = new Set<Promise<void>>();
+  /** salt of the network-group hashes used by eviction */
+  private readonly groupSalt: number;
 
   constructor(o: P2PNodeOptions) {
     super();
@@ -158,6 +161,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.maxInbound = o.maxInbound ?? 64;
     this.banSeconds = o.banSeconds ?? 86_400;
     this.faults = new FaultInjector(o.transport, { clock: o.clock, rng: o.rng });
+    const salt = o.rng.bytes(4);
+    this.groupSalt = (salt[0]! | (salt[1]! << 8) | (salt[2]! << 16) | (salt[3]! << 24)) >>> 0;
     this.store = o.datadir ? new JsonFileStore(join(o.datadir, 'peers.json')) : new MemoryStore();
     this.addrman = new AddrMan({ clock: o.clock, store: this.store });
     this.banman = new BanMan({ clock: o.clock, store: this.store });
@@ -317,8 +322,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     const s = new Set<string>(this.dialing);
     for (const l of this.live.values()) {
       if (l.url) s.add(l.url);
+      // A claimed listen URL is only a hint: on authenticated transports duplicates are
+      // found by identity after the handshake, so a squatter cannot keep a URL busy.
       const lu = l.np.peer.remoteVersion?.listenUrl;
-      if (lu) s.add(lu);
+      if (lu && !identityOf(l.np.peer.conn)) s.add(lu);
     }
     return s;
   }
@@ -412,13 +419,29 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       conn.close('banned');
       return;
     }
-    if (inbound >= this.maxInbound) {
+    if (inbound >= this.maxInbound && !this.evictInbound()) {
       this.metrics.connections.refused++;
       conn.close('too many inbound connections');
       return;
     }
     this.metrics.connections.inbound++;
     this.startPeer(conn, undefined);
+  }
+
+  /** Core's AttemptToEvictConnection: frees an inbound slot unless every inbound peer is protected. */
+  private evictInbound(): boolean {
+    const cs: EvictionCandidate[] = [];
+    for (const l of this.live.values()) {
+      const p = l.np.peer;
+      if (!p.inbound || p.state === 'closed') continue;
+      cs.push({ id: p.id, connectedAt: p.connectedAt, pingMs: p.pingRtt, lastBlockAt: l.np.lastBlockAt, lastTxAt: l.np.lastTxAt, groupKey: netGroupKey(this.groupSalt, p.remote) });
+    }
+    const id = selectPeerToEvict(cs);
+    const victim = id === undefined ? undefined : this.live.get(id);
+    if (!victim) return false;
+    this.metrics.connections.evicted++;
+    victim.np.peer.close('evicted: inbound slots full');
+    return true;
   }
 
   private startPeer(conn: Connection, url: string | undefined): void {
@@ -435,7 +458,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       id,
       log: this.log,
     });
-    const np = new NodePeer(peer);
+    const np = new NodePeer(peer, this.rng);
     const l: Live = { np, url };
     this.live.set(id, l);
     let wasReady = false;
@@ -444,8 +467,14 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       // Checks that need the version: bans and partitions by advertised URL, duplicates.
       if (this.banKeysOf(l).some((k) => this.banman.isBanned(k))) return peer.close('banned');
       if (this.isPartitioned(l)) return peer.close('partitioned');
+      const identity = identityOf(peer.conn);
+      if (identity) {
+        // Authenticated: the identity, not a claimed URL, says who this is.
+        const dup = [...this.live.values()].some((o) => o !== l && o.np.peer.state === 'ready' && identityOf(o.np.peer.conn) === identity);
+        if (dup) return peer.close('already connected');
+      }
       if (url === undefined && v.listenUrl) {
-        const dup = [...this.live.values()].some((o) => o !== l && o.np.peer.state === 'ready' && (o.url === v.listenUrl || o.np.peer.remoteVersion?.listenUrl === v.listenUrl));
+        const dup = !identity && [...this.live.values()].some((o) => o !== l && o.np.peer.state === 'ready' && (o.url === v.listenUrl || o.np.peer.remoteVersion?.listenUrl === v.listenUrl));
         if (dup) return peer.close('already connected');
         // Someone reachable told us where: worth remembering (and gossiping).
         this.addrman.add({ url: v.listenUrl }, peer.host);
@@ -455,6 +484,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
         this.backoff.delete(url);
       }
       wasReady = true;
+      // A first ping at once (as Core), so latency is known early: inbound eviction
+      // protects the lowest-latency peers.
+      peer.ping();
       this.sync.addPeer(np);
       this.relay.addPeer(np);
       this.emit('peer-connected', this.info(l));
@@ -464,15 +496,17 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       this.metrics.misbehaviour.score += e.score;
     });
     peer.on('ban', (e) => {
-      const key = this.banKeysOf(l)[0]!;
-      void this.banman
-        .ban(key, this.banSeconds, e.reason)
-        .then((entry) => {
-          this.metrics.bans++;
+      // Every key at once: the identity and the address (as Core discourages addresses),
+      // so a banned host cannot come straight back with a fresh key.
+      const keys = this.banKeysOf(l);
+      void (async () => {
+        for (const key of keys) {
+          const entry = await this.banman.ban(key, this.banSeconds, e.reason);
           this.log.warn({ peer: peer.remote, key, reason: e.reason }, 'peer banned');
           this.emit('ban', entry);
-        })
-        .catch((err) => this.log.error({ err }, 'saving ban failed'));
+        }
+        this.metrics.bans++;
+      })().catch((err) => this.log.error({ err }, 'saving ban failed'));
     });
     peer.on('close', (reason) => {
       this.live.delete(id);
@@ -494,7 +528,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private banKeysOf(l: Live): string[] {
     const p = l.np.peer;
     const identity = identityOf(p.conn);
-    if (identity) return [`id:${identity}`, p.host];
+    // Loopback is shared by every node of a devnet: banning it would ban them all.
+    if (identity) return LOOPBACK.has(p.host) ? [`id:${identity}`] : [`id:${identity}`, p.host];
     const lu = p.remoteVersion?.listenUrl || l.url;
     if (LOOPBACK.has(p.host) && lu) return [lu];
     return [p.host];

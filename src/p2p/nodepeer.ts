@@ -1,43 +1,52 @@
 // What the node's sync and relay logic share about one connected peer: the Peer itself
 // and the inventory it is known to have (it told us, or we told it), so nothing is
-// announced to a peer twice. The set is bounded: forgetting an old entry can only cause
-// one redundant announcement, never a missed one.
+// announced to a peer twice. The memory is a rolling bloom filter (Core's
+// m_tx_inventory_known_filter: the last 50,000 hashes, false positives 1 in a million):
+// O(1) per insert with no eviction cost. Forgetting an old entry can only cause one
+// redundant announcement; a false positive can only skip one announcement to this peer.
+import type { Rng } from '../primitives/index.js';
+import { RollingBloomFilter } from './bloom.js';
 import type { Peer } from './peer.js';
 
-/** An insertion-ordered set that forgets its oldest entries beyond `max`. */
-export class BoundedSet {
-  private readonly set = new Set<string>();
-  constructor(readonly max: number) {}
+/** Per-peer inventory memory, as Core's m_tx_inventory_known_filter{50000, 0.000001}. */
+export const MAX_KNOWN_INVENTORY = 50_000;
+export const KNOWN_INVENTORY_FP_RATE = 0.000001;
 
-  has(k: string): boolean {
-    return this.set.has(k);
+/** Hashes (internal byte order) of blocks and transactions. */
+export class KnownInventory {
+  private readonly filter: RollingBloomFilter;
+
+  constructor(rng: Rng, elements = MAX_KNOWN_INVENTORY, fpRate = KNOWN_INVENTORY_FP_RATE) {
+    this.filter = new RollingBloomFilter(elements, fpRate, rng);
   }
 
-  add(k: string): void {
-    if (this.set.has(k)) return;
-    this.set.add(k);
-    if (this.set.size > this.max) this.set.delete(this.set.values().next().value as string);
+  has(hash: Uint8Array): boolean {
+    return this.filter.contains(hash);
   }
 
-  delete(k: string): boolean {
-    return this.set.delete(k);
+  add(hash: Uint8Array): void {
+    this.filter.insert(hash);
   }
 
-  get size(): number {
-    return this.set.size;
+  get byteSize(): number {
+    return this.filter.byteSize;
   }
 }
 
-/** Per-peer inventory memory: Core keeps ~50k entries (m_tx_inventory_known_filter). */
-export const MAX_KNOWN_INVENTORY = 50_000;
-
 export class NodePeer {
-  /** hashes (bytesToHex of internal order) of blocks and txs the peer has or was sent */
-  readonly known = new BoundedSet(MAX_KNOWN_INVENTORY);
+  readonly known: KnownInventory;
   /** the peer asked for block announcements as headers (BIP130) */
   sendHeaders = false;
+  /** when the peer last gave us a new valid block / a transaction our mempool accepted (eviction protection) */
+  lastBlockAt = 0;
+  lastTxAt = 0;
 
-  constructor(readonly peer: Peer) {}
+  constructor(
+    readonly peer: Peer,
+    rng: Rng,
+  ) {
+    this.known = new KnownInventory(rng);
+  }
 
   get id(): number {
     return this.peer.id;

@@ -15,9 +15,12 @@ import {
   type Message,
   type MessageOf,
   type VersionMessage,
+  FRAME_HEADER_SIZE,
   decodeFrameHeader,
   decodeMessage,
   encodeMessage,
+  isCommand,
+  maxPayload,
 } from './messages/index.js';
 import { TokenBucket } from './ratelimit.js';
 import { type Connection, hostOf } from './transport.js';
@@ -25,6 +28,8 @@ import { type Connection, hostOf } from './transport.js';
 export const PROTOCOL_VERSION = 1;
 export const MIN_PROTOCOL_VERSION = 1;
 export const DEFAULT_BAN_THRESHOLD = 100;
+/** version/verack must be done this soon after the connection reached the peer layer (Noise done) */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** What each protocol fault found by the peer itself costs. Sync/relay logic adds its own. */
 export const Score = {
@@ -181,6 +186,7 @@ export class Peer {
   private readonly msgsBucket: TokenBucket;
   private readonly listeners = new Map<keyof PeerEvents, Handler<never[]>[]>();
   private readonly cmdHandlers = new Map<Command, Handler<never[]>[]>();
+  private readonly rawHandlers = new Map<Command, (payload: Uint8Array) => void>();
 
   private readonly magic: number;
   private readonly genesis: Uint8Array;
@@ -212,7 +218,7 @@ export class Peer {
     this.local = o.local;
     this.protocolVersion = o.protocolVersion ?? PROTOCOL_VERSION;
     this.minProtocolVersion = o.minProtocolVersion ?? MIN_PROTOCOL_VERSION;
-    this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? 30_000;
+    this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.pingIntervalMs = o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.pingTimeoutMs = o.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.idleTimeoutMs = o.idleTimeoutMs ?? 20 * 60_000;
@@ -258,6 +264,16 @@ export class Peer {
   /** Subscribes to one post-handshake command. */
   onCommand<K extends Command>(cmd: K, cb: (msg: MessageOf<K>) => void): () => void {
     return addHandler(this.cmdHandlers, cmd, cb);
+  }
+
+  /**
+   * Takes one post-handshake command before it is decoded: the handler gets the payload,
+   * checked only against the frame header (magic, command, length ≤ MAX_PAYLOAD), and
+   * must validate the rest itself. For big lists whose allowance is known from their
+   * count (inv), so a message over it is refused without decoding it.
+   */
+  onRawCommand(cmd: Command, fn: (payload: Uint8Array) => void): void {
+    this.rawHandlers.set(cmd, fn);
   }
 
   private emit<E extends keyof PeerEvents>(event: E, ...args: PeerEvents[E]): void {
@@ -406,6 +422,7 @@ export class Peer {
       this.misbehave(Score.RATE_LIMIT, bytesOk ? 'message rate limit exceeded' : 'byte rate limit exceeded');
       return;
     }
+    if (this._state === 'ready' && this.rawHandlers.size > 0 && this.takeRaw(data)) return;
     let msg: Message;
     try {
       msg = decodeMessage(this.magic, data);
@@ -417,6 +434,23 @@ export class Peer {
     this.count(msg.cmd, data.length);
     if (this._state === 'handshake') this.onHandshakeMessage(msg);
     else this.onReadyMessage(msg);
+  }
+
+  /** True when a raw handler took the frame. */
+  private takeRaw(data: Uint8Array): boolean {
+    let cmd: string;
+    let length: number;
+    try {
+      ({ command: cmd, length } = decodeFrameHeader(this.magic, data));
+    } catch {
+      return false; // decodeMessage reports it
+    }
+    if (!isCommand(cmd) || length > maxPayload(cmd)) return false;
+    const fn = this.rawHandlers.get(cmd);
+    if (!fn) return false;
+    this.count(cmd, data.length);
+    this.call([fn as Handler<never[]>], [data.subarray(FRAME_HEADER_SIZE)], cmd);
+    return true;
   }
 
   private onBadFrame(data: Uint8Array, e: DecodeError): void {
@@ -492,6 +526,8 @@ export class Peer {
     // Our nonce only guards against self-connection while the handshake is open.
     if (this.localNonce !== undefined) this.ownNonces.delete(this.localNonce);
     this.scheduleTick();
+    // Only now may the peer send large frames (see WsTransport's pre-handshake limits).
+    this.conn.handshakeDone?.();
     this.log.info({ peer: this.remote, id: this.id, inbound: this.inbound, userAgent: this._remoteVersion.userAgent }, 'peer connected');
     this.emit('ready');
   }

@@ -10,15 +10,20 @@
 //     anything else gets notfound;
 //   - inv items beyond a token-bucket allowance, unrequested txs beyond another, and
 //     transactions failing consensus rules (RULE_CODES banScore, 0 for contextual,
-//     transient and corruption codes; policy refusals cost nothing) are scored.
+//     transient and corruption codes; policy refusals cost nothing) are scored;
+//   - an inv is checked against the allowance from its count, before it is decoded; the
+//     accepted ones wait in a global queue (bounded: beyond maxQueuedInv items new ones
+//     are dropped unread, at no cost to the sender) and are worked off round-robin across
+//     peers, at most invItemsPerTurn items per event-loop turn, so a flood from many
+//     well-behaved peers cannot stall the API (issue #16).
 import type { Block, Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes } from '../primitives/index.js';
 import { RULE_CODES, RuleError } from '../consensus/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
 import type { AddrMan } from './addrman.js';
-import { MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, type InvItem, type NetAddress } from './messages/index.js';
+import { INV_ITEM_SIZE, MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, isInvType, type InvItem, type NetAddress } from './messages/index.js';
 import type { NodePeer } from './nodepeer.js';
-import type { PeerLogger } from './peer.js';
+import { Score, type PeerLogger } from './peer.js';
 import { TokenBucket } from './ratelimit.js';
 import type { BlockSync } from './sync.js';
 
@@ -58,6 +63,18 @@ export interface RelayOptions {
   addrBurst?: number;
   /** stop sending getdata answers while this many bytes are queued to the peer */
   maxServeBuffer?: number;
+  /** inv items waiting to be processed, over all peers; beyond it new invs are dropped unread */
+  maxQueuedInv?: number;
+  /** inv items processed per event-loop turn, over all peers */
+  invItemsPerTurn?: number;
+}
+
+/** One accepted inv message, worked off in slices. */
+interface InvJob {
+  payload: Uint8Array;
+  /** offset of the next item */
+  at: number;
+  left: number;
 }
 
 export const RelayScore = {
@@ -83,6 +100,7 @@ interface RelayPeer {
   /** addresses this peer has or was sent */
   knownAddrs: Set<string>;
   pendingTxInv: InvItem[];
+  invJobs: InvJob[];
 }
 
 const silent: PeerLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -107,6 +125,12 @@ export class Relay {
   private readonly onAdded: (e: { readonly tx: Tx; readonly txid: Uint8Array }) => void;
   private flushScheduled = false;
   private stopped = false;
+  /** peers with inv work, in round-robin order */
+  private readonly invRing: RelayPeer[] = [];
+  private invQueued = 0;
+  private invScheduled = false;
+  /** for metrics and tests: inv items accepted, processed, and dropped at the global cap */
+  readonly invStats = { accepted: 0, processed: 0, droppedGlobal: 0, maxQueued: 0, turns: 0 };
 
   constructor(o: RelayOptions) {
     this.chain = o.chain;
@@ -127,6 +151,8 @@ export class Relay {
       addrPerSec: o.addrPerSec ?? 0.1,
       addrBurst: o.addrBurst ?? 1_000,
       maxServeBuffer: o.maxServeBuffer ?? 8 * 1024 * 1024,
+      maxQueuedInv: o.maxQueuedInv ?? 250_000,
+      invItemsPerTurn: o.invItemsPerTurn ?? 2_000,
     };
     this.onTip = (c) => this.announceTip(c);
     this.onAdded = (e) => this.announceTx(e.txid);
@@ -158,11 +184,12 @@ export class Relay {
       gotGetaddr: false,
       knownAddrs: new Set(),
       pendingTxInv: [],
+      invJobs: [],
     };
     this.peers.set(np, rp);
     const p = np.peer;
     p.onCommand('sendheaders', () => (np.sendHeaders = true));
-    p.onCommand('inv', (m) => this.onInv(rp, m.items));
+    p.onRawCommand('inv', (payload) => this.onRawInv(rp, payload));
     p.onCommand('getdata', (m) => this.onGetData(rp, m.items));
     p.onCommand('notfound', (m) => this.onNotFound(rp, m.items));
     p.onCommand('tx', (m) => this.onTx(rp, m.tx));
@@ -187,6 +214,8 @@ export class Relay {
     const rp = this.peers.get(np);
     if (!rp) return;
     this.peers.delete(np);
+    for (const j of rp.invJobs) this.invQueued -= j.left;
+    rp.invJobs.length = 0;
     for (const k of rp.txInFlight) if (this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
   }
 
@@ -204,20 +233,19 @@ export class Relay {
       fresh.push(e);
     }
     fresh.reverse();
-    const tipKey = bytesToHex(c.tip.hash);
     for (const rp of this.peers.values()) {
       const { np } = rp;
-      if (!np.ready || np.known.has(tipKey)) continue;
-      const unknown = fresh.filter((e) => !np.known.has(bytesToHex(e.hash)));
+      if (!np.ready || np.known.has(c.tip.hash)) continue;
+      const unknown = fresh.filter((e) => !np.known.has(e.hash));
       const first = unknown[0];
-      const connects = first && fresh.length <= MAX_BLOCKS_TO_ANNOUNCE && (first.prev === null || np.known.has(bytesToHex(first.prev.hash)) || first.prev === c.previous);
+      const connects = first && fresh.length <= MAX_BLOCKS_TO_ANNOUNCE && (first.prev === null || np.known.has(first.prev.hash) || first.prev === c.previous);
       if (np.sendHeaders && connects) {
         np.peer.send({ cmd: 'headers', headers: unknown.map((e) => e.header) });
       } else {
         np.peer.send({ cmd: 'inv', items: [{ type: MSG_BLOCK, hash: c.tip.hash }] });
       }
-      for (const e of unknown) np.known.add(bytesToHex(e.hash));
-      np.known.add(tipKey);
+      for (const e of unknown) np.known.add(e.hash);
+      np.known.add(c.tip.hash);
     }
   }
 
@@ -228,10 +256,9 @@ export class Relay {
 
   private announceTx(txid: Uint8Array): void {
     if (this.stopped) return;
-    const k = bytesToHex(txid);
     for (const rp of this.peers.values()) {
-      if (!rp.np.ready || !rp.np.relayTxs || rp.np.known.has(k)) continue;
-      rp.np.known.add(k);
+      if (!rp.np.ready || !rp.np.relayTxs || rp.np.known.has(txid)) continue;
+      rp.np.known.add(txid);
       rp.pendingTxInv.push({ type: MSG_TX, hash: txid });
     }
     // Announcements made in one turn of the event loop go out as one inv per peer.
@@ -248,38 +275,110 @@ export class Relay {
   }
 
   private sendInvs(rp: RelayPeer, items: InvItem[]): void {
-    for (const it of items) rp.np.known.add(bytesToHex(it.hash));
+    for (const it of items) rp.np.known.add(it.hash);
     for (let i = 0; i < items.length; i += MAX_INV) rp.np.peer.send({ cmd: 'inv', items: items.slice(i, i + MAX_INV) });
   }
 
   // ---------------------------------------------------------------- inv / getdata
 
-  private onInv(rp: RelayPeer, items: readonly InvItem[]): void {
-    const { np } = rp;
-    if (!rp.inv.take(items.length)) {
-      np.peer.misbehave(RelayScore.INV_FLOOD, `inv flood (${items.length} items over the allowance)`);
+  /** An inv, before decoding: structure and allowance from its count, then into the queue. */
+  private onRawInv(rp: RelayPeer, payload: Uint8Array): void {
+    const { peer } = rp.np;
+    const c = readCount(payload);
+    if (c === undefined || c.n > MAX_INV || payload.length !== c.at + c.n * INV_ITEM_SIZE) {
+      peer.misbehave(Score.MALFORMED, `malformed inv: ${payload.length} bytes do not hold the items their count says`);
       return;
     }
+    if (c.n === 0) return;
+    if (!rp.inv.take(c.n)) {
+      peer.misbehave(RelayScore.INV_FLOOD, `inv flood (${c.n} items over the allowance)`);
+      return;
+    }
+    if (this.invQueued + c.n > this.o.maxQueuedInv) {
+      // Within the peer's allowance, but the node as a whole is behind: announcements
+      // are hints, so this one is dropped unread rather than held or punished.
+      this.invStats.droppedGlobal += c.n;
+      return;
+    }
+    this.invStats.accepted += c.n;
+    this.invQueued += c.n;
+    this.invStats.maxQueued = Math.max(this.invStats.maxQueued, this.invQueued);
+    if (rp.invJobs.length === 0) this.invRing.push(rp);
+    rp.invJobs.push({ payload, at: c.at, left: c.n });
+    this.scheduleInv();
+  }
+
+  private scheduleInv(): void {
+    if (this.invScheduled || this.stopped) return;
+    this.invScheduled = true;
+    setImmediate(() => {
+      this.invScheduled = false;
+      this.workInv();
+    });
+  }
+
+  /** One turn of inv work: up to invItemsPerTurn items, in slices taken round-robin from the peers. */
+  private workInv(): void {
+    if (this.stopped) return;
+    this.invStats.turns++;
+    let budget = this.o.invItemsPerTurn;
+    const slice = Math.max(1, Math.ceil(budget / Math.max(1, this.invRing.length)));
+    this.expireTxRequests();
+    while (budget > 0 && this.invRing.length > 0) {
+      const rp = this.invRing.shift()!;
+      if (this.peers.get(rp.np) !== rp || rp.invJobs.length === 0) continue;
+      const done = this.invSlice(rp, Math.min(slice, budget));
+      budget -= done;
+      if (rp.invJobs.length > 0) this.invRing.push(rp);
+    }
+    if (this.invRing.length > 0) this.scheduleInv();
+  }
+
+  /** Processes up to max items of rp's oldest inv; returns how many. */
+  private invSlice(rp: RelayPeer, max: number): number {
+    const { np } = rp;
+    const job = rp.invJobs[0]!;
+    const p = job.payload;
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
     const want: InvItem[] = [];
     let unknownBlock = false;
-    this.expireTxRequests();
-    for (const it of items) {
-      const k = bytesToHex(it.hash);
-      np.known.add(k);
-      const base = it.type & ~MSG_WITNESS_FLAG;
-      if (base === MSG_BLOCK) {
-        if (!this.chain.getEntry(it.hash)) unknownBlock = true;
+    let n = 0;
+    for (; n < max && job.left > 0; n++, job.left--, job.at += INV_ITEM_SIZE) {
+      const type = view.getUint32(job.at, true);
+      if (!isInvType(type)) {
+        // Items before it were fine and are kept; the rest of the message is dropped.
+        this.invQueued -= job.left;
+        job.left = 0;
+        np.peer.misbehave(Score.MALFORMED, `malformed inv: unknown inventory type ${type}`);
+        break;
+      }
+      const hash = p.subarray(job.at + 4, job.at + 36);
+      np.known.add(hash);
+      if ((type & ~MSG_WITNESS_FLAG) === MSG_BLOCK) {
+        if (!unknownBlock && !this.chain.getEntry(hash)) unknownBlock = true;
         continue;
       }
-      if (!this.mempool || this.mempool.has(it.hash) || this.txRequested.has(k)) continue;
-      if (rp.txInFlight.size >= this.o.maxTxInFlightPerPeer) continue;
+      if (!this.mempool || rp.txInFlight.size >= this.o.maxTxInFlightPerPeer) continue;
+      const k = bytesToHex(hash);
+      if (this.txRequested.has(k) || this.mempool.has(hash)) continue;
       rp.txInFlight.add(k);
       this.txRequested.set(k, { rp, at: this.clock.now() });
-      want.push({ type: MSG_TX | MSG_WITNESS_FLAG, hash: it.hash } as InvItem);
+      want.push({ type: MSG_TX | MSG_WITNESS_FLAG, hash: hash.slice() } as InvItem);
     }
-    if (want.length > 0) np.peer.send({ cmd: 'getdata', items: want });
-    // An unknown block: fetch the headers leading to it, then the sync logic fetches it.
-    if (unknownBlock) this.sync.askHeaders(np);
+    this.invQueued -= n;
+    this.invStats.processed += n;
+    if (job.left === 0) rp.invJobs.shift();
+    if (np.ready) {
+      if (want.length > 0) np.peer.send({ cmd: 'getdata', items: want });
+      // An unknown block: fetch the headers leading to it, then the sync logic fetches it.
+      if (unknownBlock) this.sync.askHeaders(np);
+    }
+    return Math.max(1, n);
+  }
+
+  /** inv items accepted but not yet processed, over all peers */
+  get invBacklog(): number {
+    return this.invQueued;
   }
 
   private expireTxRequests(): void {
@@ -327,14 +426,14 @@ export class Relay {
           if (!block) notFound.push(it);
           else {
             peer.send({ cmd: 'block', block });
-            rp.np.known.add(bytesToHex(it.hash));
+            rp.np.known.add(it.hash);
           }
         } else {
           const entry = this.mempool?.get(it.hash);
           if (!entry) notFound.push(it);
           else {
             peer.send({ cmd: 'tx', tx: entry.tx });
-            rp.np.known.add(bytesToHex(it.hash));
+            rp.np.known.add(it.hash);
           }
         }
         if (notFound.length >= MAX_INV) peer.send({ cmd: 'notfound', items: notFound.splice(0) });
@@ -353,7 +452,7 @@ export class Relay {
     const { np } = rp;
     const txid = tx.txid();
     const k = bytesToHex(txid);
-    np.known.add(k);
+    np.known.add(txid);
     const requested = rp.txInFlight.delete(k);
     if (this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
     if (!requested && !rp.unrequestedTx.take(1)) {
@@ -362,7 +461,10 @@ export class Relay {
     }
     if (!this.mempool) return;
     if (this.mempool.has(txid)) return;
-    this.mempool.accept(tx, { relay: true }).catch((e) => {
+    this.mempool.accept(tx, { relay: true }).then((r) => {
+      // A transaction that made it in: what inbound eviction protects (Core's m_last_tx_time).
+      if (!r.orphan) np.lastTxAt = this.clock.now();
+    }, (e) => {
       if (e instanceof RuleError) {
         const info = RULE_CODES[e.code];
         const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;
@@ -379,7 +481,7 @@ export class Relay {
     const items = this.mempool
       .txids()
       .map((h) => ({ type: MSG_TX, hash: reverseHex(h) }) as InvItem)
-      .filter((it) => !rp.np.known.has(bytesToHex(it.hash)));
+      .filter((it) => !rp.np.known.has(it.hash));
     this.sendInvs(rp, items);
   }
 
@@ -431,6 +533,22 @@ export class Relay {
   txInFlightOf(np: NodePeer): number {
     return this.peers.get(np)?.txInFlight.size ?? 0;
   }
+}
+
+/** A minimal CompactSize count at the start of an inv payload, or undefined. */
+function readCount(p: Uint8Array): { n: number; at: number } | undefined {
+  const b = p[0];
+  if (b === undefined) return undefined;
+  if (b < 0xfd) return { n: b, at: 1 };
+  if (b === 0xfd && p.length >= 3) {
+    const n = p[1]! | (p[2]! << 8);
+    return n >= 0xfd ? { n, at: 3 } : undefined;
+  }
+  if (b === 0xfe && p.length >= 5) {
+    const n = (p[1]! | (p[2]! << 8) | (p[3]! << 16) | (p[4]! << 24)) >>> 0;
+    return n > 0xffff ? { n, at: 5 } : undefined;
+  }
+  return undefined;
 }
 
 /** Display-hex txid (as the mempool lists them) → internal byte order. */

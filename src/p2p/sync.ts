@@ -12,8 +12,8 @@
 //     maxStalls times is disconnected;
 //   - header batches that do not connect are scored every maxUnconnecting-th time;
 //     non-continuous batches and invalid headers (RULE_CODES banScore) are scored;
-//   - a peer whose full header batches keep ending below our tip's work is dropped after
-//     maxLowWorkBatches of them, bounding what a low-work chain can make us store;
+//   - headers of a chain below the anti-DoS work threshold are never stored: a short one
+//     costs LOW_WORK_HEADERS, a long one is counted first (presync.ts, Core's presync);
 //   - unrequested blocks are processed only if they connect to a known block and within
 //     a small token-bucket allowance; otherwise they are scored and dropped unread;
 //   - the reorder buffer and the queue to the chain are bounded in bytes: above the
@@ -30,6 +30,7 @@ import { MAX_HEADERS, MSG_WITNESS_BLOCK, MSG_BLOCK, type InvItem, type MessageOf
 import type { NodePeer } from './nodepeer.js';
 import type { PeerLogger } from './peer.js';
 import { PROTOCOL_VERSION } from './peer.js';
+import { HeadersPresync, antiDosWorkThreshold, sequenceWork, type PresyncStep } from './presync.js';
 import { TokenBucket } from './ratelimit.js';
 
 export interface SyncOptions {
@@ -49,7 +50,8 @@ export interface SyncOptions {
   /** a getheaders unanswered this long disconnects the peer */
   headersTimeoutMs?: number;
   maxUnconnecting?: number;
-  maxLowWorkBatches?: number;
+  /** the network's minimum chain work (Core's nMinimumChainWork); 0 when unset */
+  minimumChainWork?: bigint;
   /** bytes of received blocks waiting for their parent or for the chain */
   maxBufferBytes?: number;
   /** unrequested blocks processed: burst, and refill per minute */
@@ -64,6 +66,10 @@ export const SyncScore = {
   UNREQUESTED_BLOCK: 10,
   /** a block or header we already know to be invalid */
   KNOWN_INVALID: 100,
+  /** a headers chain ending below the anti-DoS work threshold (nothing stored) */
+  LOW_WORK_HEADERS: 10,
+  /** redownloaded headers that are not the ones counted in presync */
+  PRESYNC_MISMATCH: 100,
 } as const;
 
 export type SyncPhase = 'idle' | 'headers' | 'blocks' | 'synced';
@@ -96,7 +102,8 @@ interface SyncPeer {
   headersAskedAt: number | undefined;
   headersSynced: boolean;
   unconnecting: number;
-  lowWorkBatches: number;
+  /** a low-work chain being counted (presync) or fetched again (redownload) */
+  presync: HeadersPresync | undefined;
   stalls: number;
   unrequested: TokenBucket;
   /** header batches of this peer are processed in arrival order */
@@ -123,7 +130,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
   private readonly blockTimeoutMs: number;
   private readonly headersTimeoutMs: number;
   private readonly maxUnconnecting: number;
-  private readonly maxLowWorkBatches: number;
+  private readonly minimumChainWork: bigint;
   private readonly maxBufferBytes: number;
   private readonly unrequestedBurst: number;
   private readonly unrequestedPerMin: number;
@@ -165,7 +172,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     this.blockTimeoutMs = o.blockTimeoutMs ?? 120_000;
     this.headersTimeoutMs = o.headersTimeoutMs ?? 120_000;
     this.maxUnconnecting = o.maxUnconnecting ?? 10;
-    this.maxLowWorkBatches = o.maxLowWorkBatches ?? 4;
+    this.minimumChainWork = o.minimumChainWork ?? 0n;
     this.maxBufferBytes = o.maxBufferBytes ?? 64 * 1024 * 1024;
     this.unrequestedBurst = o.unrequestedBlockBurst ?? 5;
     this.unrequestedPerMin = o.unrequestedBlocksPerMinute ?? 6;
@@ -202,7 +209,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       headersAskedAt: undefined,
       headersSynced: false,
       unconnecting: 0,
-      lowWorkBatches: 0,
+      presync: undefined,
       stalls: 0,
       unrequested: new TokenBucket(this.unrequestedPerMin / 60, this.unrequestedBurst, this.clock),
       work: Promise.resolve(),
@@ -270,7 +277,13 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       }
       prevHash = hs[i]!.hash();
     }
-    if (!this.chain.getEntry(hs[0]!.prevBlock)) {
+    const ps = sp.presync;
+    if (ps && !ps.redownloading && equalBytes(hs[0]!.prevBlock, ps.lastHash)) {
+      this.presyncStep(sp, ps, ps.feed(hs, hs.length === MAX_HEADERS));
+      return;
+    }
+    const parent = this.chain.getEntry(hs[0]!.prevBlock);
+    if (!parent) {
       // Probably an announcement past a gap (we missed blocks): ask for the path, but
       // a peer that keeps sending headers we cannot connect is wasting our time.
       sp.unconnecting++;
@@ -279,6 +292,35 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       return;
     }
     sp.unconnecting = 0;
+    if (ps?.redownloading) {
+      // Redownload after presync: store only the batches that were counted.
+      if (!ps.matches(hs)) {
+        sp.presync = undefined;
+        peer.misbehave(SyncScore.PRESYNC_MISMATCH, 'headers differ from the chain shown in presync');
+        return;
+      }
+      if (ps.done) sp.presync = undefined;
+    } else {
+      // Anti-DoS: a chain that does not reach the threshold is never stored (presync.ts).
+      const threshold = antiDosWorkThreshold(this.chain.tip, this.minimumChainWork);
+      const added = sequenceWork(hs, this.chain.params);
+      if (added === undefined) {
+        peer.misbehave(RULE_CODES['high-hash'].banScore, 'header with invalid proof of work');
+        return;
+      }
+      if (parent.chainwork + added < threshold) {
+        if (hs.length < MAX_HEADERS) {
+          sp.headersSynced = true;
+          peer.misbehave(SyncScore.LOW_WORK_HEADERS, `low-work headers: a chain of ${hs.length} ending below the anti-DoS work threshold, not stored`);
+          this.progress();
+          return;
+        }
+        const fresh = new HeadersPresync(parent, threshold, this.chain.params);
+        sp.presync = fresh;
+        this.presyncStep(sp, fresh, fresh.feed(hs, true));
+        return;
+      }
+    }
     let entries: ChainEntry[];
     try {
       entries = await this.chain.processHeaders(hs);
@@ -286,26 +328,45 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       this.punish(sp, e, 'header');
       return;
     }
-    for (const e of entries) sp.np.known.add(bytesToHex(e.hash));
+    for (const e of entries) sp.np.known.add(e.hash);
     const last = entries[entries.length - 1]!;
     if (!sp.best || last.chainwork > sp.best.chainwork) sp.best = last;
     if (hs.length === MAX_HEADERS) {
-      if (last.chainwork < this.chain.tip.chainwork) {
-        // Core's header presync in its simplest form: a chain that has not caught up
-        // with our work after a few full batches is not worth storing more of.
-        if (++sp.lowWorkBatches > this.maxLowWorkBatches) {
-          peer.close(`low-work header chain: ${sp.lowWorkBatches} batches below our tip's work`);
-          return;
-        }
-      } else {
-        sp.lowWorkBatches = 0;
-      }
       this.askHeaders(sp.np, last);
     } else {
       sp.headersSynced = true;
     }
     this.requestBlocks();
     this.progress();
+  }
+
+  /** Acts on a presync step: ask for more, redownload, or score the peer and drop its presync. */
+  private presyncStep(sp: SyncPeer, ps: HeadersPresync, step: PresyncStep): void {
+    const { np } = sp;
+    switch (step.kind) {
+      case 'more':
+        sp.headersAskedAt = this.clock.now();
+        np.peer.send({ cmd: 'getheaders', version: PROTOCOL_VERSION, locator: [step.from], stop: new Uint8Array(32) });
+        return;
+      case 'redownload':
+        this.log.debug({ peer: np.peer.remote, batches: ps.batches }, 'presync reached the work threshold: redownloading');
+        this.askHeaders(np, step.fork);
+        return;
+      case 'low-work':
+        sp.presync = undefined;
+        sp.headersSynced = true;
+        np.peer.misbehave(SyncScore.LOW_WORK_HEADERS, `low-work header chain: ${ps.batches} batches ending below the anti-DoS work threshold, not stored`);
+        this.progress();
+        return;
+      case 'bad-pow':
+        sp.presync = undefined;
+        np.peer.misbehave(RULE_CODES['high-hash'].banScore, 'header with invalid proof of work (presync)');
+        return;
+      case 'too-long':
+        sp.presync = undefined;
+        np.peer.close(`presync of ${ps.batches} header batches without reaching the work threshold`);
+        return;
+    }
   }
 
   private onGetHeaders(sp: SyncPeer, m: MessageOf<'getheaders'>): void {
@@ -317,7 +378,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     for (let h = fork.height + 1; h <= this.chain.height && headers.length < MAX_HEADERS; h++) {
       const e = this.chain.getEntryAt(h)!;
       headers.push(e.header);
-      sp.np.known.add(bytesToHex(e.hash));
+      sp.np.known.add(e.hash);
       if (!zero && equalBytes(e.hash, m.stop)) break;
     }
     sp.np.peer.send({ cmd: 'headers', headers });
@@ -382,10 +443,12 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     if (this.stopped) return;
     const hash = block.hash();
     const k = bytesToHex(hash);
-    sp.np.known.add(k);
+    sp.np.known.add(hash);
     const wasRequested = sp.inFlight.delete(k) || sp.cancelled.delete(k);
     if (this.requested.get(k) === sp) this.requested.delete(k);
     if (wasRequested) {
+      // A block we needed: what inbound eviction protects (Core's m_last_block_time).
+      sp.np.lastBlockAt = this.clock.now();
       this.stallMs = Math.max(this.minStallMs, this.stallMs * 0.85);
     } else {
       const parentKnown = this.chain.getEntry(block.header.prevBlock)?.failed === false;

@@ -6,10 +6,13 @@
 //   WsTransport      real WebSockets (ws), binary frames only, bounded frame size
 //   MemoryTransport  in-process pairs for simulations, optionally delayed on a Clock
 //   FaultInjector    wraps any transport to drop, partition or delay traffic
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Clock, Rng, TimerHandle } from '../primitives/index.js';
 import { systemClock } from '../primitives/index.js';
 import { MAX_MESSAGE_SIZE } from './messages/index.js';
+import { DEFAULT_PENDING_LIMITS, PendingSlots, midFrame, receiverOf, type PendingLimits } from './wslimits.js';
 
 export interface Connection {
   readonly remote: string;
@@ -21,6 +24,12 @@ export interface Connection {
   onClose(cb: (reason: string) => void): void;
   /** Bytes queued but not yet handed to the network, where the transport can tell. */
   readonly bufferedAmount?: number;
+  /**
+   * Tells the transport that the peer finished the protocol handshake (Noise and
+   * version/verack): pre-handshake limits (small frames, the pending-handshake slot,
+   * the pre-handshake deadline) are lifted. Transports without such limits omit it.
+   */
+  handshakeDone?(): void;
 }
 
 export interface Listener {
@@ -111,8 +120,8 @@ abstract class BaseConnection implements Connection {
 
 // ---------------------------------------------------------------- WebSockets
 
-export interface WsTransportOptions {
-  /** Largest frame accepted; defaults to the largest valid message. */
+export interface WsTransportOptions extends Partial<PendingLimits> {
+  /** Largest frame accepted after the handshake; defaults to the largest valid message. */
   maxPayload?: number;
   /** How long a dial may take to open. */
   dialTimeoutMs?: number;
@@ -140,8 +149,19 @@ function closeFrameReason(reason: string): string {
   return r;
 }
 
+interface WsConnLimits {
+  maxPayload: number;
+  preAuthTimeoutMs: number;
+  frameStallMs: number;
+}
+
 class WsConnection extends BaseConnection {
   private graceTimer: TimerHandle | undefined;
+  private preAuthTimer: TimerHandle | undefined;
+  private stallTimer: TimerHandle | undefined;
+  private authenticated = false;
+  /** called once when the pre-handshake phase ends (handshakeDone or close) */
+  onPreAuthEnd: (() => void) | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -149,9 +169,11 @@ class WsConnection extends BaseConnection {
     inbound: boolean,
     private readonly clock: Clock,
     private readonly closeGraceMs: number,
+    private readonly limits: WsConnLimits,
   ) {
     super(remote, inbound);
     ws.binaryType = 'nodebuffer';
+    const receiver = receiverOf(ws);
     ws.on('message', (data, isBinary) => {
       if (this.closed) return;
       if (!isBinary) {
@@ -166,14 +188,47 @@ class WsConnection extends BaseConnection {
       this.finish(`transport error: ${err.message}`);
     });
     ws.on('close', (code, reason) => {
-      if (this.graceTimer !== undefined) this.clock.clearTimeout(this.graceTimer);
+      this.clearTimers();
       const text = reason.toString('utf8');
       this.finish(`remote closed (${code}${text ? `: ${text}` : ''})`);
+    });
+    this.onClose(() => this.endPreAuth());
+    this.preAuthTimer = this.clock.setTimeout(() => this.terminate(`handshake not finished within ${this.limits.preAuthTimeoutMs} ms`), this.limits.preAuthTimeoutMs);
+    // Partial frames: ws's own 'data' listener has parsed the chunk when this one runs,
+    // so the receiver shows whether a frame is still open; one that makes no progress
+    // for frameStallMs costs the connection (its bytes are held until then).
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    socket?.on('data', () => {
+      if (this.stallTimer !== undefined) this.clock.clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      if (this.closed || !midFrame(receiver)) return;
+      this.stallTimer = this.clock.setTimeout(() => this.terminate(`partial frame stalled for ${this.limits.frameStallMs} ms`), this.limits.frameStallMs);
     });
   }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+
+  /** Lifts the pre-handshake limits: full frame size, no pre-handshake deadline, pending slot freed. */
+  handshakeDone(): void {
+    if (this.authenticated || this.closed) return;
+    this.authenticated = true;
+    receiverOf(this.ws)._maxPayload = this.limits.maxPayload;
+    this.endPreAuth();
+  }
+
+  private endPreAuth(): void {
+    if (this.preAuthTimer !== undefined) this.clock.clearTimeout(this.preAuthTimer);
+    this.preAuthTimer = undefined;
+    const cb = this.onPreAuthEnd;
+    this.onPreAuthEnd = undefined;
+    cb?.();
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.graceTimer, this.preAuthTimer, this.stallTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+    this.graceTimer = this.preAuthTimer = this.stallTimer = undefined;
   }
 
   send(data: Uint8Array): void {
@@ -187,6 +242,7 @@ class WsConnection extends BaseConnection {
 
   private closeWith(code: number, reason: string): void {
     if (!this.finish(reason)) return;
+    this.clearTimers();
     try {
       this.ws.close(code, closeFrameReason(reason));
     } catch {
@@ -199,6 +255,7 @@ class WsConnection extends BaseConnection {
 
   terminate(reason: string): void {
     this.finish(reason);
+    this.clearTimers();
     this.ws.terminate();
   }
 }
@@ -213,22 +270,79 @@ export class WsTransport implements Transport {
   private readonly dialTimeoutMs: number;
   private readonly closeGraceMs: number;
   private readonly clock: Clock;
+  readonly limits: Readonly<PendingLimits>;
+  /** pending inbound connections of the listener (one listener per transport in practice) */
+  readonly pending: PendingSlots;
 
   constructor(opts: WsTransportOptions = {}) {
     this.maxPayload = opts.maxPayload ?? MAX_MESSAGE_SIZE;
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000;
     this.closeGraceMs = opts.closeGraceMs ?? 2_000;
     this.clock = opts.clock ?? systemClock;
+    const l: PendingLimits = { ...DEFAULT_PENDING_LIMITS };
+    for (const k of Object.keys(l) as (keyof PendingLimits)[]) if (opts[k] !== undefined) l[k] = opts[k];
+    this.limits = Object.freeze(l);
+    this.pending = new PendingSlots(this.limits);
+  }
+
+  private connLimits(): WsConnLimits {
+    return { maxPayload: this.maxPayload, preAuthTimeoutMs: this.limits.preAuthTimeoutMs, frameStallMs: this.limits.frameStallMs };
   }
 
   listen(port: number, host: string, onConnection: (c: Connection) => void): Promise<Listener> {
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({ port, host, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: true });
+      // Our own HTTP server, so a connection is counted (and timed) from the TCP accept,
+      // before any byte of its HTTP upgrade is read.
+      const server = createServer((_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(426, { connection: 'close' }).end();
+      });
+      server.headersTimeout = this.limits.upgradeTimeoutMs;
+      server.requestTimeout = this.limits.upgradeTimeoutMs;
+      server.maxHeadersCount = 32;
+      const wss = new WebSocketServer({ server, maxPayload: this.limits.preAuthMaxPayload, perMessageDeflate: false, clientTracking: true });
       const live = new Set<WsConnection>();
+      const sockets = new Set<Socket>();
+      const slots = new WeakMap<Socket, { entry: { host: string; since: number; evict(r: string): void }; upgradeTimer: TimerHandle | undefined; conn?: WsConnection }>();
+      server.on('connection', (socket: Socket) => {
+        const host = hostOf(remoteUrl(socket.remoteAddress, socket.remotePort));
+        const st: { entry: { host: string; since: number; evict(r: string): void }; upgradeTimer: TimerHandle | undefined; conn?: WsConnection } = {
+          entry: {
+            host,
+            since: this.clock.now(),
+            evict: (r) => {
+              if (st.conn) st.conn.terminate(r);
+              else socket.destroy();
+            },
+          },
+          upgradeTimer: undefined,
+        };
+        if (!this.pending.admit(st.entry)) {
+          socket.destroy();
+          return;
+        }
+        sockets.add(socket);
+        slots.set(socket, st);
+        st.upgradeTimer = this.clock.setTimeout(() => {
+          if (!st.conn) socket.destroy();
+        }, this.limits.upgradeTimeoutMs);
+        socket.once('close', () => {
+          sockets.delete(socket);
+          if (st.upgradeTimer !== undefined) this.clock.clearTimeout(st.upgradeTimer);
+          this.pending.release(st.entry);
+        });
+      });
       const onListenError = (err: Error): void => reject(err);
-      wss.once('error', onListenError);
+      server.once('error', onListenError);
       wss.on('connection', (ws, req) => {
-        const c = new WsConnection(ws, remoteUrl(req.socket.remoteAddress, req.socket.remotePort), true, this.clock, this.closeGraceMs);
+        const socket = req.socket;
+        const st = slots.get(socket);
+        const c = new WsConnection(ws, remoteUrl(socket.remoteAddress, socket.remotePort), true, this.clock, this.closeGraceMs, this.connLimits());
+        if (st) {
+          st.conn = c;
+          if (st.upgradeTimer !== undefined) this.clock.clearTimeout(st.upgradeTimer);
+          st.upgradeTimer = undefined;
+          c.onPreAuthEnd = () => this.pending.release(st.entry);
+        }
         live.add(c);
         c.onClose(() => live.delete(c));
         try {
@@ -237,12 +351,13 @@ export class WsTransport implements Transport {
           c.close(`internal error: ${(e as Error)?.message ?? String(e)}`);
         }
       });
-      wss.once('listening', () => {
-        wss.off('error', onListenError);
+      wss.on('error', () => undefined);
+      server.once('listening', () => {
+        server.off('error', onListenError);
         // After listening, server errors are logged by the owner through connections
         // closing; an unhandled 'error' must not crash the node.
-        wss.on('error', () => undefined);
-        const addr = wss.address();
+        server.on('error', () => undefined);
+        const addr = server.address();
         const boundPort = typeof addr === 'object' && addr ? addr.port : port;
         resolve({
           port: boundPort,
@@ -251,10 +366,12 @@ export class WsTransport implements Transport {
             new Promise<void>((res) => {
               for (const c of live) c.terminate('listener closed');
               for (const ws of wss.clients) ws.terminate();
-              wss.close(() => res());
+              for (const s of sockets) s.destroy();
+              wss.close(() => server.close(() => res()));
             }),
         });
       });
+      server.listen(port, host);
     });
   }
 
@@ -262,7 +379,8 @@ export class WsTransport implements Transport {
     return new Promise((resolve, reject) => {
       let ws: WebSocket;
       try {
-        ws = new WebSocket(url, { maxPayload: this.maxPayload, perMessageDeflate: false, handshakeTimeout: this.dialTimeoutMs });
+        // Small frames until the handshake is done, as for inbound connections.
+        ws = new WebSocket(url, { maxPayload: this.limits.preAuthMaxPayload, perMessageDeflate: false, handshakeTimeout: this.dialTimeoutMs });
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
         return;
@@ -274,7 +392,7 @@ export class WsTransport implements Transport {
       };
       const onOpen = (): void => {
         ws.off('error', onError);
-        resolve(new WsConnection(ws, url, false, this.clock, this.closeGraceMs));
+        resolve(new WsConnection(ws, url, false, this.clock, this.closeGraceMs, this.connLimits()));
       };
       ws.once('error', onError);
       ws.once('open', onOpen);
@@ -536,6 +654,10 @@ class FaultyConnection extends BaseConnection {
 
   get bufferedAmount(): number | undefined {
     return this.inner.bufferedAmount;
+  }
+
+  handshakeDone(): void {
+    this.inner.handshakeDone?.();
   }
 
   /** the authenticated identity of a secure inner connection, passed through (peer info, bans) */

@@ -20,10 +20,13 @@ describe('AddrMan', () => {
     expect(am.add({ url: 'ws://bad host:1' }, 'x')).toBe(false);
     expect(am.add({ url: '' }, 'x')).toBe(false);
     expect(am.add({ url: url(2), identity: new Uint8Array(31) }, 'x')).toBe(false);
+    // a node identity is 33 bytes (compressed key), not 32 (issue #16)
+    expect(am.add({ url: url(3), identity: new Uint8Array(32).fill(2) }, 'x')).toBe(false);
+    expect(am.add({ url: url(4), identity: ident(4) }, 'x')).toBe(true);
     // a timestamp from the future is treated as five days old
     am.add({ url: url(3), time: T0 / 1000 + 10_000 }, 'x');
     expect(am.get(url(3))!.lastSeen).toBe(T0 / 1000 - 5 * 86_400);
-    expect(am.size).toBe(2);
+    expect(am.size).toBe(3);
   });
 
   it('moves an address to tried on good() and tracks attempts', () => {
@@ -101,13 +104,13 @@ describe('AddrMan', () => {
   it('answers getaddr with a bounded random sample of non-terrible addresses', () => {
     const clock = new ManualClock(T0);
     const am = new AddrMan({ clock, maxPerSource: 10_000 });
-    for (let i = 0; i < 100; i++) am.add({ url: url(i), services: 1n, identity: i === 5 ? new Uint8Array(32).fill(5) : undefined }, 's');
+    for (let i = 0; i < 100; i++) am.add({ url: url(i), services: 1n, identity: i === 5 ? ident(5) : undefined }, 's');
     am.add({ url: url(500), time: T0 / 1000 - 40 * 86_400 }, 's'); // stale: not gossiped
     const rng = seededRng(3);
     const got = am.getAddresses(rng, 1000, 100);
     expect(got.length).toBe(100);
     expect(got.some((a) => a.url === url(500))).toBe(false);
-    expect(got.find((a) => a.url === url(5))!.identity).toEqual(new Uint8Array(32).fill(5));
+    expect(got.find((a) => a.url === url(5))!.identity).toEqual(ident(5));
     expect(am.getAddresses(rng).length).toBe(24); // 23% of 101
     expect(am.getAddresses(rng, 10, 100).length).toBe(10);
     const a = am.getAddresses(seededRng(1), 10, 100).map((x) => x.url);
@@ -119,7 +122,7 @@ describe('AddrMan', () => {
     const clock = new ManualClock(T0);
     const store = new MemoryStore();
     const am = new AddrMan({ clock, store });
-    am.add({ url: url(1), services: 5n, identity: new Uint8Array(32).fill(9) }, 'src');
+    am.add({ url: url(1), services: 5n, identity: ident(9) }, 'src');
     am.add({ url: url(2) }, 'src');
     am.good(url(2));
     am.attempt(url(1));
@@ -211,3 +214,10 @@ describe('BanMan', () => {
     }
   });
 });
+
+/** A 33-byte identity with a compressed-key prefix. */
+function ident(fill: number): Uint8Array {
+  const b = new Uint8Array(33).fill(fill);
+  b[0] = 2 + (fill & 1);
+  return b;
+}

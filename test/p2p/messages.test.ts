@@ -28,6 +28,8 @@ const realHeaders = readFileSync(new URL('../fixtures/btcd/blockheaders-mainnet-
 const realBlock = Block.decode(new Uint8Array(readFileSync(new URL('../fixtures/bcoin/block898352.raw', import.meta.url))));
 
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
+/** a node identity: 33 bytes, compressed-key prefix */
+const identity = fc.tuple(fc.constantFrom(2, 3), fc.uint8Array({ minLength: 32, maxLength: 32 })).map(([p, x]) => Uint8Array.of(p, ...x));
 const u32 = fc.nat({ max: 0xffffffff });
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const urlChars = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 200 });
@@ -80,7 +82,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.array(invItem, { maxLength: 20 }).map((items) => ({ cmd: 'notfound' as const, items })),
   tx.map((t) => ({ cmd: 'tx' as const, tx: t })),
   fc.array(
-    fc.record({ time: u32, services: u64, url: urlChars, identity: fc.option(hash, { nil: undefined }) }).map((a) =>
+    fc.record({ time: u32, services: u64, url: urlChars, identity: fc.option(identity, { nil: undefined }) }).map((a) =>
       a.identity === undefined ? { time: a.time, services: a.services, url: a.url } : a,
     ),
     { maxLength: 10 },
@@ -205,6 +207,15 @@ describe('message codecs', () => {
     expectDecodeError(() => addrMsg.decode(addr.map((b, i) => (i === 14 ? 0x20 : b))), 'bad-url'); // a space inside the URL
     expectDecodeError(() => addrMsg.decode(addr.map((b, i) => (i === addr.length - 1 ? 2 : b))), 'bad-addr-flags');
     expect(() => addrMsg.encode({ addrs: [{ time: 1, services: 0n, url: 'x'.repeat(201) }] })).toThrow(RangeError);
+    // identities are the 33-byte compressed keys the Noise handshake authenticates (issue #16)
+    const id33 = Uint8Array.of(3, ...new Uint8Array(32).fill(7));
+    const withId = addrMsg.encode({ addrs: [{ time: 1, services: 0n, url: 'ws://a:1', identity: id33 }] });
+    expect(withId.length).toBe(addr.length + 33);
+    expect(addrMsg.decode(withId).addrs[0]!.identity).toEqual(id33);
+    expect(() => addrMsg.encode({ addrs: [{ time: 1, services: 0n, url: 'ws://a:1', identity: id33.subarray(1) }] })).toThrow(RangeError);
+    expectDecodeError(() => addrMsg.decode(withId.map((b, i) => (i === addr.length ? 4 : b))), 'bad-identity');
+    expectDecodeError(() => addrMsg.decode(withId.subarray(0, withId.length - 1)));
+    expect(addrMsg.MAX_PAYLOAD).toBe(3 + 1000 * (4 + 8 + 1 + 200 + 1 + 33));
     const v = versionMsg.encode({
       version: 1, services: 0n, time: 0n, magic: 1, genesis: new Uint8Array(32), bestHeight: 0, nonce: 0n, userAgent: 'é', listenUrl: '', relay: true,
     });

@@ -32,7 +32,7 @@ export type { HeadersMessage } from './headers.js';
 export type { BlockMessage } from './block.js';
 export type { TxMessage } from './tx.js';
 export type { AddrMessage, NetAddress } from './addr.js';
-export { MAX_ADDR, MAX_URL } from './addr.js';
+export { IDENTITY_SIZE, MAX_ADDR, MAX_URL, isIdentityBytes } from './addr.js';
 export { MAX_HEADERS } from './headers.js';
 export { MAX_LOCATOR } from './getheaders.js';
 export { MAX_USER_AGENT, MAX_LISTEN_URL } from './version.js';

@@ -419,6 +419,11 @@ class SecureConn implements SecureConnection {
     this.inner.send(c.encryptWithAd(header, data, header));
   }
 
+  /** The version handshake on top finished too: the inner transport may lift its pre-handshake limits. */
+  handshakeDone(): void {
+    if (this.phase === 'open' || this.phase === 'plain') this.inner.handshakeDone?.();
+  }
+
   close(reason: string): void {
     if (this.phase === 'closed') return;
     this.shut(reason, new SecureError('handshake', `closed locally during the handshake: ${reason}`));

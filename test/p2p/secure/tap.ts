@@ -33,6 +33,9 @@ export class TapConnection implements Connection {
   close(reason: string): void {
     this.inner.close(reason);
   }
+  handshakeDone(): void {
+    this.inner.handshakeDone?.();
+  }
   onMessage(cb: (data: Uint8Array) => void): void {
     this.cbs.push(cb);
   }
