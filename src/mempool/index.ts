@@ -12,6 +12,6 @@ export { Mempool, MempoolEntry, MEMPOOL_HEIGHT, DEFAULT_MEMPOOL_LIMITS } from '.
 export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptResult, RemovalReason } from './mempool.js';
 export * from './policy.js';
 export { FeeEstimator, FEE_TARGETS, bucketOf } from './fees.js';
-export type { FeeEstimatorOptions, FeeTarget } from './fees.js';
+export type { FeeEstimatorOptions } from './fees.js';
 export { TxOrphanPool, DEFAULT_ORPHAN_LIMITS } from './orphans.js';
 export type { OrphanTxLimits } from './orphans.js';
