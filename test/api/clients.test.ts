@@ -127,7 +127,7 @@ describe('independent Esplora clients against cairnd', () => {
     expect(mb.hasTransaction(bytesToHex(hexToBytes((await http(d, `/api/block/${hash}/txid/0`)).text).reverse()))).toBe(false);
     expect((await http(d, `/api/tx/${'cd'.repeat(32)}/merkleblock-proof`)).status).toBe(404);
 
-    const block = await api.blocks.getBlockTxs({ hash, start_index: 0 });
+    const block = (await api.blocks.getBlockTxs({ hash, start_index: 0 })) as unknown as Awaited<ReturnType<typeof api.transactions.getTx>>[]; // typed as one Tx, returns a page
     const coinbase = block[0]!;
     expectEsploraTx(coinbase);
     expect(coinbase.vin[0]).toMatchObject({ is_coinbase: true, prevout: null });
