@@ -9,7 +9,7 @@
 // created by other entries, is final and mature for the next block, and its signatures
 // verified; no two entries spend the same outpoint.
 export { Mempool, MempoolEntry, MEMPOOL_HEIGHT, DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
-export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptResult, RemovalReason } from './mempool.js';
+export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptResult, RemovalReason, TxSource, AddedInfo } from './mempool.js';
 export * from './policy.js';
 export { FeeEstimator, FEE_TARGETS, bucketOf } from './fees.js';
 export type { FeeEstimatorOptions } from './fees.js';

@@ -115,8 +115,18 @@ export interface MempoolInfo {
   feeHistogram: [number, number][];
 }
 
+/** Where a transaction came from, for metrics. */
+export type TxSource = 'p2p' | 'api' | 'other';
+
+/** How an entry got in: `reorg` for txs put back from a disconnected block (not new). */
+export interface AddedInfo {
+  source: TxSource | 'reorg';
+  /** from accept() to entering the pool: queueing, checks and signatures */
+  seconds: number;
+}
+
 export interface MempoolEvents {
-  added: [entry: MempoolEntry];
+  added: [entry: MempoolEntry, info: AddedInfo];
   removed: [txid: string, reason: RemovalReason];
 }
 
@@ -177,6 +187,9 @@ interface TxJob {
   tx: Tx;
   /** re-added from a disconnected block: no fee floors, no orphaning, no trimming away */
   reorg: boolean;
+  source: TxSource;
+  /** performance.now() at accept(), for the `added` event's duration */
+  t0: number;
   resolve: (r: AcceptResult) => void;
   reject: (e: unknown) => void;
 }
@@ -391,10 +404,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * are unknown and it was held back); rejects with RuleError (invalid) or PolicyError
    * (valid but not accepted here). A rejected tx changes nothing.
    */
-  accept(tx: Tx): Promise<AcceptResult> {
+  accept(tx: Tx, opts: { source?: TxSource } = {}): Promise<AcceptResult> {
     if (this.closed) return Promise.reject(new Error('mempool: closed'));
     return new Promise<AcceptResult>((resolve, reject) => {
-      this.queue.push({ kind: 'tx', tx, reorg: false, resolve, reject });
+      this.queue.push({ kind: 'tx', tx, reorg: false, source: opts.source ?? 'other', t0: performance.now(), resolve, reject });
       this.pump();
     });
   }
@@ -637,9 +650,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.fees.track(key, tip.height, entry.feeRate);
     }
     job.resolve({ txid: entry.txidHex, fee, vsize });
-    this.emit('added', entry);
+    this.emit('added', entry, { source: job.reorg ? 'reorg' : job.source, seconds: (performance.now() - job.t0) / 1000 });
     for (const child of this.orphans.takeChildren(key)) {
-      this.queue.push({ kind: 'tx', tx: child, reorg: false, resolve: () => undefined, reject: () => undefined });
+      // an orphan freed by its parent: counted with the parent's source, timed from here
+      this.queue.push({ kind: 'tx', tx: child, reorg: false, source: job.source, t0: performance.now(), resolve: () => undefined, reject: () => undefined });
     }
     return { kind: 'done' };
   }
@@ -892,7 +906,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private async processReorg(txs: Tx[]): Promise<void> {
     if (txs.length > 0) {
-      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, resolve: () => undefined, reject: () => undefined }));
+      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, source: 'other', t0: performance.now(), resolve: () => undefined, reject: () => undefined }));
       await this.processBatch(jobs);
     }
     await this.revalidate();

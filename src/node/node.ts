@@ -14,7 +14,7 @@ import { Indexer } from '../index/index.js';
 import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
-import { ApiServer, Metrics, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
+import { ApiServer, Metrics, difficulty, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
 import { addressToScript, bytesToHex, cryptoRng, systemClock, type Block, type Clock, type Rng } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
 
@@ -52,6 +52,25 @@ export function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/**
+ * The network's hash rate as Bitcoin Core's getnetworkhashps(120) estimates it: the work
+ * of the last 120 blocks over the time they spanned (0 when they share one timestamp).
+ */
+export function estimatedHashRate(chain: Chain, window = 120): number {
+  const tip = chain.tip;
+  const first = chain.getEntryAt(Math.max(0, tip.height - window));
+  if (!first || first === tip) return 0;
+  let minTime = tip.time;
+  let maxTime = tip.time;
+  for (let e: typeof tip | null = tip; e && e !== first; e = e.prev) {
+    minTime = Math.min(minTime, e.time);
+    maxTime = Math.max(maxTime, e.time);
+  }
+  minTime = Math.min(minTime, first.time);
+  if (maxTime <= minTime) return 0;
+  return Number(tip.chainwork - first.chainwork) / (maxTime - minTime);
 }
 
 /** Wraps the worker-thread Miner: regtest blocks are solved inline, others by the workers. */
@@ -249,7 +268,14 @@ export class CairnNode {
       cleanups.push(() => p2p.stop());
 
       const metrics = new Metrics({
+        build: { version: packageVersion(), network: params.name, node: 'cairnd' },
         height: () => chain.height,
+        difficulty: () => difficulty(chain.tip.bits, params.powLimit),
+        hashRate: () => estimatedHashRate(chain),
+        sync: () => {
+          const st = p2p.syncState();
+          return { progress: st.progress, headersHeight: st.headers_height };
+        },
         peers: () => p2p.peers().length,
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
@@ -292,12 +318,10 @@ export class CairnNode {
         miner,
         receivedAt: (h) => received.get(h),
         submitBlock: async (block: Block) => {
-          const t0 = performance.now();
           const hash = block.hashHex();
           if (!received.has(hash)) received.set(hash, clock.now());
           try {
-            const r = await chain.processBlock(block, { durable: true });
-            metrics.blockValidation.observe((performance.now() - t0) / 1000);
+            const r = await chain.processBlock(block, { durable: true, source: 'api' });
             await indexer.idle();
             return { status: r.status, hash };
           } catch (e) {
@@ -312,6 +336,15 @@ export class CairnNode {
         },
         log,
       };
+      // Every block and tx, whatever its source (p2p, the API, this node's miner).
+      chain.on('processed', (b) => {
+        if (b.status === 'connected' || b.status === 'accepted' || b.status === 'rejected') metrics.blockValidation.observe({ source: b.source }, b.seconds);
+      });
+      mempool.on('added', (_e, info) => {
+        if (info.source === 'reorg') return; // back from a disconnected block: counted when first accepted
+        metrics.txsAccepted.inc({ source: info.source });
+        metrics.txValidation.observe({ source: info.source }, info.seconds);
+      });
       chain.on('connect', (e) => {
         metrics.blocksValidated.inc({ result: 'connected' });
         if (!received.has(e.hashHex)) received.set(e.hashHex, clock.now());

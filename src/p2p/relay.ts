@@ -24,7 +24,7 @@ import type { BlockSync } from './sync.js';
 
 /** What relay needs of a mempool (src/mempool's Mempool satisfies it). */
 export interface RelayMempool {
-  accept(tx: Tx): Promise<{ orphan?: boolean }>;
+  accept(tx: Tx, opts?: { source?: 'p2p' }): Promise<{ orphan?: boolean }>;
   get(txid: Uint8Array): { readonly tx: Tx } | undefined;
   has(txid: Uint8Array): boolean;
   txids(): string[];
@@ -361,7 +361,7 @@ export class Relay {
     }
     if (!this.mempool) return;
     if (this.mempool.has(txid)) return;
-    this.mempool.accept(tx).catch((e) => {
+    this.mempool.accept(tx, { source: 'p2p' }).catch((e) => {
       if (e instanceof RuleError) {
         const info = RULE_CODES[e.code];
         const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;

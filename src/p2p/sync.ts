@@ -456,7 +456,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
         const item = this.queue.shift()!;
         const k = bytesToHex(item.block.hash());
         try {
-          await this.chain.processBlock(item.block);
+          await this.chain.processBlock(item.block, { source: 'p2p' });
         } catch (e) {
           if (item.from) this.punish(item.from, e, 'block');
           else this.log.warn({ err: String(e) }, 'block refused');

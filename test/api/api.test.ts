@@ -274,7 +274,7 @@ describe('cairnd API on regtest', () => {
     expect(m.text).toMatch(/^cairn_height 102$/m);
     expect(m.text).toMatch(/^cairn_blocks_validated_total\{result="connected"\} 102$/m);
     expect(m.text).toMatch(/^cairn_txs_rejected_total\{reason="bad-schnorr-sig"\} 1$/m);
-    expect(m.text).toMatch(/^cairn_txs_accepted_total 1$/m);
+    expect(m.text).toMatch(/^cairn_txs_accepted_total\{source="api"\} 1$/m);
   });
 
   it('reorganizes onto a longer branch submitted with POST /api/block and says so on /api/ws', async () => {
