@@ -109,6 +109,8 @@ export function buildCommand(): Command {
     .option('--advertise <url>', 'p2p URL to tell other nodes (default ws://<p2p-host>:<p2p-port>)')
     .option('--explorer-dir <dir>', 'explorer build served at / (default dist/explorer of the package)')
     .option('--verify-threads <n>', 'signature verification threads (default 2)')
+    .option('-V, --version', 'print the version and exit')
+    .showSuggestionAfterError(true)
     .addHelpText(
       'after',
       `
@@ -142,7 +144,7 @@ export function parseConfig(argv: readonly string[], opts: { readFile?: (p: stri
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (e) {
-    throw new ConfigError((e as Error).message.replace(/^error: /, ''));
+    throw new ConfigError((e as Error).message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)'));
   }
   const o = cmd.opts<Record<string, string | string[] | boolean | undefined>>();
   const src = (k: string): string => (cmd.getOptionValueSource(k) === 'cli' ? 'cli' : 'default');
