@@ -1,7 +1,8 @@
 // /metrics of two real cairnd: blocks and txs are counted whatever their source (this
 // node's miner, the API, p2p), prom-client's process and runtime collectors are there,
 // and both expositions pass Prometheus's own linter, `promtool check metrics`
-// (Debian's prometheus package; .ci/run installs it).
+// (Debian's prometheus package; .ci/run installs it). The same two nodes' logs show one
+// line per new tip and throttled, single-unit sync progress.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,8 @@ const builder = new ChainBuilder(getParams('regtest'));
 const ADDR = scriptToAddress(builder.script, 'rcrn')!;
 const dirs: string[] = [];
 const daemons: Daemon[] = [];
+let a: Daemon;
+let b: Daemon;
 
 async function start(): Promise<Daemon> {
   const d = tempDatadir();
@@ -39,8 +42,8 @@ const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => sp
 
 describe('Prometheus exposition', () => {
   it('counts blocks and txs from the miner, the API and p2p, with runtime metrics, and passes promtool', async () => {
-    const a = await start();
-    const b = await start();
+    a = await start();
+    b = await start();
     expect((await admin(b, '/api/admin/peers', { url: `${a.banner.p2p_url}#${a.banner.identity}` })).status).toBe(200);
     const mined = (await admin(a, '/api/admin/mine', { blocks: 101, address: ADDR })).json as string[];
     await until(async () => (await http(b, '/api/blocks/tip/height')).text === '101', 'b syncs 101 blocks', 60_000);
@@ -104,5 +107,33 @@ describe('Prometheus exposition', () => {
     }
     const cfg = spawnSync(PROMTOOL, ['check', 'config', join(ROOT, 'devnet', 'monitoring', 'prometheus.yml')], { encoding: 'utf8' });
     expect(cfg.status).toBe(0);
+  });
+
+  it('logs one line per new tip, with its source, and sync progress in percent at most every 5 s', async () => {
+    const records = (d: Daemon): Record<string, unknown>[] =>
+      d.lines.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+    const info = (d: Daemon): Record<string, unknown>[] => records(d).filter((r) => r.level === 30);
+    const tips = info(a).filter((r) => r.msg === 'new tip');
+    // a mined 101 blocks and got 1 from b: one info line each, no second line per block
+    expect(tips.filter((r) => r.source === 'miner').map((r) => r.height)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+    expect(tips.filter((r) => r.source === 'p2p').map((r) => r.height)).toEqual([102]);
+    expect(info(a).filter((r) => r.msg === 'mined a block')).toEqual([]);
+    expect(new Set(tips.map((r) => r.hash)).size).toBe(tips.length);
+    // b: its API block is one line too; sync lines carry one unit (percent)
+    expect(info(b).filter((r) => r.msg === 'new tip' && r.source === 'api').map((r) => r.height)).toEqual([102]);
+    const sync = info(b).filter((r) => String(r.msg).startsWith('sync'));
+    for (const r of sync) {
+      expect(r.progress).toBeUndefined();
+      expect(typeof r.progress_pct).toBe('number');
+      expect(r.msg).toBe(`sync ${r.progress_pct}%`);
+    }
+    const times = sync.map((r) => Number(r.time));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(5000);
   });
 });
