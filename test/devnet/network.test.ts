@@ -18,6 +18,7 @@ import { logPath } from '../../devnet/launcher.js';
 import { isAlive, signal, waitExit } from '../../devnet/proc.js';
 import { spam } from '../../devnet/spam.js';
 import { apiUrl, findNode, peerUrl, readState, type DevnetState } from '../../devnet/state.js';
+import { collectStatus } from '../../devnet/status.js';
 import { neighboursOf } from '../../devnet/topology.js';
 import { walletBalance } from '../../devnet/wallets.js';
 import { freeBasePort, requireBuild, testEnv, until } from './helpers.js';
@@ -156,9 +157,14 @@ describe('devnet of 3 real cairnd processes', () => {
     const h0 = await c('node2').tipHeight();
     state = await dn.kill(state, 'node1', env);
     await expect(c('node1').node()).rejects.toThrow();
+    // status names the killed node instead of counting it as a fork or ignoring it
+    const st = await collectStatus(state);
+    expect(st.nodes.map((n) => n.state)).toEqual(['killed', 'running', 'running']);
+    expect(st.verdict).toMatch(/; node1 killed$/);
     // node3 still mines: node2 sees new blocks without node1
     await until('node2 past the kill height', 90_000, async () => (await c('node2').tipHeight()) > h0);
     state = await dn.startNode(state, 'node1', env);
+    expect((await collectStatus(state)).nodes[0]!.state).toBe('running');
     const tip = await dn.waitTipsAgree(state, env, 60_000, h0 + 1);
     expect(tip.height).toBeGreaterThan(h0);
     const d = await digests(['node1', 'node2', 'node3']);
