@@ -202,12 +202,22 @@ export async function runDevnet(argv: string[], io: DevnetIo, root: string): Pro
     });
 
   dirOpt(program.command('spam'))
-    .description('a steady stream of valid payments between the devnet wallets')
+    .description('a steady stream of valid payments, built and signed in-process (funded once by the devnet wallets)')
     .requiredOption('--tps <rate>', 'payments per second')
     .requiredOption('--duration <seconds>', 'for how long')
     .action(async (o: { dir: string; tps: string; duration: string }) => {
       const state = requireState(o.dir);
-      const r = await spam(state, { rate: parseNumberArg('tps', o.tps, 0, 1000), durationS: parseNumberArg('duration', o.duration, 0, 86400) }, env, dn.walletCtx(state, env));
+      // the achieved rate on one updating line at a terminal, a line every 5 s elsewhere
+      let shown = 0;
+      const onRate = (line: string): void => {
+        if (io.isTTY) io.err(`\r\x1b[2K${line}`);
+        else if (Date.now() - shown >= 5000) {
+          shown = Date.now();
+          io.err(`${line}\n`);
+        }
+      };
+      const r = await spam(state, { rate: parseNumberArg('tps', o.tps, 0, 1000), durationS: parseNumberArg('duration', o.duration, 0, 86400), onRate }, env, dn.walletCtx(state, env));
+      if (io.isTTY) io.err('\n');
       io.out(`spam: ${r.sent} sent, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(1)} s (${(r.sent / r.seconds).toFixed(2)} tx/s)\n`);
       for (const e of r.errors.slice(0, 5)) io.err(`  ${e}\n`);
     });
