@@ -76,8 +76,8 @@ export function spendOnce(coin: Coin): { tx: Tx; next: Coin } | undefined {
   return { tx, next: { outpoint: { txid: tx.txid(), vout: 0 }, value, key: coin.key, depth: coin.depth + 1, txid: tx.txidHex() } };
 }
 
-/** A coin may be spent again while its unconfirmed ancestry stays under the limit. */
+/** A coin may be spent again while its chain of unconfirmed spends stays under the limit (one spare). */
 export function canSpend(c: Coin): boolean {
-  return c.depth < ANCESTOR_LIMIT;
+  return c.depth < ANCESTOR_LIMIT - 1;
 }
 

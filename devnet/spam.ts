@@ -111,7 +111,19 @@ export async function spam(state: DevnetState, o: SpamOptions, env: Env, ctx: Wa
     const fund: Coin = { outpoint: { txid: Uint8Array.from(Buffer.from(txid, 'hex').reverse()), vout }, value: BigInt(tx.vout[vout]!.value), key, depth: 2, txid };
     const f = fanOut(fund, keys, Math.ceil(nCoins / funded.length));
     await postTx(fetchFn, base, f.tx);
-    coins.push(...f.coins);
+    coins.push(...f.coins.map((c) => ({ ...c, depth: 0 })));
+  }
+  // The mempool limits every unconfirmed tx to 25 descendants (as Core), and every coin
+  // descends from a fan-out: wait until the fan-outs are mined, then each coin's chain of
+  // spends starts from a confirmed output.
+  const fanTxids = new Set(coins.map((c) => c.txid));
+  env.progress(`spam: waiting for the ${fanTxids.size} fan-out transactions to be mined…`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const pool = (await node.request('GET', '/api/mempool/txids')) as string[];
+    if (!pool.some((t) => fanTxids.has(t))) break;
+    if (Date.now() > deadline) throw new DevnetError('node-error', 'the fan-out transactions were not mined within 3 minutes', 'is a node mining? `cairn-devnet mine node1`');
+    await sleep(500);
   }
 
   const r: SpamResult = { attempted: 0, sent: 0, failed: 0, skipped: 0, seconds: 0, txids: [], errors: [] };
