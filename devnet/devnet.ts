@@ -150,7 +150,7 @@ export async function up(o: UpOptions, env: Env): Promise<DevnetState> {
   for (const n of state.nodes) {
     env.progress(`starting ${n.name} (p2p ${n.p2pPort}, api ${apiUrl(n)})`);
     const pid = await launchNode(state, n.name, { tools: env.tools, progress: env.progress, ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}), ...(env.fetch ? { fetch: env.fetch } : {}) });
-    state = withNode(state, n.name, { pid });
+    state = withNode(state, n.name, { pid, killed: undefined });
     writeState(state, env.rng);
   }
   await waitConnected(state, env, 30_000);
@@ -245,7 +245,7 @@ export async function startNode(state: DevnetState, name: string, env: Env, o: S
     tools: env.tools, progress: env.progress, dialAll: o.dialAll ?? true, mine: o.mine ?? n.miner, minerThreads: o.minerThreads ?? 1,
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}), ...(env.fetch ? { fetch: env.fetch } : {}),
   });
-  const s = withNode(state, n.name, { pid });
+  const s = withNode(state, n.name, { pid, killed: undefined });
   writeState(s, env.rng);
   await reapplyFaults(s, n.name, env);
   return s;
@@ -254,7 +254,7 @@ export async function startNode(state: DevnetState, name: string, env: Env, o: S
 export async function kill(state: DevnetState, name: string, env: Env): Promise<DevnetState> {
   const n = findNode(state, name);
   await killNode(n);
-  const s = withNode(state, n.name, { pid: null });
+  const s = withNode(state, n.name, { pid: null, killed: true });
   writeState(s, env.rng);
   return s;
 }

@@ -3,7 +3,8 @@
 // printed as `error: …` and `hint: …`, or {"error": …} with --json), 2 bad usage.
 // Long-running commands (`up` in the foreground, `spam`) end on SIGINT/SIGTERM after
 // stopping what they started.
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Rng } from '../src/primitives/rng.js';
 import { seededRng } from '../src/primitives/rng.js';
@@ -91,6 +92,14 @@ function upOptions(c: Command): Command {
 
 const dirOpt = (c: Command): Command => c.option('--dir <dir>', 'devnet directory (state, datadirs, wallets, logs)', DEFAULT_DIR);
 
+function packageVersion(root: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
 export async function runDevnet(argv: string[], io: DevnetIo, root: string): Promise<number> {
   const tools = toolsAt(root);
   const env: dn.Env = { tools, rng: io.rng, progress: (l) => io.err(`${l}\n`), ...(io.fetch ? { fetch: io.fetch } : {}) };
@@ -100,8 +109,11 @@ export async function runDevnet(argv: string[], io: DevnetIo, root: string): Pro
   const program = new Command('cairn-devnet')
     .description('a local network of real cairnd processes on the devnet: watch it work, break it, see it heal')
     .exitOverride()
-    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) })
-    .showHelpAfterError();
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t), outputError: (t, write) => write(t.replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')) })
+    .version(`cairn-devnet ${packageVersion(root)}`, '-V, --version', 'print the version')
+    // a mistyped command: one "(Did you mean …?)" line, not the whole help
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true });
 
   const foreground = async (state: DevnetState, onStop?: () => Promise<void>): Promise<void> => {
     io.out('Press Ctrl-C to stop every node.\n\n');
@@ -190,12 +202,22 @@ export async function runDevnet(argv: string[], io: DevnetIo, root: string): Pro
     });
 
   dirOpt(program.command('spam'))
-    .description('a steady stream of valid payments between the devnet wallets')
+    .description('a steady stream of valid payments, built and signed in-process (funded once by the devnet wallets)')
     .requiredOption('--tps <rate>', 'payments per second')
     .requiredOption('--duration <seconds>', 'for how long')
     .action(async (o: { dir: string; tps: string; duration: string }) => {
       const state = requireState(o.dir);
-      const r = await spam(state, { rate: parseNumberArg('tps', o.tps, 0, 1000), durationS: parseNumberArg('duration', o.duration, 0, 86400) }, env, dn.walletCtx(state, env));
+      // the achieved rate on one updating line at a terminal, a line every 5 s elsewhere
+      let shown = 0;
+      const onRate = (line: string): void => {
+        if (io.isTTY) io.err(`\r\x1b[2K${line}`);
+        else if (Date.now() - shown >= 5000) {
+          shown = Date.now();
+          io.err(`${line}\n`);
+        }
+      };
+      const r = await spam(state, { rate: parseNumberArg('tps', o.tps, 0, 1000), durationS: parseNumberArg('duration', o.duration, 0, 86400), onRate }, env, dn.walletCtx(state, env));
+      if (io.isTTY) io.err('\n');
       io.out(`spam: ${r.sent} sent, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(1)} s (${(r.sent / r.seconds).toFixed(2)} tx/s)\n`);
       for (const e of r.errors.slice(0, 5)) io.err(`  ${e}\n`);
     });

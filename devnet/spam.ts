@@ -1,15 +1,18 @@
-// A steady stream of valid payments between the devnet's wallets: `rate` payments a
-// second for `durationS` seconds, each from a random running node's wallet to a fresh
-// address of another. A wallet file must not be used by two commands at once (coin
-// selection and the file write would race), so each wallet sends one payment at a time;
-// a payment whose wallet is still busy is counted as skipped, which keeps the schedule
-// steady instead of letting a backlog build. Payments go to each receiver's first address
-// (never `address`, which would write the receiver's wallet file while it may be sending).
-// The result says what was achieved.
+// A steady stream of valid payments on the devnet: `rate` payments a second for
+// `durationS` seconds, built and signed in this process (devnet/loadgen.ts) with every
+// coin in memory, and sent to one running node's POST /api/tx (peers relay them). Setup
+// funds the load once from each running node's wallet (one wallet CLI send each) and fans
+// the funds out into enough coins for the rate. The schedule is kept by launching the
+// payments that are due every few milliseconds, at most MAX_INFLIGHT at a time; a payment
+// due while every coin is busy or resting (at the ancestor limit, waiting for a block) is
+// counted as skipped. `onRate` gets the achieved rate for a one-line live display.
 import type { Rng } from '../src/primitives/rng.js';
+import type { Tx } from '../src/primitives/tx.js';
+import type { FetchFn } from './api.js';
 import type { Env } from './devnet.js';
-import { running } from './devnet.js';
+import { client, running } from './devnet.js';
 import { DevnetError } from './errors.js';
+import { canSpend, fanOut, makeKey, spendOnce, type Coin } from './loadgen.js';
 import { sleep } from './proc.js';
 import { apiUrl, type DevnetState } from './state.js';
 import { walletSend, type WalletContext } from './wallets.js';
@@ -17,9 +20,8 @@ import { walletSend, type WalletContext } from './wallets.js';
 export interface SpamOptions {
   rate: number;
   durationS: number;
-  /** smallest and largest payment in base units (default 10_000 .. 1_000_000) */
-  minAmount?: number;
-  maxAmount?: number;
+  /** called about every 250 ms with the figures so far (for one updating line) */
+  onRate?: (line: string) => void;
 }
 
 export interface SpamResult {
@@ -31,6 +33,11 @@ export interface SpamResult {
   txids: string[];
   errors: string[];
 }
+
+const MAX_INFLIGHT = 64;
+/** Devnet blocks come every ~10 s; coins for 3 block intervals at the ancestor limit. */
+const BLOCK_SECONDS = 10;
+const FUNDING = '0.5'; // coins from each wallet: ~250,000 payments' fees
 
 export function checkSpamOptions(o: SpamOptions): void {
   if (!(o.rate > 0 && o.rate <= 1000)) throw new DevnetError('bad-usage', '--tps must be a number in (0, 1000]');
@@ -45,49 +52,149 @@ export function pickPair(rng: Rng, n: number): [number, number] {
   return [a, b];
 }
 
+/** How many coins sustain `rate` while blocks come every BLOCK_SECONDS (at least 8). */
+export function coinsFor(rate: number): number {
+  return Math.max(8, Math.ceil((rate * BLOCK_SECONDS * 3) / (25 - 3)));
+}
+
+async function postTx(fetchFn: FetchFn, base: string, tx: Tx): Promise<void> {
+  const post = (): Promise<Response> => fetchFn(`${base}/api/tx`, { method: 'POST', body: Buffer.from(tx.encode()).toString('hex'), signal: AbortSignal.timeout(30_000) });
+  let res: Response;
+  let retried = false;
+  try {
+    res = await post();
+  } catch {
+    // a kept-alive socket the server had just closed: send again once (if the first one
+    // arrived after all, the node answers txn-already-in-mempool, which is success)
+    retried = true;
+    res = await post();
+  }
+  const text = await res.text();
+  if (retried && res.status === 400 && text.includes('txn-already-in-mempool')) return;
+  if (!res.ok) {
+    let msg = text.slice(0, 200);
+    try {
+      msg = (JSON.parse(text) as { code?: string; message?: string }).code ?? msg;
+    } catch {
+      /* plain text */
+    }
+    throw new DevnetError('node-error', `POST /api/tx: HTTP ${res.status} ${msg}`);
+  }
+}
+
 export async function spam(state: DevnetState, o: SpamOptions, env: Env, ctx: WalletContext): Promise<SpamResult> {
   checkSpamOptions(o);
   const live = running(state);
-  const min = o.minAmount ?? 10_000;
-  const max = o.maxAmount ?? 1_000_000;
-  const busy = new Set<string>();
+  if (live.length < 2) throw new DevnetError('bad-usage', 'spam needs at least two running nodes');
+  const target = live[0]!;
+  const base = apiUrl(target).replace(/\/+$/, '');
+  const fetchFn: FetchFn = env.fetch ?? ((u, i) => fetch(u, i));
+  const node = client(target, env);
+
+  // Setup: throwaway keys, funded once by every running wallet, fanned out into coins.
+  const nCoins = coinsFor(o.rate);
+  const keys = Array.from({ length: 8 }, () => makeKey(env.rng, 'tcrn'));
+  env.progress(`spam: funding ${nCoins} coins from ${live.length} wallets…`);
+  // One wallet process at a time (each is a whole node client); a refused connection is
+  // tried once more, as a person would run the command again.
+  const funded: string[] = [];
+  for (const [i, n] of live.entries()) {
+    const send = (): Promise<string> => walletSend(ctx, apiUrl(n), n.wallet, keys[i % keys.length]!.address, FUNDING);
+    funded.push(await send().catch((e: Error) => (/node-unreachable/.test(e.message) ? send() : Promise.reject(e))));
+  }
+  let coins: Coin[] = [];
+  for (const [i, txid] of funded.entries()) {
+    const key = keys[i % keys.length]!;
+    const tx = (await node.request('GET', `/api/tx/${txid}`)) as { vout: { scriptpubkey: string; value: number }[] };
+    const vout = tx.vout.findIndex((v) => v.scriptpubkey === Buffer.from(key.script).toString('hex'));
+    if (vout < 0) throw new DevnetError('wallet-error', `funding ${txid} does not pay the load key`);
+    const fund: Coin = { outpoint: { txid: Uint8Array.from(Buffer.from(txid, 'hex').reverse()), vout }, value: BigInt(tx.vout[vout]!.value), key, depth: 2, txid };
+    const f = fanOut(fund, keys, Math.ceil(nCoins / funded.length));
+    await postTx(fetchFn, base, f.tx);
+    coins.push(...f.coins.map((c) => ({ ...c, depth: 0 })));
+  }
+  // The mempool limits every unconfirmed tx to 25 descendants (as Core), and every coin
+  // descends from a fan-out: wait until the fan-outs are mined, then each coin's chain of
+  // spends starts from a confirmed output.
+  const fanTxids = new Set(coins.map((c) => c.txid));
+  env.progress(`spam: waiting for the ${fanTxids.size} fan-out transactions to be mined…`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const pool = (await node.request('GET', '/api/mempool/txids')) as string[];
+    if (!pool.some((t) => fanTxids.has(t))) break;
+    if (Date.now() > deadline) throw new DevnetError('node-error', 'the fan-out transactions were not mined within 3 minutes', 'is a node mining? `cairn-devnet mine node1`');
+    await sleep(500);
+  }
+
   const r: SpamResult = { attempted: 0, sent: 0, failed: 0, skipped: 0, seconds: 0, txids: [], errors: [] };
+  const idle: Coin[] = coins.filter(canSpend);
+  let resting: Coin[] = coins.filter((c) => !canSpend(c));
+  coins = [];
   const inflight = new Set<Promise<void>>();
   const t0 = Date.now();
   const total = Math.max(1, Math.round(o.rate * o.durationS));
   let lastReport = t0;
-  for (let k = 0; k < total; k++) {
-    const due = t0 + (k * 1000) / o.rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    r.attempted++;
-    const [i, j] = pickPair(env.rng, live.length);
-    const from = live[i]!;
-    const to = live[j]!;
-    if (busy.has(from.name)) {
-      r.skipped++;
-      continue;
-    }
-    busy.add(from.name);
-    const amount = `${min + env.rng.int(max - min + 1)}sat`;
-    const p = (async () => {
-      try {
-        r.txids.push(await walletSend(ctx, apiUrl(from), from.wallet, to.address!, amount));
-        r.sent++;
-      } catch (e) {
-        r.failed++;
-        if (r.errors.length < 20) r.errors.push((e as Error).message);
-      } finally {
-        busy.delete(from.name);
+  let lastMempoolCheck = t0;
+  let checking = false;
+  // Resting coins wake once their last tx has left the mempool (it was mined).
+  const wake = async (): Promise<void> => {
+    checking = true;
+    try {
+      const pool = new Set((await node.request('GET', '/api/mempool/txids')) as string[]);
+      const still: Coin[] = [];
+      for (const c of resting) {
+        if (pool.has(c.txid)) still.push(c);
+        else idle.push({ ...c, depth: 0 });
       }
-    })();
-    inflight.add(p);
-    void p.then(() => inflight.delete(p));
-    if (Date.now() - lastReport >= 1000) {
-      lastReport = Date.now();
-      env.progress(`spam: ${r.sent} sent, ${r.failed} failed, ${r.skipped} skipped (wallet busy) after ${Math.round((Date.now() - t0) / 1000)} s`);
+      resting = still;
+    } catch {
+      /* the next check tries again */
+    } finally {
+      checking = false;
     }
+  };
+  const report = (): void => {
+    const s = (Date.now() - t0) / 1000;
+    o.onRate?.(`spam: ${r.sent} sent, ${(r.sent / Math.max(s, 0.001)).toFixed(1)} tx/s (target ${o.rate}), ${r.failed} failed, ${r.skipped} skipped, ${Math.round(s)}/${o.durationS} s`);
+  };
+  while (r.attempted < total) {
+    const now = Date.now();
+    const due = Math.min(total, Math.floor(((now - t0) * o.rate) / 1000) + 1);
+    while (r.attempted < due && inflight.size < MAX_INFLIGHT) {
+      r.attempted++;
+      const coin = idle.shift();
+      const spend = coin && spendOnce(coin);
+      if (!coin || !spend) {
+        r.skipped++;
+        continue;
+      }
+      const p = (async () => {
+        try {
+          await postTx(fetchFn, base, spend.tx);
+          r.sent++;
+          r.txids.push(spend.next.txid);
+          (canSpend(spend.next) ? idle : resting).push(spend.next);
+        } catch (e) {
+          r.failed++;
+          if (r.errors.length < 20) r.errors.push((e as Error).message);
+          resting.push(coin); // its state is unknown: let the mempool check decide
+        }
+      })();
+      inflight.add(p);
+      void p.then(() => inflight.delete(p));
+    }
+    if (now - lastMempoolCheck >= 1000 && resting.length > 0 && !checking) {
+      lastMempoolCheck = now;
+      void wake();
+    }
+    if (now - lastReport >= 250) {
+      lastReport = now;
+      report();
+    }
+    if (r.attempted < total) await (inflight.size >= MAX_INFLIGHT ? Promise.race(inflight) : sleep(Math.max(1, Math.min(20, 1000 / o.rate))));
   }
   await Promise.all(inflight);
   r.seconds = (Date.now() - t0) / 1000;
+  report();
   return r;
 }

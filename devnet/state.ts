@@ -30,6 +30,8 @@ export interface NodeRecord {
   readonly address?: string;
   /** Last pid we started; null after a clean stop. May be stale after a reboot: check liveness. */
   readonly pid: number | null;
+  /** Set by `kill` (SIGKILL, as a crash), cleared when the node starts again. */
+  readonly killed?: boolean;
   /** Network namespace in hosts mode. */
   readonly netns?: string;
   /** Added delay on the node's peer messages, re-applied when it restarts. */
@@ -143,6 +145,7 @@ function checkNode(path: string, x: unknown, i: number): NodeRecord {
   for (const k of ['index', 'p2pPort', 'apiPort'] as const) if (!isInt(n[k])) fail(path, `nodes[${i}].${k} must be an integer`);
   if (typeof n.miner !== 'boolean') fail(path, `nodes[${i}].miner must be a boolean`);
   if (n.pid !== null && !isInt(n.pid)) fail(path, `nodes[${i}].pid must be an integer or null`);
+  if (n.killed !== undefined && typeof n.killed !== 'boolean') fail(path, `nodes[${i}].killed must be a boolean`);
   if (n.address !== undefined && !isStr(n.address)) fail(path, `nodes[${i}].address must be a string`);
   if (n.netns !== undefined && !isStr(n.netns)) fail(path, `nodes[${i}].netns must be a string`);
   if (n.latencyMs !== undefined && !isInt(n.latencyMs)) fail(path, `nodes[${i}].latencyMs must be an integer`);

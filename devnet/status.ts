@@ -6,10 +6,17 @@ import { NodeClient, type FetchFn } from './api.js';
 import { isAlive } from './proc.js';
 import { apiUrl, p2pUrl, type DevnetState } from './state.js';
 
+/**
+ * running: its process is alive (reachable or not); stopped: by `down` or a clean stop;
+ * killed: by `cairn-devnet kill`; crashed: its process is gone though nobody stopped it.
+ */
+export type NodeState = 'running' | 'stopped' | 'killed' | 'crashed';
+
 export interface NodeStatus {
   name: string;
   pid: number | null;
   running: boolean;
+  state?: NodeState;
   miner: boolean;
   p2p: string;
   api: string;
@@ -27,8 +34,10 @@ export interface NodeStatus {
 
 export interface DevnetStatus {
   nodes: NodeStatus[];
-  /** every running, reachable node reports the same tip */
+  /** every running, reachable node reports the same tip (false when none runs) */
   tipsAgree: boolean;
+  /** one line for people: agreement among the running nodes, and who is down and how */
+  verdict?: string;
   /** the devnet page of the first reachable node's explorer */
   devnetPage: string;
 }
@@ -45,18 +54,46 @@ export async function collectStatus(state: DevnetState, opts: { fetch?: FetchFn;
   const nodes = await Promise.all(
     state.nodes.map(async (n): Promise<NodeStatus> => {
       const api = apiUrl(n);
-      const base: NodeStatus = { name: n.name, pid: n.pid, running: n.pid !== null && isAlive(n.pid), miner: n.miner, p2p: p2pUrl(n), api, explorer: explorerUrl(api), ...(n.identity ? { identity: n.identity } : {}) };
+      const running = n.pid !== null && isAlive(n.pid);
+      const state: NodeState = running ? 'running' : n.pid !== null ? 'crashed' : n.killed ? 'killed' : 'stopped';
+      const base: NodeStatus = { name: n.name, pid: n.pid, running, state, miner: n.miner, p2p: p2pUrl(n), api, explorer: explorerUrl(api), ...(n.identity ? { identity: n.identity } : {}) };
       try {
         const info = await new NodeClient(api, { timeoutMs: opts.timeoutMs ?? 3000, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).node();
         const hr = hashrateOf(info);
         return { ...base, height: info.tip_height, tip: info.tip_hash, peers: info.peers, mempool: info.mempool_count, ...(hr !== undefined ? { hashrate: hr } : {}) };
       } catch (e) {
-        return { ...base, error: base.running ? (e as Error).message : 'stopped' };
+        return { ...base, error: base.running ? (e as Error).message : state };
       }
     }),
   );
   const first = nodes.find((n) => n.tip !== undefined);
-  return { nodes, tipsAgree: tipsAgree(nodes), devnetPage: (first?.explorer ?? nodes[0]!.explorer) + 'devnet' };
+  return { nodes, tipsAgree: tipsAgree(nodes), verdict: verdictOf(nodes), devnetPage: (first?.explorer ?? nodes[0]!.explorer) + 'devnet' };
+}
+
+/**
+ * What the table means in one line. Agreement is judged among the running nodes only;
+ * nodes that are down are named with how they went down, so "tips differ" means forks
+ * (or partitions, or a node still syncing), never a stopped node.
+ */
+export function verdictOf(rows: readonly Pick<NodeStatus, 'name' | 'tip' | 'running' | 'error' | 'state'>[]): string {
+  const down = rows.filter((r) => !r.running);
+  const byState = (st: NodeState): string[] => down.filter((r) => (r.state ?? 'stopped') === st).map((r) => r.name);
+  const downText = (['stopped', 'killed', 'crashed'] as const)
+    .map((st) => [st, byState(st)] as const)
+    .filter(([, names]) => names.length > 0)
+    .map(([st, names]) => `${names.join(', ')} ${st}`)
+    .join('; ');
+  if (down.length === rows.length) return `no node is running (${downText})`;
+  const unreachable = rows.filter((r) => r.running && (r.tip === undefined || r.error !== undefined)).map((r) => r.name);
+  const running = rows.length - down.length;
+  const tips = new Set(rows.filter((r) => r.running && r.tip !== undefined && r.error === undefined).map((r) => r.tip));
+  const head =
+    unreachable.length > 0
+      ? `${unreachable.join(', ')} not answering`
+      : tips.size === 1
+        ? running === 1 ? 'one node running' : `all ${running} running nodes agree on the tip`
+        : `tips differ among the ${running} running nodes (forks, partitions or a node still syncing)`;
+  return downText ? `${head}; ${downText}` : head;
 }
 
 export function tipsAgree(rows: readonly Pick<NodeStatus, 'tip' | 'running' | 'error'>[]): boolean {
@@ -102,7 +139,8 @@ export function renderStatus(s: DevnetStatus, o: RenderOptions = {}): string {
   const best = [...majority.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   const header = ['node', 'pid', 'state', 'height', 'tip', 'peers', 'mempool', 'hashrate', ...(o.urls ? ['explorer'] : [])];
   const rows = s.nodes.map((n) => {
-    const stateCell = n.error !== undefined ? (n.running ? paint('31', 'unreachable') : paint('2', 'stopped')) : paint('32', n.miner ? 'mining' : 'up');
+    const down = n.state === 'killed' || n.state === 'crashed' ? paint('31', n.state) : paint('2', n.state ?? 'stopped');
+    const stateCell = n.error !== undefined ? (n.running ? paint('31', 'unreachable') : down) : paint('32', n.miner ? 'mining' : 'up');
     const tip = n.tip === undefined ? '-' : n.tip === best ? shortHash(n.tip) : paint('33', shortHash(n.tip));
     return [
       n.name,
@@ -116,7 +154,8 @@ export function renderStatus(s: DevnetStatus, o: RenderOptions = {}): string {
       ...(o.urls ? [n.explorer] : []),
     ];
   });
-  const verdict = s.tipsAgree ? paint('32', 'all tips agree') : paint('33', 'tips differ (forks, partitions or a node still syncing)');
+  const text = s.verdict ?? verdictOf(s.nodes);
+  const verdict = s.tipsAgree && !s.nodes.some((n) => !n.running) ? paint('32', text) : paint('33', text);
   return `${alignColumns([header, ...rows])}\n${verdict}`;
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import { formatAmount, formatFeeRate, parseAmount, parseFeeRate } from './amount.js';
@@ -300,6 +301,15 @@ function snapshotCoinsJson(w: Wallet, snap: Snapshot) {
   }));
 }
 
+/** The package's version, from the package.json above this file (src or dist). */
+function packageVersion(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+}
+
 export function buildProgram(io: CliIo): { program: Command; session: () => Session } {
   const program = new Command('cairn-wallet');
   let session: Session | undefined;
@@ -314,9 +324,12 @@ export function buildProgram(io: CliIo): { program: Command; session: () => Sess
     .option('--passphrase-file <file>', 'read the wallet passphrase from the first line of FILE (else env CAIRN_WALLET_PASSPHRASE, else a prompt)')
     .option('--timeout <seconds>', 'HTTP timeout for node requests', '15')
     .option('--json', 'machine-readable output (amounts as integer base units)')
-    .showHelpAfterError()
+    .version(`cairn-wallet ${packageVersion()}`, '-V, --version', 'print the version')
+    // a mistyped command: one "(Did you mean …?)" line, not the whole help
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t), outputError: (t, write) => write(t.replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')) });
 
   const kdfOpt = () => new Option('--kdf-log-n <n>', 'scrypt cost as log2(N) (default 15; lower only for tests)').hideHelp();
 

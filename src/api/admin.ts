@@ -61,7 +61,12 @@ export function registerAdmin(router: Router, ctx: ApiContext, token: string): v
   }, opts);
   router.add('POST', '/api/admin/peers', async (r) => {
     const url = asString((await body(r)).url, 'url');
-    await needP2p(ctx).connect(url);
+    try {
+      await needP2p(ctx).connect(url);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'self') throw badRequest('self', `${(e as Error).message}: a node never dials itself`);
+      throw e;
+    }
     return { connected: url };
   }, opts);
   router.add('DELETE', '/api/admin/peers/:id', async (r) => {

@@ -12,8 +12,11 @@ import {
   bytesToHex,
   classifyScript,
   hashToHex,
+  merkleBlock,
   merkleBranch,
   scriptToAddress,
+  scriptToAsm,
+  sha256,
   type OutPoint,
 } from '../primitives/index.js';
 import { blockSubsidy, targetFromBits } from '../consensus/index.js';
@@ -22,10 +25,10 @@ import type { MempoolEntry } from '../mempool/index.js';
 import type { IndexedOutput } from '../index/index.js';
 import { HttpError, badRequest, notFound, type Router } from './http.js';
 import type { ApiContext } from './context.js';
+import { registerScriptRoutes } from './scripts.js';
 
 const BLOCKS_PER_PAGE = 10;
 const TXS_PER_PAGE = 25;
-const MEMPOOL_TXS_IN_HISTORY = 50;
 
 // ------------------------------------------------------------------ parsing input
 
@@ -81,20 +84,20 @@ export function scriptType(script: Uint8Array): string {
 
 function voutJson(o: { script: Uint8Array; value: bigint }, hrp: string): Record<string, unknown> {
   const addr = scriptToAddress(o.script, hrp);
-  const j: Record<string, unknown> = { scriptpubkey: bytesToHex(o.script), scriptpubkey_type: scriptType(o.script) };
+  const j: Record<string, unknown> = { scriptpubkey: bytesToHex(o.script), scriptpubkey_asm: scriptToAsm(o.script), scriptpubkey_type: scriptType(o.script) };
   if (addr) j.scriptpubkey_address = addr;
   j.value = o.value;
   return j;
 }
 
-interface TxStatus {
+export interface TxStatus {
   confirmed: boolean;
   block_height?: number;
   block_hash?: string;
   block_time?: number;
 }
 
-interface FoundTx {
+export interface FoundTx {
   tx: Tx;
   status: TxStatus;
   /** position in its block when confirmed */
@@ -106,7 +109,7 @@ interface FoundTx {
 export class EsploraApi {
   private readonly blockCache = new Map<string, Record<string, unknown>>();
 
-  constructor(private readonly ctx: ApiContext) {}
+  constructor(readonly ctx: ApiContext) {}
 
   get hrp(): string {
     return this.ctx.params.hrp;
@@ -219,6 +222,7 @@ export class EsploraApi {
         vout: inp.prevout.vout,
         prevout: p ? voutJson(p, this.hrp) : null,
         scriptsig: bytesToHex(inp.scriptSig),
+        scriptsig_asm: scriptToAsm(inp.scriptSig),
         witness: inp.witness.map(bytesToHex),
         is_coinbase: coinbase,
         sequence: inp.sequence,
@@ -242,9 +246,18 @@ export class EsploraApi {
     return Promise.all(found.map((f) => this.txJson(f.tx, f.status)));
   }
 
-  /** Mempool txs touching `script` (paying it, or spending its outputs), newest first. */
-  async mempoolTouching(script: Uint8Array): Promise<{ entries: MempoolEntry[]; funded: { outpoint: OutPoint; value: bigint; entry: MempoolEntry }[]; spent: { outpoint: OutPoint; value: bigint }[] }> {
-    const scriptHex = bytesToHex(script);
+  /**
+   * Mempool txs touching a script (paying it, or spending its outputs), newest first. The
+   * script is given by its Esplora scripthash, sha256(scriptPubKey), as the index keys it.
+   */
+  async mempoolTouching(sh: Uint8Array): Promise<{ entries: MempoolEntry[]; funded: { outpoint: OutPoint; value: bigint; entry: MempoolEntry }[]; spent: { outpoint: OutPoint; value: bigint }[] }> {
+    const shHex = bytesToHex(sh);
+    const seen = new Map<Uint8Array, boolean>();
+    const matches = (script: Uint8Array): boolean => {
+      let m = seen.get(script);
+      if (m === undefined) seen.set(script, (m = bytesToHex(sha256(script)) === shHex));
+      return m;
+    };
     const all = [...this.ctx.mempool.entries()];
     const ins: OutPoint[] = [];
     for (const e of all) for (const i of e.tx.inputs) ins.push(i.prevout);
@@ -257,13 +270,13 @@ export class EsploraApi {
       for (const i of e.tx.inputs) {
         const p = this.ctx.mempool.get(i.prevout.txid)?.tx.outputs[i.prevout.vout] ?? chainPrevs[k];
         k++;
-        if (p && bytesToHex(p.script) === scriptHex) {
+        if (p && matches(p.script)) {
           touching.add(e);
           spent.push({ outpoint: i.prevout, value: p.value });
         }
       }
       e.tx.outputs.forEach((o, vout) => {
-        if (bytesToHex(o.script) !== scriptHex) return;
+        if (!matches(o.script)) return;
         touching.add(e);
         funded.push({ outpoint: { txid: e.txid, vout }, value: o.value, entry: e });
       });
@@ -271,14 +284,19 @@ export class EsploraApi {
     return { entries: all.filter((e) => touching.has(e)).reverse(), funded, spent };
   }
 
-  async confirmedHistory(script: Uint8Array, limit: number, afterTxid?: string): Promise<FoundTx[]> {
+  /**
+   * Confirmed txs touching the script with scripthash `sh`, newest first; after
+   * `afterTxid` when given. As electrs, a last_seen_txid that is not a confirmed
+   * transaction (unknown, or still in the mempool) ends the listing: [].
+   */
+  async confirmedHistory(sh: Uint8Array, limit: number, afterTxid?: string): Promise<FoundTx[]> {
     let before: { height: number; pos: number } | undefined;
     if (afterTxid !== undefined) {
       const loc = await this.ctx.indexer.getTx(parseHash(afterTxid, 'last_seen_txid'));
-      if (!loc) throw notFound(`transaction ${afterTxid}`);
+      if (!loc) return [];
       before = loc;
     }
-    const items = await this.ctx.indexer.addressHistory(script, limit, before);
+    const items = await this.ctx.indexer.historyBySh(sh, limit, before);
     const out: FoundTx[] = [];
     for (const it of items) {
       const entry = this.ctx.chain.getEntryAt(it.height);
@@ -350,22 +368,34 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
   router.get('/api/tx/:txid/status', async (r) => (await api.findTx(r.params.txid!)).status);
   router.get('/api/tx/:txid/hex', async (r) => text(bytesToHex((await api.findTx(r.params.txid!)).tx.encode())));
   router.get('/api/tx/:txid/raw', async (r) => ({ body: (await api.findTx(r.params.txid!)).tx.encode() }));
+  // As electrs: {spent: false}, or the spender's txid, input index and status.
+  const outspend = async (txid: Uint8Array, vout: number): Promise<Record<string, unknown>> => {
+    const p = { txid, vout };
+    const s = await indexer.getSpender(p);
+    if (s) return { spent: true, txid: hashToHex(s.txid), vin: s.vin, status: api.statusOf(chain.getEntryAt(s.height)) };
+    const m = mempool.spenderOf(p);
+    if (m) {
+      const vin = m.tx.inputs.findIndex((i) => i.prevout.vout === vout && bytesToHex(i.prevout.txid) === bytesToHex(txid));
+      return { spent: true, txid: m.txidHex, vin, status: { confirmed: false } };
+    }
+    return { spent: false };
+  };
   router.get('/api/tx/:txid/outspends', async (r) => {
     const f = await api.findTx(r.params.txid!);
-    const txid = f.tx.txid();
-    return Promise.all(
-      f.tx.outputs.map(async (_o, vout) => {
-        const p = { txid, vout };
-        const s = await indexer.getSpender(p);
-        if (s) return { spent: true, txid: hashToHex(s.txid), vin: s.vin, status: api.statusOf(chain.getEntryAt(s.height)) };
-        const m = mempool.spenderOf(p);
-        if (m) {
-          const vin = m.tx.inputs.findIndex((i) => i.prevout.vout === vout && bytesToHex(i.prevout.txid) === bytesToHex(txid));
-          return { spent: true, txid: m.txidHex, vin, status: { confirmed: false } };
-        }
-        return { spent: false };
-      }),
-    );
+    return Promise.all(f.tx.outputs.map((_o, vout) => outspend(f.tx.txid(), vout)));
+  });
+  router.get('/api/tx/:txid/outspend/:vout', async (r) => {
+    const f = await api.findTx(r.params.txid!);
+    const vout = parseHeight(r.params.vout!);
+    if (vout >= f.tx.outputs.length) throw notFound(`output ${vout} of ${r.params.txid} (it has ${f.tx.outputs.length})`);
+    return outspend(f.tx.txid(), vout);
+  });
+  // BIP37 merkleblock (Core's gettxoutproof format) proving the tx is in its block, hex.
+  router.get('/api/tx/:txid/merkleblock-proof', async (r) => {
+    const f = await api.findTx(r.params.txid!);
+    if (!f.entry || f.pos === undefined) throw notFound(`confirmation of ${r.params.txid} (it is unconfirmed)`);
+    const b = await api.blockOf(f.entry);
+    return text(bytesToHex(merkleBlock(f.entry.header.encode(), b.txs.map((t) => t.txid()), new Set([f.pos]))));
   });
   router.get('/api/tx/:txid/merkle-proof', async (r) => {
     const f = await api.findTx(r.params.txid!);
@@ -380,11 +410,9 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     async (r) => {
       const raw = parseHexBody(await r.body(), 'transaction');
       const tx = Tx.decode(raw);
-      const t0 = performance.now();
       try {
-        const res = await mempool.accept(tx);
-        ctx.metrics.txValidation.observe((performance.now() - t0) / 1000);
-        ctx.metrics.txsAccepted.inc();
+        // counted in cairn_txs_accepted_total{source="api"} by the mempool's `added` event
+        const res = await mempool.accept(tx, { source: 'api' });
         return text(res.txid);
       } catch (e) {
         const code = (e as { code?: unknown }).code;
@@ -395,54 +423,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     { cors: true },
   );
 
-  // ------------------------------------------------------------ addresses
-  router.get('/api/address/:address', async (r) => {
-    const script = api.parseAddress(r.params.address!);
-    const chainStats = await indexer.addressStats(script);
-    const m = await api.mempoolTouching(script);
-    return {
-      address: r.params.address,
-      chain_stats: chainStats,
-      mempool_stats: {
-        funded_txo_count: m.funded.length,
-        funded_txo_sum: m.funded.reduce((s, f) => s + f.value, 0n),
-        spent_txo_count: m.spent.length,
-        spent_txo_sum: m.spent.reduce((s, f) => s + f.value, 0n),
-        tx_count: m.entries.length,
-      },
-    };
-  });
-  router.get('/api/address/:address/txs', async (r) => {
-    const script = api.parseAddress(r.params.address!);
-    const m = await api.mempoolTouching(script);
-    const pending = m.entries.slice(0, MEMPOOL_TXS_IN_HISTORY).map((e) => ({ tx: e.tx, status: { confirmed: false } }));
-    const confirmed = await api.confirmedHistory(script, TXS_PER_PAGE);
-    return api.txsJson([...pending, ...confirmed]);
-  });
-  router.get('/api/address/:address/txs/chain', async (r) => api.txsJson(await api.confirmedHistory(api.parseAddress(r.params.address!), TXS_PER_PAGE)));
-  router.get('/api/address/:address/txs/chain/:last', async (r) =>
-    api.txsJson(await api.confirmedHistory(api.parseAddress(r.params.address!), TXS_PER_PAGE, r.params.last!)),
-  );
-  router.get('/api/address/:address/txs/mempool', async (r) => {
-    const m = await api.mempoolTouching(api.parseAddress(r.params.address!));
-    return api.txsJson(m.entries.slice(0, MEMPOOL_TXS_IN_HISTORY).map((e) => ({ tx: e.tx, status: { confirmed: false } })));
-  });
-  router.get('/api/address/:address/utxo', async (r) => {
-    const script = api.parseAddress(r.params.address!);
-    const outs = await indexer.addressOutputs(script);
-    const m = await api.mempoolTouching(script);
-    const spentInMempool = new Set(m.spent.map((s) => `${bytesToHex(s.outpoint.txid)}:${s.outpoint.vout}`));
-    const res: unknown[] = [];
-    for (const o of outs) {
-      if (o.spender || spentInMempool.has(`${bytesToHex(o.outpoint.txid)}:${o.outpoint.vout}`)) continue;
-      res.push({ txid: hashToHex(o.outpoint.txid), vout: o.outpoint.vout, status: api.statusOf(chain.getEntryAt(o.output.height)), value: o.output.value });
-    }
-    for (const f of m.funded) {
-      if (spentInMempool.has(`${bytesToHex(f.outpoint.txid)}:${f.outpoint.vout}`)) continue;
-      res.push({ txid: f.entry.txidHex, vout: f.outpoint.vout, status: { confirmed: false }, value: f.value });
-    }
-    return res;
-  });
+  registerScriptRoutes(router, api);
 
   // ------------------------------------------------------------ mempool and fees
   const mempoolJson = (): Record<string, unknown> => {

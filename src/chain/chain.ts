@@ -92,7 +92,22 @@ export interface ChainTip {
   status: 'active' | 'valid-fork' | 'valid-headers' | 'headers-only' | 'invalid';
 }
 
+/** Where a block came from, for metrics and logs. */
+export type BlockSource = 'p2p' | 'api' | 'miner' | 'other';
+
+/** One processBlock call's outcome: every block, whatever its source (for metrics). */
+export interface BlockProcessed {
+  hash: string;
+  source: BlockSource;
+  /** wall time inside the chain lock: checks, storage, connecting (and orphans it freed) */
+  seconds: number;
+  status: ProcessResult['status'] | 'rejected';
+  /** rule or chain error code when rejected */
+  code?: string;
+}
+
 export interface ChainEvents {
+  processed: [info: BlockProcessed];
   connect: [entry: ChainEntry, block: Block];
   disconnect: [entry: ChainEntry, block: Block];
   tip: [change: TipChange];
@@ -448,32 +463,53 @@ export class Chain extends EventEmitter<ChainEvents> {
    * returning (for blocks a user submitted or mined: acknowledged means it survives kill -9).
    * Throws RuleError for invalid blocks and ChainError for duplicates of invalid ones.
    */
-  processBlock(block: Block, opts: { durable?: boolean } = {}): Promise<ProcessResult> {
+  processBlock(block: Block, opts: { durable?: boolean; source?: BlockSource } = {}): Promise<ProcessResult> {
     return this.withLock(async () => {
-      const result = await this.acceptBlock(block, opts.durable ?? false);
-      if (result.status === 'orphan' || result.status === 'duplicate') return result;
-      await this.activateBestChain();
-      // Orphans waiting for this block (and their descendants) can now be accepted.
-      const queue = this.orphans.takeChildren(block.hash());
-      while (queue.length > 0) {
-        const child = queue.shift()!;
-        try {
-          const r = await this.acceptBlock(child, false);
-          if (r.status !== 'orphan') await this.activateBestChain();
-        } catch {
-          // An invalid orphan is dropped; its own sender is long gone.
-          continue;
-        }
-        queue.push(...this.orphans.takeChildren(child.hash()));
+      // A duration only (performance.now is monotonic); nothing decides on it.
+      const t0 = performance.now();
+      const info = (status: BlockProcessed['status'], code?: string): BlockProcessed => ({
+        hash: block.hashHex(),
+        source: opts.source ?? 'other',
+        seconds: (performance.now() - t0) / 1000,
+        status,
+        ...(code ? { code } : {}),
+      });
+      try {
+        const r = await this.processBlockLocked(block, opts.durable ?? false);
+        this.emit('processed', info(r.status));
+        return r;
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        this.emit('processed', info('rejected', typeof code === 'string' ? code : 'other'));
+        throw e;
       }
-      await this.maybeFlush();
-      const entry = result.entry;
-      // The caller learns if its own block (or an ancestor it depended on) just failed.
-      if (entry.failed) {
-        throw this.failures.get(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`);
-      }
-      return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
     });
+  }
+
+  private async processBlockLocked(block: Block, durable: boolean): Promise<ProcessResult> {
+    const result = await this.acceptBlock(block, durable);
+    if (result.status === 'orphan' || result.status === 'duplicate') return result;
+    await this.activateBestChain();
+    // Orphans waiting for this block (and their descendants) can now be accepted.
+    const queue = this.orphans.takeChildren(block.hash());
+    while (queue.length > 0) {
+      const child = queue.shift()!;
+      try {
+        const r = await this.acceptBlock(child, false);
+        if (r.status !== 'orphan') await this.activateBestChain();
+      } catch {
+        // An invalid orphan is dropped; its own sender is long gone.
+        continue;
+      }
+      queue.push(...this.orphans.takeChildren(child.hash()));
+    }
+    await this.maybeFlush();
+    const entry = result.entry;
+    // The caller learns if its own block (or an ancestor it depended on) just failed.
+    if (entry.failed) {
+      throw this.failures.get(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`);
+    }
+    return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
   }
 
   private async acceptBlock(block: Block, durable: boolean): Promise<ProcessResult> {

@@ -8,7 +8,7 @@
 // a code. A ChainError 'db-*' is fatal: the node stops and says what to do.
 // Events: 'connect', 'disconnect', 'tip' (with reorg depth), 'invalid'.
 export { Chain } from './chain.js';
-export type { ChainOptions, ChainTip, ProcessResult, TipChange, UtxoStats, ChainEvents } from './chain.js';
+export type { ChainOptions, ChainTip, ProcessResult, TipChange, UtxoStats, ChainEvents, BlockSource, BlockProcessed } from './chain.js';
 export { ChainEntry, Status } from './entry.js';
 export { ChainError } from './errors.js';
 export type { ChainErrorCode } from './errors.js';

@@ -380,8 +380,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   }
 
   /** Confirmed outputs paying `script`, each with its spender if spent. */
-  async addressOutputs(script: Uint8Array): Promise<AddressOutput[]> {
-    const sh = scriptHash(script);
+  addressOutputs(script: Uint8Array): Promise<AddressOutput[]> {
+    return this.outputsBySh(scriptHash(script));
+  }
+
+  /** As addressOutputs, for the script whose Esplora scripthash (sha256) is `sh`. */
+  async outputsBySh(sh: Uint8Array): Promise<AddressOutput[]> {
     const ps: OutPoint[] = [];
     for await (const k of this.db.keys(shRange(P_FUNDED, sh))) ps.push({ txid: k.slice(33, 65), vout: readBe32(k, 65) });
     if (ps.length === 0) return [];
@@ -396,8 +400,12 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     return res;
   }
 
-  async addressStats(script: Uint8Array): Promise<AddressStats> {
-    const outs = await this.addressOutputs(script);
+  addressStats(script: Uint8Array): Promise<AddressStats> {
+    return this.statsBySh(scriptHash(script));
+  }
+
+  async statsBySh(sh: Uint8Array): Promise<AddressStats> {
+    const outs = await this.outputsBySh(sh);
     const s: AddressStats = { funded_txo_count: 0, funded_txo_sum: 0n, spent_txo_count: 0, spent_txo_sum: 0n, tx_count: 0 };
     for (const o of outs) {
       s.funded_txo_count++;
@@ -407,13 +415,16 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         s.spent_txo_sum += o.output.value;
       }
     }
-    for await (const _ of this.db.keys(shRange(P_HIST, scriptHash(script)))) s.tx_count++;
+    for await (const _ of this.db.keys(shRange(P_HIST, sh))) s.tx_count++;
     return s;
   }
 
   /** Confirmed txs touching `script`, newest first, optionally after (older than) `before`. */
-  async addressHistory(script: Uint8Array, limit: number, before?: { height: number; pos: number }): Promise<HistoryItem[]> {
-    const sh = scriptHash(script);
+  addressHistory(script: Uint8Array, limit: number, before?: { height: number; pos: number }): Promise<HistoryItem[]> {
+    return this.historyBySh(scriptHash(script), limit, before);
+  }
+
+  async historyBySh(sh: Uint8Array, limit: number, before?: { height: number; pos: number }): Promise<HistoryItem[]> {
     const range = shRange(P_HIST, sh);
     const lt = before ? histKey(sh, before.height, before.pos, new Uint8Array(32)) : range.lt;
     const out: HistoryItem[] = [];

@@ -11,8 +11,8 @@
 // such group (no history yet), it returns the fallback (by default the minimum fee rate;
 // the mempool passes one that reads its current backlog).
 
-export const FEE_TARGETS = [1, 3, 6, 12, 24, 144] as const;
-export type FeeTarget = (typeof FEE_TARGETS)[number];
+/** Esplora's /fee-estimates targets: 1-25, 144, 504 and 1008 blocks. */
+export const FEE_TARGETS: readonly number[] = [...Array.from({ length: 25 }, (_, i) => i + 1), 144, 504, 1008];
 
 export interface FeeEstimatorOptions {
   /** Floor for every answer, sat/kvB (usually the relay or mempool minimum). */
@@ -129,9 +129,12 @@ export class FeeEstimator {
     return Math.max(rate, floor) / 1000;
   }
 
-  /** Estimates for the standard targets; never higher for a longer target. */
-  estimates(): Record<`${FeeTarget}`, number> {
-    const out = {} as Record<`${FeeTarget}`, number>;
+  /**
+   * Estimates for Esplora's targets; never higher for a longer target. Targets beyond
+   * maxTarget (504, 1008) answer what maxTarget does: there is no longer history.
+   */
+  estimates(): Record<string, number> {
+    const out: Record<string, number> = {};
     let prev = Infinity;
     for (const t of FEE_TARGETS) {
       const v = Math.min(prev, this.estimate(t));

@@ -13,12 +13,12 @@
 // created by other entries, is final and mature for the next block, and its signatures
 // verified; no two entries spend the same outpoint.
 export { Mempool, MempoolEntry, MEMPOOL_HEIGHT, DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
-export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptOptions, AcceptResult, RemovalReason } from './mempool.js';
+export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptOptions, AcceptResult, RemovalReason, TxSource, AddedInfo } from './mempool.js';
 export { MempoolCoinView, ChainSnapshot, unconfirmedCoin } from './coinview.js';
 export type { MempoolOverlay } from './coinview.js';
 export * from './policy.js';
 export { FeeEstimator, FEE_TARGETS, bucketOf } from './fees.js';
-export type { FeeEstimatorOptions, FeeTarget } from './fees.js';
+export type { FeeEstimatorOptions } from './fees.js';
 export { TxOrphanPool, DEFAULT_ORPHAN_LIMITS } from './orphans.js';
 export type { OrphanTxLimits } from './orphans.js';
 export { MEMPOOL_FILE, MEMPOOL_FILE_VERSION, MempoolFileError, decodeMempoolFile, dependencyOrder, encodeMempoolFile, loadMempool, saveMempool, writeFileAtomic } from './persist.js';

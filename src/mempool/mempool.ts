@@ -107,6 +107,8 @@ export interface AcceptOptions {
   relay?: boolean;
   /** Arrival time to record (ms since epoch), e.g. when reloading a saved mempool; default now. */
   time?: number;
+  /** Where it came from, for metrics (`cairn_txs_accepted_total{source}`); default 'other'. */
+  source?: TxSource;
 }
 
 export type RemovalReason = 'block' | 'conflict' | 'replaced' | 'evicted' | 'expired' | 'reorg';
@@ -131,8 +133,18 @@ export interface MempoolInfo {
   feeHistogram: [number, number][];
 }
 
+/** Where a transaction came from, for metrics. */
+export type TxSource = 'p2p' | 'api' | 'other';
+
+/** How an entry got in: `reorg` for txs put back from a disconnected block (not new). */
+export interface AddedInfo {
+  source: TxSource | 'reorg';
+  /** from accept() to entering the pool: queueing, checks and signatures */
+  seconds: number;
+}
+
 export interface MempoolEvents {
-  added: [entry: MempoolEntry];
+  added: [entry: MempoolEntry, info: AddedInfo];
   removed: [txid: string, reason: RemovalReason];
 }
 
@@ -196,6 +208,9 @@ interface TxJob {
   /** from a peer: may wait in the orphan pool */
   relay: boolean;
   time?: number;
+  source: TxSource;
+  /** performance.now() at accept(), for the `added` event's duration */
+  t0: number;
   resolve: (r: AcceptResult) => void;
   reject: (e: unknown) => void;
 }
@@ -409,7 +424,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   accept(tx: Tx, opts: AcceptOptions = {}): Promise<AcceptResult> {
     if (this.closed) return Promise.reject(new Error('mempool: closed'));
     return new Promise<AcceptResult>((resolve, reject) => {
-      this.queue.push({ kind: 'tx', tx, reorg: false, relay: opts.relay === true, ...(opts.time !== undefined ? { time: opts.time } : {}), resolve, reject });
+      this.queue.push({ kind: 'tx', tx, reorg: false, relay: opts.relay === true, ...(opts.time !== undefined ? { time: opts.time } : {}), source: opts.source ?? 'other', t0: performance.now(), resolve, reject });
       this.pump();
     });
   }
@@ -660,9 +675,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       this.fees.track(key, tip.height, entry.feeRate);
     }
     job.resolve({ txid: entry.txidHex, fee, vsize });
-    this.emit('added', entry);
+    this.emit('added', entry, { source: job.reorg ? 'reorg' : job.source, seconds: (performance.now() - job.t0) / 1000 });
     for (const child of this.orphans.takeChildren(key)) {
-      this.queue.push({ kind: 'tx', tx: child, reorg: false, relay: true, resolve: () => undefined, reject: () => undefined });
+      // an orphan freed by its parent: counted with the parent's source, timed from here
+      this.queue.push({ kind: 'tx', tx: child, reorg: false, relay: true, source: job.source, t0: performance.now(), resolve: () => undefined, reject: () => undefined });
     }
     return { kind: 'done' };
   }
@@ -915,7 +931,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private async processReorg(txs: Tx[]): Promise<void> {
     if (txs.length > 0) {
-      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, relay: false, resolve: () => undefined, reject: () => undefined }));
+      const jobs: TxJob[] = txs.map((tx) => ({ kind: 'tx', tx, reorg: true, relay: false, source: 'other', t0: performance.now(), resolve: () => undefined, reject: () => undefined }));
       await this.processBatch(jobs);
     }
     await this.revalidate();

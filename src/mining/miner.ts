@@ -249,7 +249,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     const block = job.template.block(job.extraNonce, job.time);
     const solved = new Block(block.header.with({ nonce }), block.txs);
     try {
-      const result = await this.chain.processBlock(solved, { durable: true });
+      const result = await this.chain.processBlock(solved, { durable: true, source: 'miner' });
       this.found++;
       this.emit('block', solved, result);
     } catch (e) {
@@ -277,7 +277,7 @@ export class Miner extends EventEmitter<MinerEvents> {
           if (!(e instanceof RangeError) || extra > 16) throw e;
         }
       }
-      const result = await this.chain.processBlock(solved, { durable: true });
+      const result = await this.chain.processBlock(solved, { durable: true, source: 'miner' });
       if (result.status !== 'connected') throw new Error(`miner: generated block ${solved.hashHex()} was ${result.status}`);
       this.found++;
       hashes.push(solved.hashHex());

@@ -2,7 +2,7 @@
 // an admin shutdown. Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.
 // A second signal while stopping exits at once; a stop that hangs is cut off after 10 s.
 import { buildCommand, ConfigError, parseConfig } from './config.js';
-import { CairnNode, NodeError } from './node.js';
+import { CairnNode, NodeError, packageVersion } from './node.js';
 
 const STOP_DEADLINE_MS = 10_000;
 
@@ -15,6 +15,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(buildCommand().helpInformation() + buildCommandHelpAfter());
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-V')) {
+    process.stdout.write(`cairnd ${packageVersion()}\n`);
     return;
   }
   let config;

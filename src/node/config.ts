@@ -113,6 +113,8 @@ export function buildCommand(): Command {
     .option('--explorer-dir <dir>', 'explorer build served at / (default dist/explorer of the package)')
     .option('--verify-threads <n>', 'signature verification threads (default 2)')
     .addOption(new Option('--verifier <backend>', 'signature verifier: native libsecp256k1 if it loads and passes its self-test, else WASM (auto, default); or force one').choices([...VERIFIER_CHOICES]))
+    .option('-V, --version', 'print the version and exit')
+    .showSuggestionAfterError(true)
     .addHelpText(
       'after',
       `
@@ -146,7 +148,7 @@ export function parseConfig(argv: readonly string[], opts: { readFile?: (p: stri
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (e) {
-    throw new ConfigError((e as Error).message.replace(/^error: /, ''));
+    throw new ConfigError((e as Error).message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)'));
   }
   const o = cmd.opts<Record<string, string | string[] | boolean | undefined>>();
   const src = (k: string): string => (cmd.getOptionValueSource(k) === 'cli' ? 'cli' : 'default');

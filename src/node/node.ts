@@ -4,6 +4,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { prettyDestination } from './logformat.js';
@@ -14,7 +15,7 @@ import { Indexer } from '../index/index.js';
 import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
-import { ApiServer, Metrics, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
+import { ApiServer, Metrics, difficulty, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
 import { addressToScript, bytesToHex, cryptoRng, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
 
@@ -54,6 +55,32 @@ export function packageVersion(): string {
   }
 }
 
+/** Where to advertise when listening on a wildcard, and this machine's other addresses. */
+function localAddresses(): { advertiseHost: string; localHosts: string[] } {
+  const all = Object.values(networkInterfaces()).flatMap((l) => l ?? []);
+  const external = all.find((a) => a.family === 'IPv4' && !a.internal);
+  return { advertiseHost: external?.address ?? '127.0.0.1', localHosts: all.map((a) => a.address) };
+}
+
+/**
+ * The network's hash rate as Bitcoin Core's getnetworkhashps(120) estimates it: the work
+ * of the last 120 blocks over the time they spanned (0 when they share one timestamp).
+ */
+export function estimatedHashRate(chain: Chain, window = 120): number {
+  const tip = chain.tip;
+  const first = chain.getEntryAt(Math.max(0, tip.height - window));
+  if (!first || first === tip) return 0;
+  let minTime = tip.time;
+  let maxTime = tip.time;
+  for (let e: typeof tip | null = tip; e && e !== first; e = e.prev) {
+    minTime = Math.min(minTime, e.time);
+    maxTime = Math.max(maxTime, e.time);
+  }
+  minTime = Math.min(minTime, first.time);
+  if (maxTime <= minTime) return 0;
+  return Number(tip.chainwork - first.chainwork) / (maxTime - minTime);
+}
+
 /** Wraps the worker-thread Miner: regtest blocks are solved inline, others by the workers. */
 class NodeMiner implements MinerControl {
   private miner: Miner | undefined;
@@ -77,7 +104,8 @@ class NodeMiner implements MinerControl {
 
   private make(script: Uint8Array, threads: number | undefined): Miner {
     const m = new Miner({ chain: this.chain, mempool: this.mempool, payTo: script, clock: this.clock, ...(threads ? { threads } : {}) });
-    m.on('block', (b, r) => this.log.info({ hash: b.hashHex(), status: r.status }, 'mined a block'));
+    // the 'new tip' line (source=miner) announces it; this is the detail
+    m.on('block', (b, r) => this.log.debug({ hash: b.hashHex(), status: r.status }, 'mined a block'));
     m.on('error', (e) => this.log.warn({ err: e }, 'miner error'));
     return m;
   }
@@ -249,6 +277,9 @@ export class CairnNode {
         rng,
         ...(config.listen ? { listen: { host: config.p2pHost, port: config.p2pPort } } : {}),
         ...(config.advertise ? { advertiseUrl: config.advertise } : {}),
+        // listening on 0.0.0.0 advertises a real address, never the wildcard
+        ...localAddresses(),
+        ...(identity ? { identity: identity.id } : {}),
         seeds: config.peers,
         datadir: config.datadir,
         userAgent: `/cairnd:${packageVersion()}/`,
@@ -272,7 +303,14 @@ export class CairnNode {
       cleanups.push(() => p2p.stop());
 
       const metrics = new Metrics({
+        build: { version: packageVersion(), network: params.name, node: 'cairnd' },
         height: () => chain.height,
+        difficulty: () => difficulty(chain.tip.bits, params.powLimit),
+        hashRate: () => estimatedHashRate(chain),
+        sync: () => {
+          const st = p2p.syncState();
+          return { progress: st.progress, headersHeight: st.headers_height };
+        },
         peers: () => p2p.peers().length,
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
@@ -328,12 +366,10 @@ export class CairnNode {
         miner,
         receivedAt: (h) => received.get(h),
         submitBlock: async (block: Block) => {
-          const t0 = performance.now();
           const hash = block.hashHex();
           if (!received.has(hash)) received.set(hash, clock.now());
           try {
-            const r = await chain.processBlock(block, { durable: true });
-            metrics.blockValidation.observe((performance.now() - t0) / 1000);
+            const r = await chain.processBlock(block, { durable: true, source: 'api' });
             await indexer.idle();
             return { status: r.status, hash };
           } catch (e) {
@@ -349,6 +385,24 @@ export class CairnNode {
         },
         log,
       };
+      // Every block and tx, whatever its source (p2p, the API, this node's miner).
+      // One line per new tip, when it is new (a batch or orphans connected with one block
+      // still give one line); while catching up, tips go to debug and the sync progress
+      // line, at most every few seconds, tells the story.
+      let loggedTip = chain.tip.hashHex;
+      chain.on('processed', (b) => {
+        if (b.status === 'connected' || b.status === 'accepted' || b.status === 'rejected') metrics.blockValidation.observe({ source: b.source }, b.seconds);
+        if (b.status !== 'connected' || chain.tip.hashHex === loggedTip) return;
+        loggedTip = chain.tip.hashHex;
+        const fields = { height: chain.height, hash: loggedTip, source: b.source };
+        if (chain.bestHeader.height > chain.height) log.debug(fields, 'new tip');
+        else log.info(fields, 'new tip');
+      });
+      mempool.on('added', (_e, info) => {
+        if (info.source === 'reorg') return; // back from a disconnected block: counted when first accepted
+        metrics.txsAccepted.inc({ source: info.source });
+        metrics.txValidation.observe({ source: info.source }, info.seconds);
+      });
       chain.on('connect', (e) => {
         metrics.blocksValidated.inc({ result: 'connected' });
         if (!received.has(e.hashHex)) received.set(e.hashHex, clock.now());
@@ -361,10 +415,7 @@ export class CairnNode {
       chain.on('tip', (c) => {
         const fields = { height: c.tip.height, hash: c.tip.hashHex, connected: c.connected };
         if (c.reorgDepth > 0) log.warn({ ...fields, depth: c.reorgDepth, old_tip: c.previous.hashHex }, 'reorganization');
-        else if (c.connected > 1 || c.tip.height % 100 === 0) log.info(fields, 'new tip');
-        else log.debug(fields, 'new tip');
       });
-      p2p.on('sync-progress', (s) => log.info({ ...s }, 'sync progress'));
 
       const explorerDir = config.explorerDir ?? join(packageRoot(), 'dist', 'explorer');
       let api: ApiServer;

@@ -38,6 +38,15 @@ export interface P2PNodeOptions {
   listen?: { host: string; port: number };
   /** URL others should dial us at; defaults to ws://host:port of `listen` */
   advertiseUrl?: string;
+  /**
+   * Host to advertise when `listen.host` is a wildcard (0.0.0.0, ::), which no peer can
+   * dial: the node's own address (cairnd passes its first external IPv4, else loopback).
+   */
+  advertiseHost?: string;
+  /** this node's other addresses: a URL on one of them with our port is ourselves */
+  localHosts?: string[];
+  /** our own identity (hex, as pinned in `ws://host:port#<identity>`): never dialled */
+  identity?: string;
   /** peer URLs dialled first and kept connected */
   seeds?: string[];
   /** where peers.json (addresses and bans) lives; in memory when absent */
@@ -195,8 +204,15 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     if (this.opts.listen) {
       const { host, port } = this.opts.listen;
       this.listener = await this.faults.listen(port, host, (c) => this.onInbound(c));
-      this._listenUrl = this.opts.advertiseUrl ?? this.listener.url ?? `ws://${host.includes(':') ? `[${host}]` : host}:${this.listener.port}`;
-      this.selfUrls.add(this._listenUrl);
+      const wildcard = isWildcard(host);
+      const shown = wildcard ? (this.opts.advertiseHost ?? '127.0.0.1') : host;
+      const bound = this.listener.url && !wildcard ? this.listener.url : wsUrl(shown, this.listener.port);
+      this._listenUrl = this.opts.advertiseUrl ?? bound;
+      // Every URL that reaches this listener is ourselves: the advertised one, the bound
+      // address and, on a wildcard, loopback and the machine's other addresses.
+      const hosts = [host, shown, ...(wildcard ? ['127.0.0.1', 'localhost', '::1', ...(this.opts.localHosts ?? [])] : [])];
+      for (const h of hosts) this.selfUrls.add(wsUrl(h, this.listener.port));
+      this.selfUrls.add(stripFragment(this._listenUrl));
     }
     for (const s of this.manual) this.addrman.add({ url: s }, 'config');
     this.log.info({ listen: this._listenUrl, seeds: [...this.manual], known: this.addrman.size, bans: this.banman.list().length }, 'p2p started');
@@ -220,7 +236,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   // ---------------------------------------------------------------- admin
 
   /** Dials `url` now and keeps it connected (reconnecting with back-off) until disconnect. */
+  /** Dials `url` and keeps it connected. Refuses (SelfDialError) a URL of this node. */
   async connect(url: string): Promise<void> {
+    if (this.isSelf(url)) throw new SelfDialError(url);
     this.manual.add(url);
     this.addrman.add({ url }, 'config');
     this.backoff.delete(url);
@@ -330,8 +348,15 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     return s;
   }
 
+  /** A URL that reaches this node: one of its own, or pinned to its own identity. */
+  isSelf(url: string): boolean {
+    if (this.selfUrls.has(stripFragment(url))) return true;
+    const pin = url.indexOf('#');
+    return pin >= 0 && this.opts.identity !== undefined && url.slice(pin + 1).toLowerCase() === this.opts.identity.toLowerCase();
+  }
+
   private dialable(url: string, busy: Set<string>, now: number): boolean {
-    if (busy.has(url) || this.selfUrls.has(url)) return false;
+    if (busy.has(url) || this.isSelf(url)) return false;
     if (this.banman.isBanned(url) || this.banman.isBanned(hostOf(url))) return false;
     if (this.partitioned.has(url) || this.partitioned.has(hostOf(url))) return false;
     const b = this.backoff.get(url);
@@ -511,7 +536,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     peer.on('close', (reason) => {
       this.live.delete(id);
       this.fold(peer);
-      if (reason === 'connected to self' && url) this.selfUrls.add(url);
+      if (reason === 'connected to self' && url) this.selfUrls.add(stripFragment(url));
       // Whether the dial failed late or a working peer went away, its URL waits a while.
       if (url && reason !== 'connected to self') this.failed(url);
       if (wasReady) {
@@ -569,6 +594,28 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       this.scheduleSave();
     }, 60_000);
   }
+}
+
+export class SelfDialError extends Error {
+  readonly code = 'self';
+  constructor(url: string) {
+    super(`${url} is this node itself`);
+    this.name = 'SelfDialError';
+  }
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]' || host === '';
+}
+
+function wsUrl(host: string, port: number): string {
+  return `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** `ws://h:p#identity` → `ws://h:p` (the pin says who, not where). */
+function stripFragment(url: string): string {
+  const i = url.indexOf('#');
+  return i < 0 ? url : url.slice(0, i);
 }
 
 function identityOf(conn: Connection): string | undefined {

@@ -30,7 +30,7 @@ import type { BlockSync } from './sync.js';
 /** What relay needs of a mempool (src/mempool's Mempool satisfies it). */
 export interface RelayMempool {
   /** `relay: true`: from a peer, so a tx with unknown parents may wait as an orphan. */
-  accept(tx: Tx, opts: { relay: true }): Promise<{ orphan?: boolean }>;
+  accept(tx: Tx, opts: { relay: true; source: 'p2p' }): Promise<{ orphan?: boolean }>;
   get(txid: Uint8Array): { readonly tx: Tx } | undefined;
   has(txid: Uint8Array): boolean;
   txids(): string[];
@@ -461,7 +461,7 @@ export class Relay {
     }
     if (!this.mempool) return;
     if (this.mempool.has(txid)) return;
-    this.mempool.accept(tx, { relay: true }).then((r) => {
+    this.mempool.accept(tx, { relay: true, source: 'p2p' }).then((r) => {
       // A transaction that made it in: what inbound eviction protects (Core's m_last_tx_time).
       if (!r.orphan) np.lastTxAt = this.clock.now();
     }, (e) => {

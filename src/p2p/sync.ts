@@ -72,6 +72,9 @@ export const SyncScore = {
   PRESYNC_MISMATCH: 100,
 } as const;
 
+/** Least time between two sync progress log lines. */
+const PROGRESS_LOG_MS = 5_000;
+
 export type SyncPhase = 'idle' | 'headers' | 'blocks' | 'synced';
 
 export interface SyncState {
@@ -519,7 +522,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
         const item = this.queue.shift()!;
         const k = bytesToHex(item.block.hash());
         try {
-          await this.chain.processBlock(item.block);
+          await this.chain.processBlock(item.block, { source: 'p2p' });
         } catch (e) {
           if (item.from) this.punish(item.from, e, 'block');
           else this.log.warn({ err: String(e) }, 'block refused');
@@ -655,9 +658,14 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     const s = this.state();
     this.emit('progress', s);
     const now = this.clock.now();
-    if (s.state !== 'synced' && now - this.lastProgressLog >= 10_000) {
+    // At most every 5 s, progress in percent only. 'idle' (no peers, nothing to fetch) is
+    // not progress: debug.
+    if (s.state !== 'synced' && now - this.lastProgressLog >= PROGRESS_LOG_MS) {
       this.lastProgressLog = now;
-      this.log.info({ ...s, progress: Math.round(s.progress * 1000) / 10 }, 'sync progress');
+      const pct = Math.floor(s.progress * 1000) / 10;
+      const fields = { state: s.state, progress_pct: pct, blocks_height: s.blocks_height, headers_height: s.headers_height, eta_seconds: s.eta_seconds };
+      if (s.state === 'idle') this.log.debug(fields, 'sync idle');
+      else this.log.info(fields, `sync ${pct}%`);
     }
   }
 }

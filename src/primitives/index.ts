@@ -13,6 +13,8 @@ export * from './merkle.js';
 export * from './clock.js';
 export * from './rng.js';
 export * from './script.js';
+export * from './script-asm.js';
+export * from './merkleblock.js';
 export * from './address.js';
 export * from './sighash.js';
 export * from './schnorr.js';

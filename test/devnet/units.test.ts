@@ -14,7 +14,7 @@ import { cairndArgs } from '../../devnet/launcher.js';
 import { parseUpOptions, runDevnet, type DevnetIo } from '../../devnet/program.js';
 import { checkSpamOptions, pickPair } from '../../devnet/spam.js';
 import { findNode, parseState, portsFor, readState, statePath, withNode, writeState } from '../../devnet/state.js';
-import { LiveView, alignColumns, formatHashrate, renderStatus, tipsAgree, type DevnetStatus, type NodeStatus } from '../../devnet/status.js';
+import { LiveView, alignColumns, formatHashrate, renderStatus, tipsAgree, verdictOf, type DevnetStatus, type NodeStatus } from '../../devnet/status.js';
 import { components, dialsOf, isConnected, neighboursOf, parseTopology, topologyEdges } from '../../devnet/topology.js';
 import { repoRoot } from './helpers.js';
 
@@ -191,6 +191,21 @@ describe('status view', () => {
     expect(tipsAgree([row('a', 'aa'), row('b', undefined)])).toBe(false); // running but unreachable
     expect(tipsAgree([row('a', 'aa'), row('b', undefined, { running: false })])).toBe(true); // stopped nodes don't count
     expect(tipsAgree([])).toBe(false);
+  });
+
+  it('tells stopped, killed and crashed nodes apart from forks', () => {
+    const down = (name: string, state: 'stopped' | 'killed' | 'crashed'): NodeStatus => row(name, undefined, { running: false, state, error: state, pid: state === 'crashed' ? 7 : null });
+    // all stopped: not "tips differ"
+    expect(verdictOf([down('node1', 'stopped'), down('node2', 'stopped'), down('node3', 'stopped')])).toBe('no node is running (node1, node2, node3 stopped)');
+    // one killed: not "all tips agree" alone
+    expect(verdictOf([row('node1', 'aa'), row('node2', 'aa'), down('node3', 'killed')])).toBe('all 2 running nodes agree on the tip; node3 killed');
+    expect(verdictOf([row('node1', 'aa'), row('node2', 'bb'), down('node3', 'crashed')])).toBe('tips differ among the 2 running nodes (forks, partitions or a node still syncing); node3 crashed');
+    expect(verdictOf([row('node1', 'aa'), row('node2', undefined), down('node3', 'stopped'), down('node4', 'killed')])).toBe('node2 not answering; node3 stopped; node4 killed');
+    expect(verdictOf([row('node1', 'aa'), row('node2', 'aa')])).toBe('all 2 running nodes agree on the tip');
+    const s: DevnetStatus = { nodes: [row('node1', 'a'.repeat(64)), down('node2', 'killed')], tipsAgree: true, devnetPage: 'http://x/devnet' };
+    const lines = renderStatus(s).split('\n');
+    expect(lines[2]).toMatch(/^node2\s+-\s+killed\s/);
+    expect(lines.at(-1)).toBe('one node running; node2 killed');
   });
 
   it('renders an aligned table and marks the minority tip', () => {

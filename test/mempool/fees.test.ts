@@ -34,7 +34,9 @@ describe('FeeEstimator', () => {
     expect(est.estimate(1)).toBe(7);
     expect(est.estimate(6)).toBe(1); // fallback below the floor
     const plain = new FeeEstimator();
-    expect(plain.estimates()).toEqual({ '1': 1, '3': 1, '6': 1, '12': 1, '24': 1, '144': 1 });
+    // Esplora's targets: 1-25, 144, 504, 1008
+    expect(Object.keys(plain.estimates()).map(Number)).toEqual([...Array.from({ length: 25 }, (_, i) => i + 1), 144, 504, 1008]);
+    expect(new Set(Object.values(plain.estimates()))).toEqual(new Set([1]));
   });
 
   test('learns that fast confirmation needs the high rate and patience the low one', () => {

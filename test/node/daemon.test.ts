@@ -116,7 +116,7 @@ describe('cairnd process', () => {
     expect((await http(b, '/api/node')).json.peers).toBe(1);
     const metrics = (await http(b, '/metrics')).text;
     expect(metrics).toMatch(/^cairn_peers 1$/m);
-    expect(metrics).toMatch(/cairn_p2p_bytes\{direction="in",command="headers"\} \d+/);
+    expect(metrics).toMatch(/cairn_p2p_bytes_total\{direction="in",command="headers"\} \d+/);
     const id = String(peers[0].id);
     expect((await admin(b, `/api/admin/peers/${id}`, undefined, 'DELETE')).json).toEqual({ disconnected: id });
   });
