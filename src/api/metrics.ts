@@ -1,6 +1,6 @@
 // Prometheus metrics in a registry per node (never prom-client's global one), so several
 // nodes in one process (tests, simulations) keep separate numbers.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface MetricsSources {
   height: () => number;
@@ -15,6 +15,13 @@ export interface MetricsSources {
    * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
    */
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
+  /**
+   * Export prom-client's default process metrics too (RSS, heap spaces, event-loop lag, GC
+   * durations, handles) under the `cairn_` prefix, so memory and stalls are visible from
+   * /metrics. On by default; a process that hosts many nodes (tests) may turn it off, as
+   * each registry then keeps its own event-loop-delay monitor and GC observer.
+   */
+  runtime?: boolean;
 }
 
 export class Metrics {
@@ -31,6 +38,7 @@ export class Metrics {
 
   constructor(src: MetricsSources) {
     const registers = [this.registry];
+    if (src.runtime !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cairn_' });
     new Gauge({ name: 'cairn_height', help: 'height of the active chain tip', registers, collect() { this.set(src.height()); } });
     new Gauge({ name: 'cairn_peers', help: 'connected peers', registers, collect() { this.set(src.peers()); } });
     new Gauge({ name: 'cairn_mempool_txs', help: 'transactions in the mempool', registers, collect() { this.set(src.mempoolCount()); } });
