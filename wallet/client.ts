@@ -126,6 +126,9 @@ export function fetchWithCa(caPem: string): FetchLike {
     });
 }
 
+/** undici's errors for a connection closed under a request (not: refused, timed out). */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
 export class EsploraClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
@@ -148,11 +151,24 @@ export class EsploraClient {
     const url = this.baseUrl + path;
     let res;
     try {
-      res = await this.fetchImpl(url, {
-        method,
-        ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain' } } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      const send = () =>
+        this.fetchImpl(url, {
+          method,
+          ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain' } } : {}),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      // A kept-alive connection the node closed just as this request went out: a GET is
+      // idempotent, so it is asked again (as browsers do; each failed pooled connection is
+      // gone, so a few tries do); a POST never is.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          res = await send();
+          break;
+        } catch (e) {
+          const code = (e as { cause?: { code?: string } }).cause?.code;
+          if (method !== 'GET' || attempt >= 4 || code === undefined || !STALE_CONNECTION.has(code)) throw e;
+        }
+      }
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       const code = err.cause?.code;

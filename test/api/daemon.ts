@@ -112,7 +112,19 @@ export interface Res {
 export async function http(d: Daemon, path: string, init: RequestInit & { token?: string } = {}): Promise<Res> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  const r = await fetch(d.base + path, { ...init, headers });
+  const method = (init.method ?? 'GET').toUpperCase();
+  let r: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      r = await fetch(d.base + path, { ...init, headers });
+      break;
+    } catch (e) {
+      // A kept-alive connection the node closed as this request went out (its 5 s idle
+      // timeout while this process was stalled): a real client asks a GET again.
+      const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+      if (method !== 'GET' || attempt >= 4 || !['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code ?? '')) throw e;
+    }
+  }
   const bytes = new Uint8Array(await r.arrayBuffer());
   const text = Buffer.from(bytes).toString('utf8');
   let json: unknown;
