@@ -25,7 +25,7 @@ export function tempDatadir(): string {
   return mkdtempSync(join(tmpdir(), 'cairnd-test-'));
 }
 
-export function run(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -55,7 +55,7 @@ export async function startDaemon(datadir: string, extra: string[] = []): Promis
       // Never leave a half-started daemon behind: jest would wait for it forever.
       proc.kill('SIGKILL');
       reject(new Error(`cairnd did not start in time:\n${lines.join('\n')}\n${stderr}`));
-    }, 30_000);
+    }, 55_000); // a loaded machine: start-up (index catch-up, workers) can take many seconds
     proc.stderr!.on('data', (d) => (stderr += d));
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -140,7 +140,7 @@ export function admin(d: Daemon, path: string, body: unknown, method = 'POST'): 
   return http(d, path, { method, token: d.token, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 }
 
-export async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
+export async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 45_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
