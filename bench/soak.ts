@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   process.chdir(out);
   const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
   const env: dn.Env = { tools: toolsAt(ROOT), rng: cryptoRng, progress: (l) => (l.startsWith('spam:') ? undefined : log(l)) };
+  devnetDir = devDir;
   let state = await dn.up({ nodes: 3, miners: miners ? 2 : 0, topology: 'mesh', dir: devDir, basePort: Number(values['base-port']), minerThreads: 1 }, env);
   const names = state.nodes.map((n) => n.name);
   const clients = new Map(state.nodes.map((n) => [n.name, dn.client(n, env, 10_000)] as const));
@@ -206,7 +207,11 @@ async function main(): Promise<void> {
   log(`wrote ${join(out, 'samples.csv')}, summary.json, plot.html${early && late ? ', heapdiff.txt' : ''}`);
 }
 
-main().catch((e: unknown) => {
+let devnetDir: string | undefined;
+
+main().catch(async (e: unknown) => {
   console.error(e instanceof Error ? e.stack : e);
+  // never leave nodes running behind a failed soak (e.g. a port taken while starting node3)
+  if (devnetDir) await dn.down(devnetDir, { tools: toolsAt(ROOT), rng: cryptoRng, progress: () => undefined }).catch(() => undefined);
   process.exit(1);
 });
