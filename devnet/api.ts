@@ -47,6 +47,14 @@ export interface ClientOptions {
   datadir?: string;
 }
 
+/** undici's errors for a connection closed under a request (not: refused, timed out). */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+export function isStaleConnection(e: unknown): boolean {
+  const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+  return code !== undefined && STALE_CONNECTION.has(code);
+}
+
 export class NodeClient {
   private readonly fetchFn: FetchFn;
   private readonly timeoutMs: number;
@@ -75,17 +83,22 @@ export class NodeClient {
     if (admin) headers.authorization = `Bearer ${this.cookie()}`;
     const url = this.baseUrl.replace(/\/+$/, '') + path;
     let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      const err = e as Error;
-      const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : ((err.cause as Error | undefined)?.message ?? err.message);
-      throw new DevnetError('node-unreachable', `${method} ${url}: ${why}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.fetchFn(url, {
+          method,
+          headers,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        break;
+      } catch (e) {
+        // A kept-alive connection the node closed just as this request went out (its idle
+        // timeout, a stalled client): a GET is idempotent, so ask again, as browsers do. The
+        // pool may hold more such connections; each failed one is gone, so a few tries do.
+        if (method === 'GET' && attempt < 4 && isStaleConnection(e)) continue;
+        throw this.unreachable(e, method, url, timeoutMs);
+      }
     }
     const text = await res.text();
     if (!res.ok) {
@@ -105,6 +118,12 @@ export class NodeClient {
     } catch {
       return text;
     }
+  }
+
+  private unreachable(e: unknown, method: string, url: string, timeoutMs: number): DevnetError {
+    const err = e as Error;
+    const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : ((err.cause as Error | undefined)?.message ?? err.message);
+    return new DevnetError('node-unreachable', `${method} ${url}: ${why}`);
   }
 
   node(): Promise<NodeInfo> {

@@ -87,8 +87,6 @@ const HINT_UNREACHABLE = 'is cairnd running? set --node or CAIRN_NODE';
 const HINT_UNTRUSTED = "pass --ca FILE with the PEM of the CA that signed cairnd's certificate";
 
 // OpenSSL's verification failures as Node reports them (err.code).
-/** Errors of a reused keep-alive socket the server had just closed (undici reports these). */
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const TLS_VERIFY_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
@@ -128,6 +126,9 @@ export function fetchWithCa(caPem: string): FetchLike {
     });
 }
 
+/** undici's errors for a connection closed under a request (not: refused, timed out). */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
 export class EsploraClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
@@ -158,10 +159,11 @@ export class EsploraClient {
         });
         break;
       } catch (e) {
-        // A kept-alive connection the server closed just as it was reused: a GET is safe
-        // to send again once on a fresh connection.
+        // A kept-alive connection the node closed just as this request went out: a GET is
+        // idempotent, so it is asked again (as browsers do; each failed pooled connection is
+        // gone, so a few tries do); a POST never is.
         const code = (e as { cause?: { code?: string } }).cause?.code;
-        if (method === 'GET' && attempt === 0 && code !== undefined && STALE_SOCKET_CODES.has(code)) continue;
+        if (method === 'GET' && attempt < 3 && code !== undefined && STALE_CONNECTION.has(code)) continue;
         throw this.unreachable(e);
       }
     }

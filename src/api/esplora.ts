@@ -481,8 +481,8 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
         received_at: ctx.receivedAt(e.hashHex) ?? null,
       }));
   });
-  router.get('/api/utxo-set-info', () => {
-    const s = chain.utxoStats();
+  router.get('/api/utxo-set-info', async () => {
+    const s = await chain.utxoStats();
     return { height: s.height, bestblock: s.bestBlock, txouts: s.txouts, total_amount: s.totalAmount, digest: s.digest };
   });
   router.add(

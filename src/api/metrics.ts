@@ -37,6 +37,13 @@ export interface MetricsSources {
    * start, at 0, so a dashboard or test can tell "none yet" from "not wired".
    */
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
+  /**
+   * Export prom-client's default process metrics too (RSS, heap spaces, event-loop lag, GC
+   * durations, handles) under the `cairn_` prefix, so memory and stalls are visible from
+   * /metrics. On by default; a process that hosts many nodes (tests) may turn it off, as
+   * each registry then keeps its own event-loop-delay monitor and GC observer.
+   */
+  runtime?: boolean;
 }
 
 export class Metrics {
@@ -53,7 +60,7 @@ export class Metrics {
 
   constructor(src: MetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    if (src.runtime !== false) collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters (promtool refuses them); each is the sum
     // of the per-type gauge without the suffix (nodejs_active_handles{type} ...).
     for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);

@@ -118,6 +118,13 @@ export interface ChainEvents {
 const RECENT_BLOCKS = 8;
 /** Most coins whose MuHash insertion may wait (see `pendingDigest`); about 150 bytes each. */
 const PENDING_DIGEST_MAX = 50_000;
+/** Digest insertions folded between two turns of the event loop (~20-40 ms of work). */
+const SETTLE_SLICE = 1000;
+
+/** Lets timers and I/O (API requests, peer messages) run before a long computation goes on. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
 
 interface Stats {
   muhash: MuHash3072;
@@ -400,15 +407,34 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { txouts: this.stats.txouts, totalAmount: this.stats.amount };
   }
 
-  utxoStats(): UtxoStats {
-    this.settleDigest(0);
-    const digest = hashToHex(this.stats.muhash.clone().finalize());
+  /**
+   * The UTXO set's statistics and digest at the tip. Taken under the chain lock: settling
+   * the pending insertions while a block is half connected (between its spends being
+   * matched against pendingDigest and their removal) would fold in a coin that block
+   * spends, and the digest would be wrong for good.
+   */
+  utxoStats(): Promise<UtxoStats> {
+    return this.withLock(async () => {
+      await this.settleDigest(0);
+      return this.utxoStatsNow();
+    });
+  }
+
+  /**
+   * The same, synchronously and without changing anything: pending insertions are folded
+   * into a copy of the digest. For code that runs inside a chain event ('connect',
+   * 'disconnect'), where the lock is held; it costs up to PENDING_DIGEST_MAX foldings on
+   * the caller's turn of the event loop, so everything else should use utxoStats().
+   */
+  utxoStatsNow(): UtxoStats {
+    const m = this.stats.muhash.clone();
+    for (const { outpoint, coin } of this.pendingDigest.values()) m.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
     return {
       height: this.tip.height,
       bestBlock: this.tip.hashHex,
       txouts: this.stats.txouts,
       totalAmount: this.stats.amount,
-      digest,
+      digest: hashToHex(m.finalize()),
     };
   }
 
@@ -712,7 +738,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (old) this.stats.muhash.insertNum(elementToNum(coinDigestElement(old.outpoint, old.coin)));
       this.pendingDigest.set(k, c);
     }
-    if (this.pendingDigest.size > PENDING_DIGEST_MAX) this.settleDigest(PENDING_DIGEST_MAX / 2);
+    if (this.pendingDigest.size > PENDING_DIGEST_MAX) await this.settleDigest(PENDING_DIGEST_MAX / 2);
     const key = bytesToHex(entry.hash);
     this.pendingUndo.set(key, res.undo);
     this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));
@@ -797,18 +823,25 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.withLock(() => this.flushLocked());
   }
 
-  /** Folds pending coin insertions (oldest first) into the digest until at most `keep` remain. */
-  private settleDigest(keep: number): void {
+  /**
+   * Folds pending coin insertions (oldest first) into the digest until at most `keep`
+   * remain. Up to 50,000 elements at ~20-40 µs each: done in slices of SETTLE_SLICE with a
+   * turn of the event loop between them, so the API and peers are answered meanwhile.
+   * Callers hold the chain lock, so nothing else touches pendingDigest in between.
+   */
+  private async settleDigest(keep: number): Promise<void> {
     const { muhash } = this.stats;
+    let n = 0;
     for (const [k, { outpoint, coin }] of this.pendingDigest) {
       if (this.pendingDigest.size <= keep) break;
       muhash.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
       this.pendingDigest.delete(k);
+      if (++n % SETTLE_SLICE === 0) await yieldToEventLoop();
     }
   }
 
   private async flushLocked(): Promise<void> {
-    this.settleDigest(0);
+    await this.settleDigest(0);
     const ops = [...this.pendingOps, ...this.coins.flushOps()];
     ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(encodeStats(this.stats)));
     await this.db.write(ops, true);

@@ -13,6 +13,8 @@ import type { Mempool } from '../mempool/index.js';
 import { buildTemplate, type BlockTemplate } from './template.js';
 
 const NONCE_SPACE = 2 ** 32;
+/** hashRate averages over this much recent work. */
+const RATE_WINDOW_MS = 10_000;
 
 // Eval'd CommonJS so it runs the same from dist/ and under jest (as the verify pool).
 const WORKER_SOURCE = `
@@ -124,10 +126,28 @@ export class Miner extends EventEmitter<MinerEvents> {
     return this.totalHashes;
   }
 
+  /** How many work-unit samples hashRate keeps (those of the last RATE_WINDOW_MS). */
+  get rateSamples(): number {
+    return this.samples.length;
+  }
+
+  /**
+   * Records a finished work unit and drops those older than the rate window. Pruning here,
+   * not only when hashRate is read, keeps a miner nobody asks about (the API is not polled)
+   * from keeping every unit it ever did: several a second, without end.
+   */
+  private addSample(n: number): void {
+    const now = this.clock.now();
+    this.samples.push({ t: now, n });
+    let drop = 0;
+    while (drop < this.samples.length - 1 && this.samples[drop]!.t < now - RATE_WINDOW_MS) drop++;
+    if (drop > 0) this.samples.splice(0, drop);
+  }
+
   /** Hashes per second over the last ~10 s of work. */
   get hashRate(): number {
     const now = this.clock.now();
-    this.samples = this.samples.filter((s) => s.t >= now - 10_000);
+    this.samples = this.samples.filter((s) => s.t >= now - RATE_WINDOW_MS);
     if (this.samples.length < 2) return 0;
     const span = now - this.samples[0]!.t;
     if (span <= 0) return 0;
@@ -236,7 +256,7 @@ export class Miner extends EventEmitter<MinerEvents> {
         return;
       }
       this.totalHashes += r.hashes;
-      this.samples.push({ t: this.clock.now(), n: r.hashes });
+      this.addSample(r.hashes);
       if (r.found >= 0 && this.job === job && this.active) {
         this.setJob(undefined);
         await this.submit(job, r.found);

@@ -26,7 +26,7 @@ export function tempDatadir(): string {
 }
 
 /** nodeArgs: options for node itself, before the script (e.g. --require a preload) */
-export function run(args: string[], timeoutMs = 20_000, nodeArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(args: string[], timeoutMs = 60_000, nodeArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,7 +56,7 @@ export async function startDaemon(datadir: string, extra: string[] = [], nodeArg
       // Never leave a half-started daemon behind: jest would wait for it forever.
       proc.kill('SIGKILL');
       reject(new Error(`cairnd did not start in time:\n${lines.join('\n')}\n${stderr}`));
-    }, 30_000);
+    }, 55_000); // a loaded machine: start-up (index catch-up, workers) can take many seconds
     proc.stderr!.on('data', (d) => (stderr += d));
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -113,7 +113,19 @@ export interface Res {
 export async function http(d: Daemon, path: string, init: RequestInit & { token?: string } = {}): Promise<Res> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  const r = await fetch(d.base + path, { ...init, headers });
+  const method = (init.method ?? 'GET').toUpperCase();
+  let r: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      r = await fetch(d.base + path, { ...init, headers });
+      break;
+    } catch (e) {
+      // A kept-alive connection the node closed as this request went out (its 5 s idle
+      // timeout while this process was stalled): a real client asks a GET again.
+      const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+      if (method !== 'GET' || attempt >= 4 || !['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code ?? '')) throw e;
+    }
+  }
   const bytes = new Uint8Array(await r.arrayBuffer());
   const text = Buffer.from(bytes).toString('utf8');
   let json: unknown;
@@ -129,7 +141,7 @@ export function admin(d: Daemon, path: string, body: unknown, method = 'POST'): 
   return http(d, path, { method, token: d.token, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 }
 
-export async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
+export async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 45_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();

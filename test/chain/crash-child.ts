@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     await chain.processBlock(b);
     process.stdout.write(`h ${chain.height}\n`);
   }
-  const stats = chain.utxoStats();
+  const stats = (await chain.utxoStats());
   await chain.close();
   process.stdout.write(`done ${stats.height} ${stats.digest}\n`);
 }

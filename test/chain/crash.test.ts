@@ -72,7 +72,7 @@ describe('chain: crash safety', () => {
     const pool = new VerifyPool({ threads: 1 });
     const ref = await Chain.open({ params, path: join(dir, 'ref'), verifyPool: pool });
     for (const b of blocks) await ref.processBlock(b);
-    const expected = ref.utxoStats();
+    const expected = (await ref.utxoStats());
     await ref.close();
     await pool.close();
     expect(expected.height).toBe(235);

@@ -87,17 +87,17 @@ describe('chain: UTXO digest with deferred insertions', () => {
     await expect(chain.processBlock(builder.block(branch.state, { txs: [bad] }).block)).rejects.toMatchObject({ code: 'bad-schnorr-sig' });
     expect(chain.utxoTotals()).toEqual(before);
 
-    const digest = chain.utxoStats().digest;
+    const digest = (await chain.utxoStats()).digest;
     expect(await scratchDigest(chain)).toBe(digest);
 
     // A node that only ever saw the winning branch agrees, and so does a restart.
     const fresh = await Chain.open({ params, path: tempDir(), verifyPool: pool });
     for (const b of [...base.blocks.slice(0, 105), ...fork108.blocks, ...branch.blocks]) await fresh.processBlock(b);
-    expect(fresh.utxoStats().digest).toBe(digest);
+    expect((await fresh.utxoStats()).digest).toBe(digest);
     await fresh.close();
     await chain.close();
     const again = await Chain.open({ params, path, verifyPool: pool });
-    expect(again.utxoStats().digest).toBe(digest);
+    expect((await again.utxoStats()).digest).toBe(digest);
     await again.close();
   });
 
@@ -105,8 +105,57 @@ describe('chain: UTXO digest with deferred insertions', () => {
     const chain = await Chain.open({ params, path: tempDir(), verifyPool: pool, cacheBytes: 2000, flushIntervalMs: 0 });
     const main = recentSpends(base.state, 5, 0);
     for (const b of [...base.blocks, ...main.blocks]) await chain.processBlock(b);
-    const digest = chain.utxoStats().digest;
+    const digest = (await chain.utxoStats()).digest;
     expect(await scratchDigest(chain)).toBe(digest);
     await chain.close();
   });
+
+  it('stays exact when the digest is read while a block that spends pending coins is half connected', async () => {
+    // The API reads the digest whenever it is asked. A read that folded the pending coins
+    // while a block was half connected (its spends matched against the pending coins, its
+    // signatures still being verified) once counted a coin that block spends, and the
+    // digest stayed wrong. Here each block's signature check waits until a read was asked.
+    const gated = new GatedPool();
+    const chain = await Chain.open({ params, path: tempDir(), verifyPool: gated });
+    const main = recentSpends(base.state, 4, 0);
+    for (const b of base.blocks) await chain.processBlock(b);
+    const seen: number[] = [];
+    for (const b of main.blocks) {
+      let release!: () => void;
+      const entered = new Promise<void>((r) => (gated.onWait = r));
+      gated.gate = new Promise<void>((r) => (release = r));
+      const connecting = chain.processBlock(b);
+      await entered;
+      const read = (async () => (await chain.utxoStats()).height)();
+      release();
+      await connecting;
+      seen.push(await read);
+    }
+    const digest = (await chain.utxoStats()).digest;
+    expect(chain.utxoStatsNow().digest).toBe(digest);
+    expect(await scratchDigest(chain)).toBe(digest);
+    // each read waited for the block being connected: it never saw half of one
+    expect(seen).toEqual(main.blocks.map((_, i) => 106 + i));
+    await chain.close();
+    await gated.close();
+  });
 });
+
+/** A verify pool whose jobs finish only once the test opens the gate (and tells it they are waiting). */
+class GatedPool extends VerifyPool {
+  gate: Promise<void> = Promise.resolve();
+  onWait: () => void = () => undefined;
+  constructor() {
+    super({ threads: 1 });
+  }
+  override start(): ReturnType<VerifyPool['start']> {
+    const job = super.start();
+    const done = job.done.bind(job);
+    job.done = async () => {
+      this.onWait();
+      await this.gate;
+      return done();
+    };
+    return job;
+  }
+}

@@ -60,7 +60,7 @@ describe('random topology, live', () => {
     for (const n of state.nodes) {
       const want = neighboursOf(state.edges, n.index).map((j) => state.nodes[j]!.identity).sort();
       await until(`${n.name}'s peers to be its neighbours ${JSON.stringify(want)}`, 30_000, async () => {
-        const seen = [...new Set((await dn.client(n, env, 3000).peers()).map((p) => p.identity))].sort();
+        const seen = [...new Set((await dn.client(n, env, 30_000).peers()).map((p) => p.identity))].sort();
         return JSON.stringify(seen) === JSON.stringify(want);
       });
     }
@@ -85,7 +85,7 @@ describe('random topology, live', () => {
     expect(neighboursOf(state.edges, refused.by.index)).not.toContain(dialler.index);
     for (const n of state.nodes) {
       const want = neighboursOf(state.edges, n.index).map((j) => state.nodes[j]!.identity).sort();
-      const seen = [...new Set((await dn.client(n, env, 3000).peers()).map((p) => p.identity))].sort();
+      const seen = [...new Set((await dn.client(n, env, 30_000).peers()).map((p) => p.identity))].sort();
       expect(seen).toEqual(want);
     }
   }, 60_000);

@@ -293,7 +293,7 @@ describe('cairnd transport encryption', () => {
       tap.accepting = false; // keep dst off until the checks are done
       await admin(src, '/api/admin/mine', { blocks: 1, address: ADDR });
       await until(async () => (await secureFailures(dst, reason)) === before.count + 1, `${reason} counted`);
-      await until(async () => conn.isClosed(), `${reason}: the tapped connection closes`, 5_000);
+      await until(async () => conn.isClosed(), `${reason}: the tapped connection closes`, 30_000);
       expect(fired).toBe(true);
       expect(await height(dst)).toBe(before.height);
       expect((await http(dst, '/api/blocks/tip/hash')).text).toBe(before.tip);

@@ -44,8 +44,8 @@ it('a 5-node line converges after each node mines a block', async () => {
     await waitFor(() => nodes.every((x) => x.chain.tip.hashHex === b.hashHex()), `block of ${n.name} everywhere`);
   }
   expect(nodes.map((x) => x.chain.height)).toEqual([110, 110, 110, 110, 110]);
-  const digest = nodes[0]!.chain.utxoStats().digest;
-  expect(nodes.every((x) => x.chain.utxoStats().digest === digest)).toBe(true);
+  const digest = (await nodes[0]!.chain.utxoStats()).digest;
+  expect((await Promise.all(nodes.map((x) => x.chain.utxoStats()))).every((s) => s.digest === digest)).toBe(true);
   // Blocks travelled hop by hop: the ends never connected to each other.
   expect(nodes[0]!.node.peers().map((p) => p.listen_url)).toEqual([nodes[1]!.url]);
   for (const n of nodes) await n.stop();
@@ -82,8 +82,8 @@ it('a partition 2|3 where both sides mine heals onto the most-work chain', async
 
   for (const n of nodes) n.node.heal();
   await waitFor(() => sameTip(nodes) && nodes[0]!.chain.height === 108, 'everyone on the right chain', 30_000);
-  const digest = nodes[4]!.chain.utxoStats().digest;
-  expect(nodes.map((n) => n.chain.utxoStats().digest)).toEqual(nodes.map(() => digest));
+  const digest = (await nodes[4]!.chain.utxoStats()).digest;
+  expect((await Promise.all(nodes.map((n) => n.chain.utxoStats()))).map((s) => s.digest)).toEqual(nodes.map(() => digest));
   // The losing side's transaction went back to its mempools, and from there everywhere.
   await waitFor(() => nodes.every((n) => n.mempool.has(tx.txid())), 'tx back in every mempool');
   for (const n of nodes) await n.stop();

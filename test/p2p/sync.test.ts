@@ -38,7 +38,7 @@ describe.each(['mem', 'ws'] as const)('two nodes over %s', (kind) => {
     b.node.on('sync-progress', (s) => seen.push(s));
     await waitFor(() => b.chain.height === 500, 'b to reach 500', SYNC_MS);
     expect(b.chain.tip.hashHex).toBe(a.chain.tip.hashHex);
-    expect(b.chain.utxoStats()).toEqual(a.chain.utxoStats());
+    expect((await b.chain.utxoStats())).toEqual((await a.chain.utxoStats()));
     await waitFor(() => b.node.syncState().state === 'synced', 'synced state');
     expect(b.node.syncState()).toMatchObject({ headers_height: 500, blocks_height: 500, progress: 1, eta_seconds: 0 });
     // Progress was reported on the way, growing, with the headers ahead of the blocks.
@@ -68,7 +68,7 @@ it('a node stopped mid-sync resumes from where it was on the same datadir', asyn
   // The address manager kept the source: no seed is given this time.
   expect(b2.node.addrman.get(a.url)?.tried).toBe(true);
   await waitFor(() => b2.chain.height === 500, 'resume to 500', SYNC_MS);
-  expect(b2.chain.utxoStats().digest).toBe(a.chain.utxoStats().digest);
+  expect((await b2.chain.utxoStats()).digest).toBe((await a.chain.utxoStats()).digest);
   await b2.stop();
   await a.stop();
 }, TEST_MS);
@@ -78,7 +78,7 @@ it('downloads from several peers at once', async () => {
   for (let i = 0; i < 3; i++) srcs.push(await h.node(`multi-src-${i}`, { kind: 'mem', blocks }));
   const b = await h.node('multi-dst', { kind: 'mem', seeds: srcs.map((s) => s.url), sync: { maxInFlightPerPeer: 4 } });
   await waitFor(() => b.chain.height === 500, 'multi-peer sync', SYNC_MS);
-  expect(b.chain.utxoStats().digest).toBe(srcs[0]!.chain.utxoStats().digest);
+  expect((await b.chain.utxoStats()).digest).toBe((await srcs[0]!.chain.utxoStats()).digest);
   const served = b.node.peers().map((p) => p.bytes_in);
   // Every source served a share of the blocks.
   expect(served.filter((n) => n > 100_000)).toHaveLength(3);

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm run test:stress [-- <jest args>]`: the test suite on a machine that is busy. Starts
+// LOAD_PROCS (default 2) CPU-bound node processes, each pinned to one core with taskset
+// when it exists (core i mod cores), runs the build and jest beside them, and always
+// kills the load afterwards (normal exit, failure, Ctrl-C or SIGTERM). Prints the wall
+// time and exits with jest's code. A test that passes alone but fails here waits on a
+// fixed sleep, a short timeout or a race: fix the test (or the node), not this script.
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const count = Number(process.env.LOAD_PROCS ?? 2);
+const cores = availableParallelism();
+const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+const busy = 'let x = 0; for (;;) { x = (x * 1103515245 + 12345) >>> 0; }';
+
+const load = [];
+for (let i = 0; i < count; i++) {
+  const argv = [process.execPath, '-e', busy];
+  const cmd = hasTaskset ? ['taskset', '-c', String(i % cores), ...argv] : argv;
+  load.push(spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' }));
+}
+const stopLoad = () => {
+  for (const p of load) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+};
+process.on('exit', stopLoad);
+let child;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    stopLoad();
+    child?.kill(sig);
+    process.exit(130);
+  });
+}
+
+console.log(`test:stress: ${count} busy-loop processes${hasTaskset ? ` pinned to cores ${load.map((_, i) => i % cores).join(',')}` : ' (taskset not found: unpinned)'} on ${cores} cores`);
+const t0 = Date.now();
+const run = (cmd, args) =>
+  new Promise((resolve) => {
+    child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, sig) => resolve(code ?? (sig ? 1 : 0)));
+  });
+let code = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+if (code === 0) code = await run(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+stopLoad();
+const s = Math.round((Date.now() - t0) / 1000);
+console.log(`test:stress: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${Math.floor(s / 60)} min ${s % 60} s under ${count} extra CPU-bound processes`);
+process.exit(code);
