@@ -67,7 +67,7 @@ describe('generated block tests', () => {
         const tips = { generator: step.tip, model: nameOf.get(m.tip) ?? m.tip, node: nameOf.get(chain.tip.hashHex) ?? chain.tip.hashHex };
         expect(`${where(i)}: ${JSON.stringify(tips)}`).toBe(`${where(i)}: ${JSON.stringify({ ...tips, model: step.tip, node: step.tip })}`);
         expect(chain.tip.hashHex).toBe(want);
-        const stats = chain.utxoStats();
+        const stats = await chain.utxoStats();
         expect(`${where(i)}: ${stats.digest} ${stats.txouts} ${stats.totalAmount}`).toBe(`${where(i)}: ${m.digest} ${m.txouts} ${m.totalAmount}`);
       }
       expect(await coinSetDiff(chain, model.coins())).toEqual([]);

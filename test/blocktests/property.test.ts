@@ -180,11 +180,11 @@ class Run {
   }
 
   /** Every invariant of the file comment; returns what is wrong (empty when all hold). */
-  check(): string[] {
+  async check(): Promise<string[]> {
     const wrong: string[] = [];
     const m = this.digest.get();
     if (this.chain.tip.hashHex !== m.tip) wrong.push(`tip ${this.chain.tip.height}:${this.chain.tip.hashHex} but the model says ${m.height}:${m.tip}`);
-    const s = this.chain.utxoStats();
+    const s = await this.chain.utxoStats();
     if (s.digest !== m.digest || s.txouts !== m.txouts || s.totalAmount !== m.totalAmount) wrong.push(`UTXO digest ${s.digest} (${s.txouts}) but the model has ${m.digest} (${m.txouts})`);
     const coins = this.model.coins();
     const spent = new Set<string>();
@@ -216,7 +216,7 @@ describe('property: chain, mempool and miner against the model', () => {
         try {
           for (const [i, a] of actions.entries()) {
             await run.step(a);
-            const wrong = run.check();
+            const wrong = await run.check();
             if (wrong.length > 0) throw new Error(`after action ${i} ${JSON.stringify(a)} (cache ${tiny ? 'tiny' : 'large'}):\n${wrong.join('\n')}`);
           }
         } finally {
