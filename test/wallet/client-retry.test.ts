@@ -1,6 +1,7 @@
 // A kept-alive connection that the node closes just as the wallet reuses it fails with
 // ECONNRESET (seen under load: the server's keep-alive timeout races the next request).
-// A GET is sent again once on a fresh connection; a POST (a broadcast) never is.
+// A GET is sent again on a fresh connection (up to 3 times: each failed pooled connection
+// is gone); a POST (a broadcast) never is.
 import { describe, expect, it } from '@jest/globals';
 import { EsploraClient, type FetchLike } from '../../wallet/client.js';
 import { WalletError } from '../../wallet/errors.js';
@@ -23,13 +24,16 @@ describe('EsploraClient and stale keep-alive sockets', () => {
     expect(f.calls).toEqual(['GET http://127.0.0.1:1/api/blocks/tip/height', 'GET http://127.0.0.1:1/api/blocks/tip/height']);
   });
 
-  it('gives up after the second failure with node-unreachable', async () => {
-    const f = flaky(2);
+  it('retries a GET up to three times, then gives up with node-unreachable', async () => {
+    const third = flaky(3);
+    await expect(new EsploraClient('http://127.0.0.1:1', { fetch: third.fetch }).tipHeight()).resolves.toBe(42);
+    expect(third.calls).toHaveLength(4);
+    const f = flaky(4);
     const c = new EsploraClient('http://127.0.0.1:1', { fetch: f.fetch });
     const e = await c.tipHeight().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(WalletError);
     expect((e as WalletError).code).toBe('node-unreachable');
-    expect(f.calls).toHaveLength(2);
+    expect(f.calls).toHaveLength(4);
   });
 
   it('never resends a POST, and does not retry a refused connection', async () => {
