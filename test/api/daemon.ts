@@ -37,8 +37,10 @@ export function run(args: string[], timeoutMs = 60_000, nodeArgs: string[] = [])
       p.kill('SIGKILL');
       reject(new Error(`cairnd ${args.join(' ')} did not exit: ${stdout}${stderr}`));
     }, timeoutMs);
-    p.on('exit', (code) => {
+    p.on('exit', (code, signal) => {
       clearTimeout(t);
+      // A null code means a signal ended it: say which, so a crash is not read as a hang.
+      if (code === null) process.stderr.write(`cairnd ${args.join(' ')} ended by ${signal}\n${stderr.slice(-2000)}\n`);
       resolve({ code, stdout, stderr });
     });
   });
@@ -49,7 +51,15 @@ export async function startDaemon(datadir: string, extra: string[] = [], nodeArg
   const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  let killedByTest = false;
+  const exited = new Promise<number | null>((r) =>
+    proc.on('exit', (code, signal) => {
+      // A null code means a signal ended it: unless the test sent it, say which (and the
+      // log's end), so a crash is not mistaken for a hang or a wrong exit code.
+      if (code === null && !killedByTest) process.stderr.write(`cairnd ${datadir} ended by ${signal}\n${stderr.slice(-2000)}\n`);
+      r(code);
+    }),
+  );
   const banner = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buf = '';
     const t = setTimeout(() => {
@@ -96,6 +106,7 @@ export async function startDaemon(datadir: string, extra: string[] = [], nodeArg
       return exited;
     },
     async kill9() {
+      killedByTest = true;
       proc.kill('SIGKILL');
       await exited;
     },
