@@ -252,6 +252,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private idleWaiters: (() => void)[] = [];
   private readdPending: Tx[] = [];
   private reorgPending = false;
+  /** Local submissions that found inputs missing while a reorg update was due: retried after it. */
+  private afterReorg: TxJob[] = [];
   private rollingMinFee = 0;
   private lastRollingUpdate = 0;
   private blockSinceBump = false;
@@ -448,6 +450,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         if (head.kind === 'reorg') {
           this.queue.shift();
           await this.processReorg(head.txs);
+          // submissions the reorg overtook now see the pool it left (Core holds cs_main)
+          if (this.afterReorg.length > 0) this.queue.unshift(...this.afterReorg.splice(0));
           continue;
         }
         const batch: TxJob[] = [];
@@ -493,6 +497,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         }
         if (out.kind === 'done') continue;
         if (out.kind === 'orphan') {
+          if (!job.reorg && !job.relay && this.reorgDue()) {
+            // its parent may be in a disconnected block the reorg update puts back
+            this.afterReorg.push(job);
+            continue;
+          }
           const err = this.orphanOrRefuse(job, out.parents, out.inputIndex);
           if (err) job.reject(err);
           continue;
@@ -925,8 +934,14 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const txs = this.readdPending;
     this.readdPending = [];
     this.reorgPending = false;
-    this.queue.push({ kind: 'reorg', txs });
+    // Ahead of every queued submission: the pool follows the chain before it accepts more.
+    this.queue.unshift({ kind: 'reorg', txs });
     this.pump();
+  }
+
+  /** Whether a reorg's mempool update is still to run (blocks disconnected, txs not back). */
+  private reorgDue(): boolean {
+    return this.reorgPending || this.queue.some((j) => j.kind === 'reorg');
   }
 
   private async processReorg(txs: Tx[]): Promise<void> {

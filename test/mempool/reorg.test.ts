@@ -103,6 +103,33 @@ describe('reorg handling', () => {
     expect(removed.sort()).toEqual([[a.txidHex(), 'conflict'], [child.txidHex(), 'conflict']].sort());
   });
 
+  test('a local spend of a tx a reorg is putting back, submitted while the reorg runs, is accepted, not refused as missing (CI: spam saw missingorspent)', async () => {
+    // Core updates the mempool for a reorg under cs_main before it accepts anything else;
+    // here the reorg's re-adds must come before any submission the reorg overtook.
+    const a = split(await coinbaseAt(env.chain, 7), 2, 1000n);
+    await env.mempool.accept(a);
+    const forkAt = env.chain.height;
+    await env.miner.generate(1); // a confirmed
+    expect(env.mempool.has(a.txid())).toBe(false);
+    const children = [0, 1].map((v) => spend([outputOf(a, v)], [{ value: a.outputs[v]!.value - 1000n, script: SCRIPT }]));
+    // The reorg (2 blocks without a) and the submissions race: the submissions' coin reads
+    // wait for the chain lock the reorg holds, then see a chain without a.
+    const reorg = fork(env, forkAt, 2);
+    const accepted = children.map((c) => env.mempool.accept(c));
+    expect(await reorg).toBe(true);
+    for (const r of accepted) await expect(r).resolves.toMatchObject({ fee: 1000n });
+    await env.mempool.idle();
+    expect(env.mempool.has(a.txid())).toBe(true);
+    for (const c of children) expect(env.mempool.get(c.txid())!.ancestorCount).toBe(2);
+  });
+
+  test('a local spend of an output no reorg brings back is still refused as missing', async () => {
+    const a = split(await coinbaseAt(env.chain, 8), 1, 1000n);
+    const ghost = spend([outputOf(a, 0)], [{ value: a.outputs[0]!.value - 1000n, script: SCRIPT }]);
+    await expect(env.mempool.accept(ghost)).rejects.toMatchObject({ code: 'bad-txns-inputs-missingorspent' });
+    expect(env.mempool.size).toBe(0);
+  });
+
   test('spends of a coinbase whose block was disconnected are removed', async () => {
     // The coinbase at height 21 is mature at 121; a fork from 20 replaces it.
     const cb = await coinbaseAt(env.chain, 21);
