@@ -3,6 +3,18 @@
 // size-limit eviction with a rolling minimum fee, reorg handling and fee estimation. It
 // reads chain coins through its own view (coinview.ts), never the chain's cache directly.
 //
+// Modules, one job each; `Mempool` (mempool.ts) owns the parts and is the public face:
+//   graph.ts     the transaction graph: entries, spenders, parent/child links, ancestor
+//                and descendant sets with their package statistics; add/remove
+//   trim.ts      the fee floor and trimming: rolling minimum fee, trimToSize, expiry
+//   accept.ts    the accept pipeline: queue, batches, signature rounds, commit, the orphan
+//                hand-off, and the reorg update (ahead of queued submissions)
+//   admit.ts     every check one tx must pass, synchronously, giving a verdict
+//   policy.ts    standardness, fee arithmetic, package limits and replacement rules (pure)
+//   coinview.ts  chain coins as the next block sees them, overlaid with the pool
+//   orphans.ts   peers' txs waiting for parents; fees.ts fee estimation; persist.ts mempool.dat
+//   types.ts     public shapes and defaults
+//
 // Error contract: accept() rejects with consensus RuleError (the tx is invalid) or
 // PolicyError (valid, but not standard or not paying enough here); both carry a stable
 // `code`. A rejected tx leaves the pool unchanged. A local submission (no `relay: true`)
@@ -12,8 +24,11 @@
 // Invariant: once idle() resolves, every entry spends coins that exist at the tip or are
 // created by other entries, is final and mature for the next block, and its signatures
 // verified; no two entries spend the same outpoint.
-export { Mempool, MempoolEntry, MEMPOOL_HEIGHT, DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
-export type { MempoolOptions, MempoolLimits, MempoolInfo, MempoolEvents, AcceptOptions, AcceptResult, RemovalReason, TxSource, AddedInfo } from './mempool.js';
+export { Mempool, MEMPOOL_HEIGHT } from './mempool.js';
+export type { MempoolOptions } from './mempool.js';
+export { MempoolEntry, TxGraph } from './graph.js';
+export { DEFAULT_MEMPOOL_LIMITS } from './types.js';
+export type { MempoolLimits, MempoolInfo, MempoolEvents, AcceptOptions, AcceptResult, RemovalReason, TxSource, AddedInfo } from './types.js';
 export { MempoolCoinView, ChainSnapshot, unconfirmedCoin } from './coinview.js';
 export type { MempoolOverlay } from './coinview.js';
 export * from './policy.js';

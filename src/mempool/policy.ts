@@ -126,3 +126,105 @@ export function checkStandardTx(tx: Tx, opts: PolicyOptions = DEFAULT_POLICY): v
     throw new PolicyError('scriptpubkey', `output ${i} is neither P2TR nor OP_RETURN`);
   });
 }
+
+// ------------------------------------------------------------------ package limits and replacement
+// Pure rules over plain numbers and sets: the mempool computes the sets from its graph and
+// asks these whether a tx may join. Kept here so the rules read in one place and can be
+// tested without a chain.
+
+/** Core's -limitancestorcount/-limitancestorsize/-limitdescendantcount/-limitdescendantsize (vB). */
+export interface PackageLimits {
+  ancestorCount: number;
+  ancestorSize: number;
+  descendantCount: number;
+  descendantSize: number;
+}
+
+/** What the package rules read of an unconfirmed ancestor. */
+export interface PackageMember {
+  /** display hex, for messages */
+  readonly txidHex: string;
+  readonly vsize: number;
+  /** the member and its in-pool descendants */
+  readonly descendantCount: number;
+  readonly descendantSize: number;
+}
+
+/**
+ * Core's package limits for a new tx of `vsize` vB whose in-pool ancestors are `ancestors`
+ * (a set cut short once it exceeds the ancestor count still fails the count check).
+ * Throws PolicyError too-long-mempool-chain naming the first limit exceeded: ancestor
+ * count, ancestor size (the tx included), then per ancestor its descendant count and size
+ * with the new tx added.
+ */
+export function checkPackageLimits(ancestors: ReadonlySet<PackageMember>, vsize: number, limits: PackageLimits): void {
+  if (ancestors.size + 1 > limits.ancestorCount) {
+    throw new PolicyError('too-long-mempool-chain', `too many unconfirmed ancestors [limit: ${limits.ancestorCount}]`);
+  }
+  let size = vsize;
+  for (const a of ancestors) size += a.vsize;
+  if (size > limits.ancestorSize) throw new PolicyError('too-long-mempool-chain', `exceeds ancestor size limit [limit: ${limits.ancestorSize}]`);
+  for (const a of ancestors) {
+    if (a.descendantCount + 1 > limits.descendantCount) {
+      throw new PolicyError('too-long-mempool-chain', `too many descendants for tx ${a.txidHex} [limit: ${limits.descendantCount}]`);
+    }
+    if (a.descendantSize + vsize > limits.descendantSize) {
+      throw new PolicyError('too-long-mempool-chain', `exceeds descendant size limit for tx ${a.txidHex} [limit: ${limits.descendantSize}]`);
+    }
+  }
+}
+
+/** What the replacement rules read of a mempool tx. */
+export interface ReplacementMember {
+  /** display hex, for messages */
+  readonly txidHex: string;
+  readonly fee: bigint;
+  readonly vsize: number;
+}
+
+/** A replacement attempt: the new tx and the sets the pool computed for it. */
+export interface Replacement<T extends ReplacementMember> {
+  fee: bigint;
+  vsize: number;
+  /** in-pool txs spending an outpoint the new tx spends */
+  conflicts: ReadonlySet<T>;
+  /** the conflicts and all their descendants: what would leave the pool */
+  evicted: ReadonlySet<T>;
+  /** the new tx's in-pool ancestors */
+  ancestors: ReadonlySet<T>;
+  /** the new tx's direct in-pool parents */
+  parents: ReadonlySet<T>;
+  /** the conflicts' direct in-pool parents */
+  conflictParents: ReadonlySet<T>;
+}
+
+/**
+ * Full replace-by-fee, BIP125 rules 2-5 without signalling (as Core's mempoolfullrbf):
+ * the new tx may not spend an output of what it replaces, may evict at most
+ * MAX_REPLACEMENT_EVICTIONS txs, may add no unconfirmed input its originals did not have,
+ * must pay a higher fee rate than every evicted tx and at least their fees plus
+ * `incrementalRelayFeeRate` for its own size. Throws the first PolicyError in that order.
+ */
+export function checkReplacement<T extends ReplacementMember>(r: Replacement<T>, incrementalRelayFeeRate: number): void {
+  for (const a of r.ancestors) {
+    if (r.conflicts.has(a)) throw new PolicyError('bad-txns-spends-conflicting-tx', `spends conflicting tx ${a.txidHex}`);
+  }
+  if (r.evicted.size > MAX_REPLACEMENT_EVICTIONS) {
+    throw new PolicyError('too-many-replacements', `would evict ${r.evicted.size} txs > ${MAX_REPLACEMENT_EVICTIONS}`);
+  }
+  for (const a of r.ancestors) {
+    if (r.evicted.has(a)) throw new PolicyError('bad-txns-spends-conflicting-tx', `spends conflicting tx ${a.txidHex}`);
+  }
+  for (const p of r.parents) {
+    if (!r.conflictParents.has(p)) throw new PolicyError('replacement-adds-unconfirmed', `new unconfirmed input from ${p.txidHex}`);
+  }
+  let evictedFees = 0n;
+  for (const e of r.evicted) {
+    if (!feeRateAbove(r.fee, r.vsize, e.fee, e.vsize)) {
+      throw new PolicyError('insufficient-fee', `fee rate not above ${feeRateOf(e.fee, e.vsize) / 1000} sat/vB of ${e.txidHex}`);
+    }
+    evictedFees += e.fee;
+  }
+  const need = evictedFees + feeForRate(incrementalRelayFeeRate, r.vsize);
+  if (r.fee < need) throw new PolicyError('insufficient-fee', `fee ${r.fee} < ${need} (replaced fees plus incremental relay fee)`);
+}
