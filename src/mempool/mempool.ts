@@ -23,9 +23,8 @@ import {
   type Tx,
   bytesToHex,
   cryptoRng,
-  hexToBytes,
+  hexToHash,
   outpointKey,
-  reverseBytes,
   systemClock,
 } from '../primitives/index.js';
 import type { Coin, ConsensusParams } from '../consensus/index.js';
@@ -291,7 +290,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 function keyOf(txid: string | Uint8Array): string {
   if (typeof txid === 'string') {
     if (!/^[0-9a-fA-F]{64}$/.test(txid)) return '';
-    return bytesToHex(reverseBytes(hexToBytes(txid.toLowerCase())));
+    return bytesToHex(hexToHash(txid.toLowerCase()));
   }
   return bytesToHex(txid);
 }
