@@ -16,7 +16,7 @@ import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
 import { ApiServer, Metrics, difficulty, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
-import { addressToScript, bytesToHex, cryptoRng, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
+import { addressToScript, bytesToHex, cryptoRng, noisePrologue, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
 
 export const COOKIE_FILE = '.cookie';
@@ -260,7 +260,7 @@ export class CairnNode {
           identity,
           rng,
           clock,
-          context: `cairn/${params.name}`,
+          context: noisePrologue(params.name),
           allowPlaintext: config.allowPlaintext,
           ...(allowPeers ? { allowPeers } : {}),
           refuseIdentity: (id) => (p2pRef?.banman.isBanned(`id:${id}`) ? 'banned by this node' : undefined),
