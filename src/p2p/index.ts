@@ -18,7 +18,7 @@ export * from './addrman.js';
 export * from './banman.js';
 export * from './store.js';
 export * from './nodepeer.js';
-export * from './sync.js';
+export * from '../sync/index.js';
 export * from './relay.js';
 export * from './net.js';
 export { type Clock, type TimerHandle, ManualClock, systemClock, type Rng, cryptoRng, seededRng } from '../primitives/index.js';
