@@ -19,6 +19,12 @@ export interface WsTransportOptions extends Partial<PendingLimits> {
   /** How long to wait for the closing handshake before dropping the socket. */
   closeGraceMs?: number;
   clock?: Clock;
+  /**
+   * Asked at the TCP accept, before the HTTP upgrade, the pending-handshake slot and any
+   * Noise work: a reason to refuse connections from this host (e.g. it is banned), or
+   * undefined. A refused socket is destroyed at once, so a banned host costs no handshake.
+   */
+  refuseHost?: (host: string) => string | undefined;
 }
 
 const CLOSE_NORMAL = 1000;
@@ -164,12 +170,16 @@ export class WsTransport implements Transport {
   readonly limits: Readonly<PendingLimits>;
   /** pending inbound connections of the listener (one listener per transport in practice) */
   readonly pending: PendingSlots;
+  /** inbound connections destroyed at the TCP accept because refuseHost named a reason */
+  refusedAtAccept = 0;
+  private readonly refuseHost: ((host: string) => string | undefined) | undefined;
 
   constructor(opts: WsTransportOptions = {}) {
     this.maxPayload = opts.maxPayload ?? MAX_MESSAGE_SIZE;
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000;
     this.closeGraceMs = opts.closeGraceMs ?? 2_000;
     this.clock = opts.clock ?? systemClock;
+    this.refuseHost = opts.refuseHost;
     const l: PendingLimits = { ...DEFAULT_PENDING_LIMITS };
     for (const k of Object.keys(l) as (keyof PendingLimits)[]) if (opts[k] !== undefined) l[k] = opts[k];
     this.limits = Object.freeze(l);
@@ -196,6 +206,11 @@ export class WsTransport implements Transport {
       const slots = new WeakMap<Socket, { entry: { host: string; since: number; evict(r: string): void }; upgradeTimer: TimerHandle | undefined; conn?: WsConnection }>();
       server.on('connection', (socket: Socket) => {
         const host = hostOf(remoteUrl(socket.remoteAddress, socket.remotePort));
+        if (this.refuseHost?.(host) !== undefined) {
+          this.refusedAtAccept++;
+          socket.destroy();
+          return;
+        }
         const st: { entry: { host: string; since: number; evict(r: string): void }; upgradeTimer: TimerHandle | undefined; conn?: WsConnection } = {
           entry: {
             host,
