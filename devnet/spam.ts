@@ -6,6 +6,7 @@
 // payments that are due every few milliseconds, at most MAX_INFLIGHT at a time; a payment
 // due while every coin is busy or resting (at the ancestor limit, waiting for a block) is
 // counted as skipped. `onRate` gets the achieved rate for a one-line live display.
+import { NETWORK_FACTS } from '../src/primitives/network.js';
 import type { Rng } from '../src/primitives/rng.js';
 import type { Tx } from '../src/primitives/tx.js';
 import type { FetchFn } from './api.js';
@@ -93,7 +94,7 @@ export async function spam(state: DevnetState, o: SpamOptions, env: Env, ctx: Wa
 
   // Setup: throwaway keys, funded once by every running wallet, fanned out into coins.
   const nCoins = coinsFor(o.rate);
-  const keys = Array.from({ length: 8 }, () => makeKey(env.rng, 'tcrn'));
+  const keys = Array.from({ length: 8 }, () => makeKey(env.rng, NETWORK_FACTS.devnet.hrp));
   env.progress(`spam: funding ${nCoins} coins from ${live.length} wallets…`);
   // One wallet process at a time (each is a whole node client); a refused connection is
   // tried once more, as a person would run the command again.

@@ -4,6 +4,7 @@
 // file that holds it is 0600). A refused wallet command surfaces as 'wallet-error' with
 // the wallet's own error code and message.
 import { spawn } from 'node:child_process';
+import { NETWORK_FACTS } from '../src/primitives/network.js';
 import { DevnetError } from './errors.js';
 import type { Tools } from './launcher.js';
 
@@ -67,7 +68,7 @@ export async function walletJson<T>(ctx: WalletContext, nodeUrl: string | undefi
 export async function createWallet(ctx: WalletContext, file: string): Promise<string> {
   const out = await walletJson<Record<string, unknown>>(ctx, undefined, file, ['create', '--words', '12', '--network', 'devnet']);
   const addr = out.address ?? out.firstAddress ?? (out.first_address as string | undefined);
-  if (typeof addr !== 'string' || !addr.startsWith('tcrn1')) throw new DevnetError('wallet-error', `cairn-wallet create printed no devnet address: ${JSON.stringify(out).slice(0, 200)}`);
+  if (typeof addr !== 'string' || !addr.startsWith(`${NETWORK_FACTS.devnet.hrp}1`)) throw new DevnetError('wallet-error', `cairn-wallet create printed no devnet address: ${JSON.stringify(out).slice(0, 200)}`);
   return addr;
 }
 

@@ -1,6 +1,9 @@
 // The import direction is part of the design: primitives ← consensus ← chain ←
-// index/mempool/mining ← p2p/api ← node, and wallet/explorer/devnet are clients of cairnd's
-// HTTP API that may share only primitives. This test reads every import and fails on a
+// sync/index/mempool/mining ← p2p/api ← node, and wallet/explorer/devnet are clients of
+// cairnd's HTTP API that may share only primitives. Block sync is its own layer on the
+// chain: peers reach it through the port it declares, and p2p composes it with relay; p2p
+// reaches the mempool only through the RelayMempool interface it declares, never by
+// import. bench is a harness above everything (it drives nodes and devnets). This test reads every import and fails on a
 // dependency that points the wrong way, so the layering cannot erode silently.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,12 +19,14 @@ const ALLOWED: Record<string, string[]> = {
   'src/index': ['src/primitives', 'src/consensus', 'src/chain'],
   'src/mempool': ['src/primitives', 'src/consensus', 'src/chain'],
   'src/mining': ['src/primitives', 'src/consensus', 'src/chain', 'src/mempool'],
-  'src/p2p': ['src/primitives', 'src/consensus', 'src/chain', 'src/mempool'],
+  'src/sync': ['src/primitives', 'src/consensus', 'src/chain'],
+  'src/p2p': ['src/primitives', 'src/consensus', 'src/chain', 'src/sync'],
   'src/api': ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining'],
-  'src/node': ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining', 'src/p2p', 'src/api'],
+  'src/node': ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining', 'src/sync', 'src/p2p', 'src/api'],
   wallet: ['src/primitives'],
   explorer: ['src/primitives'],
   devnet: ['src/primitives'],
+  bench: ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining', 'src/sync', 'src/p2p', 'src/api', 'src/node', 'devnet'],
 };
 
 function moduleOf(file: string): string | undefined {
@@ -44,7 +49,7 @@ const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*
 describe('architecture', () => {
   it('imports run one way between subsystems', () => {
     const violations: string[] = [];
-    const files = ['src', 'wallet', 'explorer', 'devnet'].flatMap((d) => {
+    const files = ['src', 'wallet', 'explorer', 'devnet', 'bench'].flatMap((d) => {
       try {
         return walk(join(root, d));
       } catch {

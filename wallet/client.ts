@@ -5,14 +5,16 @@
 // fetch is injectable so tests and simulations can supply a transport.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { NETWORK_FACTS } from '../src/primitives/network.js';
 import { WalletError } from './errors.js';
 import { isNetwork, type Network } from './keys.js';
 
-/**
- * cairnd's default API port per network (src/consensus/params.ts defaultApiPort; the
- * wallet may not import consensus, so a test keeps the two tables equal).
- */
-export const DEFAULT_API_PORTS: Readonly<Record<Network, number>> = Object.freeze({ regtest: 18643, devnet: 18543, main: 8543 });
+/** cairnd's default API port per network, from the network facts the node's params use. */
+export const DEFAULT_API_PORTS: Readonly<Record<Network, number>> = Object.freeze({
+  regtest: NETWORK_FACTS.regtest.defaultApiPort,
+  devnet: NETWORK_FACTS.devnet.defaultApiPort,
+  main: NETWORK_FACTS.main.defaultApiPort,
+});
 
 export function defaultNodeUrl(network: Network): string {
   return `http://127.0.0.1:${DEFAULT_API_PORTS[network]}`;

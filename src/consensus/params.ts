@@ -1,11 +1,11 @@
 // Network parameters as data: one frozen object per network, passed explicitly into every
 // rule. Nothing reads a "current network" global, so one process (a test, a simulator)
 // can run regtest, devnet and main side by side.
-import { Block, BlockHeader, COINBASE_VOUT, Tx, hexToBytes, txMerkleRoot } from '../primitives/index.js';
+import { Block, BlockHeader, COINBASE_VOUT, NETWORK_FACTS, Tx, hexToBytes, txMerkleRoot, type NetworkName } from '../primitives/index.js';
 import { buildGenesis } from './genesis.js';
 import { encodeCompact } from './pow.js';
 
-export type NetworkName = 'regtest' | 'devnet' | 'main';
+export type { NetworkName } from '../primitives/index.js';
 
 /**
  * aserti3-2d anchor (as Bitcoin Cash). parentTime is the timestamp of the anchor's
@@ -64,9 +64,9 @@ export interface ConsensusParams {
 export const COIN = 100_000_000n;
 const MAX_MONEY = 21_000_000n * COIN;
 
-/** Message start bytes as the u32 a little-endian read of them gives. */
-function magicOf(bytes: readonly [number, number, number, number]): number {
-  return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+/** The network facts (src/primitives/network.ts) a params object carries. */
+function facts(f: (typeof NETWORK_FACTS)[NetworkName]): Pick<ConsensusParams, 'name' | 'magic' | 'hrp' | 'defaultP2pPort' | 'defaultApiPort'> {
+  return { name: f.name, magic: f.magic, hrp: f.hrp, defaultP2pPort: f.defaultP2pPort, defaultApiPort: f.defaultApiPort };
 }
 
 type ParamsInput = Omit<ConsensusParams, 'genesis' | 'genesisHash' | 'powLimitBits'> & {
@@ -90,9 +90,7 @@ const CAIRN_EPOCH = 1_767_225_600;
  * and local scripting. Halving every 150 blocks as Bitcoin's regtest.
  */
 export const regtestParams: ConsensusParams = makeParams({
-  name: 'regtest',
-  magic: magicOf([0xfc, 0xc2, 0xa1, 0x9e]),
-  hrp: 'rcrn',
+  ...facts(NETWORK_FACTS.regtest),
   genesis: { message: 'Cairn regtest genesis: stones stacked by hand', time: CAIRN_EPOCH, nonce: 0 },
   powLimit: (1n << 255n) - 1n,
   targetSpacing: 600,
@@ -107,8 +105,6 @@ export const regtestParams: ConsensusParams = makeParams({
   bip54: true,
   timewarpGrace: 7200,
   cairnRules: true,
-  defaultP2pPort: 18644,
-  defaultApiPort: 18643,
 });
 
 /**
@@ -122,9 +118,7 @@ export const regtestParams: ConsensusParams = makeParams({
  * watching payments flow minutes after `npm start`, not after 100 blocks.
  */
 export const devnetParams: ConsensusParams = makeParams({
-  name: 'devnet',
-  magic: magicOf([0xfb, 0xc2, 0xa1, 0x9e]),
-  hrp: 'tcrn',
+  ...facts(NETWORK_FACTS.devnet),
   genesis: { message: 'Cairn devnet genesis: a cairn marks the path for those who follow', time: CAIRN_EPOCH, nonce: 23109 },
   powLimit: (1n << 238n) - 1n,
   targetSpacing: 10,
@@ -139,8 +133,6 @@ export const devnetParams: ConsensusParams = makeParams({
   bip54: true,
   timewarpGrace: 7200,
   cairnRules: true,
-  defaultP2pPort: 18544,
-  defaultApiPort: 18543,
 });
 
 /**
@@ -150,9 +142,7 @@ export const devnetParams: ConsensusParams = makeParams({
  * seconds; real hashrate raises difficulty by up to 4x per period.
  */
 export const mainParams: ConsensusParams = makeParams({
-  name: 'main',
-  magic: magicOf([0xfa, 0xc2, 0xa1, 0x9e]),
-  hrp: 'crn',
+  ...facts(NETWORK_FACTS.main),
   genesis: { message: 'Cairn main genesis: one stone on another, so the way can be found', time: CAIRN_EPOCH, nonce: 631581 },
   powLimit: (1n << 236n) - 1n,
   targetSpacing: 600,
@@ -167,8 +157,6 @@ export const mainParams: ConsensusParams = makeParams({
   bip54: true,
   timewarpGrace: 7200,
   cairnRules: true,
-  defaultP2pPort: 8544,
-  defaultApiPort: 8543,
 });
 
 export const NETWORKS: { readonly regtest: ConsensusParams; readonly devnet: ConsensusParams; readonly main: ConsensusParams } =

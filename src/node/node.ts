@@ -16,7 +16,7 @@ import { Miner } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
 import { ApiServer, Metrics, difficulty, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
-import { addressToScript, bytesToHex, cryptoRng, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
+import { addressToScript, bytesToHex, cryptoRng, noisePrologue, selectVerifier, systemClock, VerifierError, type Block, type Clock, type Rng, type VerifierSelection } from '../primitives/index.js';
 import type { NodeConfig } from './config.js';
 
 export const COOKIE_FILE = '.cookie';
@@ -247,12 +247,14 @@ export class CairnNode {
       cleanups.push(() => miner.stop());
 
       let identity: IdentityKey | undefined;
-      const ws = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock });
+      // The transport is built before P2PNode, whose ban list decides which hosts and
+      // identities to refuse; the transports ask through this late-bound reference. A
+      // banned host is refused at the TCP accept, before any handshake work (issue #16).
+      let p2pRef: P2PNode | undefined;
+      const bannedHost = (host: string): string | undefined => (p2pRef?.banman.isBanned(host) ? 'banned by this node' : undefined);
+      const ws = new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD, clock, refuseHost: bannedHost });
       let transport: Transport = ws;
       const secureStats = new SecureStats();
-      // The transport is built before P2PNode, whose ban list decides which identities to
-      // refuse; the handshake asks through this late-bound reference.
-      let p2pRef: P2PNode | undefined;
       if (config.secure) {
         identity = await loadOrCreateIdentity(config.datadir, rng);
         const allowPeers = config.allowPeers ? await loadAllowList(config.allowPeers) : undefined;
@@ -260,7 +262,7 @@ export class CairnNode {
           identity,
           rng,
           clock,
-          context: `cairn/${params.name}`,
+          context: noisePrologue(params.name),
           allowPlaintext: config.allowPlaintext,
           ...(allowPeers ? { allowPeers } : {}),
           refuseIdentity: (id) => (p2pRef?.banman.isBanned(`id:${id}`) ? 'banned by this node' : undefined),
@@ -320,6 +322,7 @@ export class CairnNode {
           pending_handshakes: ws.pending.size,
           pending_refused: ws.pending.refused,
           pending_evicted: ws.pending.evicted,
+          banned_at_accept: ws.refusedAtAccept,
           inbound_evicted: p2p.metrics.connections.evicted,
           inbound_refused: p2p.metrics.connections.refused,
           inv_accepted: p2p.relay.invStats.accepted,

@@ -5,11 +5,14 @@
 // misbehaviour score or a disconnect (with a logged reason), never a thrown error.
 // Invariants: nothing but version/verack is processed before the handshake; every
 // message and list is bounded (MAX_PAYLOAD per command, MAX_MESSAGE_SIZE per frame);
-// time, randomness and transports are injected. The wire layer (messages, transports,
-// Peer) knows nothing of the chain; sync.ts (headers-first download), relay.ts
-// (announcements, getdata, address gossip) and net.ts (P2PNode, the composition) sit
-// on top, driving Peers through events and send(), and only read the chain and mempool
-// through their public calls and events.
+// time, randomness and transports are injected. The wire layer (messages, transports
+// under transport/ one file each, Noise under secure/, Peer) knows nothing of the chain;
+// relay.ts (announcements, getdata, address gossip) and net.ts (P2PNode, the
+// composition) sit on top, driving Peers through events and send(). Block sync is its
+// own subsystem (src/sync, re-exported here): it meets peers through its SyncLink port,
+// which NodePeer satisfies. The chain is read through its public calls and events; the
+// mempool only through the RelayMempool interface declared in relay.ts (p2p never imports
+// src/mempool).
 export * from './messages/index.js';
 export * from './transport.js';
 export * from './peer.js';
@@ -18,7 +21,7 @@ export * from './addrman.js';
 export * from './banman.js';
 export * from './store.js';
 export * from './nodepeer.js';
-export * from './sync.js';
+export * from '../sync/index.js';
 export * from './relay.js';
 export * from './net.js';
 export { type Clock, type TimerHandle, ManualClock, systemClock, type Rng, cryptoRng, seededRng } from '../primitives/index.js';

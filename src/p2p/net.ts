@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Clock, Rng, TimerHandle } from '../primitives/index.js';
+import { silentLogger } from '../primitives/index.js';
 import type { Chain } from '../chain/index.js';
 import type { ConsensusParams } from '../consensus/index.js';
 import { AddrMan } from './addrman.js';
@@ -25,7 +26,7 @@ import { NodePeer } from './nodepeer.js';
 import { Peer, type PeerLogger, type PeerOptions } from './peer.js';
 import { Relay, type RelayMempool, type RelayOptions } from './relay.js';
 import { JsonFileStore, MemoryStore, type KvStore } from './store.js';
-import { BlockSync, type SyncOptions, type SyncState } from './sync.js';
+import { BlockSync, type SyncOptions, type SyncState } from '../sync/index.js';
 import { FaultInjector, hostOf, type Connection, type Listener, type Transport } from './transport.js';
 
 export interface P2PNodeOptions {
@@ -104,7 +105,6 @@ export interface P2PNodeEvents {
   'sync-progress': [SyncState];
 }
 
-const silent: PeerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 interface Live {
@@ -165,7 +165,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.chain = o.chain;
     this.clock = o.clock;
     this.rng = o.rng;
-    this.log = o.log ?? silent;
+    this.log = o.log ?? silentLogger;
     this.outboundTarget = o.outboundTarget ?? 8;
     this.maxInbound = o.maxInbound ?? 64;
     this.banSeconds = o.banSeconds ?? 86_400;

@@ -9,7 +9,7 @@
 //   - 'close' fires exactly once with the reason, which is also logged; 'ban' fires at
 //     most once, when the score first reaches the threshold, and the peer disconnects.
 import type { Clock, Rng, TimerHandle } from '../primitives/index.js';
-import { DecodeError, equalBytes, hashToHex } from '../primitives/index.js';
+import { DecodeError, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, equalBytes, hashToHex, silentLogger, type Logger } from '../primitives/index.js';
 import {
   type Command,
   type Message,
@@ -25,8 +25,7 @@ import {
 import { TokenBucket } from './ratelimit.js';
 import { type Connection, hostOf } from './transport.js';
 
-export const PROTOCOL_VERSION = 1;
-export const MIN_PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../primitives/index.js';
 export const DEFAULT_BAN_THRESHOLD = 100;
 /** version/verack must be done this soon after the connection reached the peer layer (Noise done) */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -68,15 +67,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
   burstMsgs: 5000,
 });
 
-/** A pino logger satisfies this. */
-export interface PeerLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-const silent: PeerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+/** A pino logger satisfies this (the primitives' Logger, under its p2p name). */
+export type PeerLogger = Logger;
 
 export interface PeerOptions {
   conn: Connection;
@@ -227,7 +219,7 @@ export class Peer {
     const rl = { ...DEFAULT_RATE_LIMITS, ...o.rateLimits };
     this.bytesBucket = new TokenBucket(rl.bytesPerSec, rl.burstBytes, o.clock);
     this.msgsBucket = new TokenBucket(rl.msgsPerSec, rl.burstMsgs, o.clock);
-    this.log = o.log ?? silent;
+    this.log = o.log ?? silentLogger;
     this.connectedAt = o.clock.now();
     this.lastRecv = this.connectedAt;
   }

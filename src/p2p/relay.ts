@@ -9,23 +9,23 @@
 //   - getdata is answered only with validated blocks (connected once) and mempool txs;
 //     anything else gets notfound;
 //   - inv items beyond a token-bucket allowance, unrequested txs beyond another, and
-//     transactions failing consensus rules (RULE_CODES banScore, 0 for contextual,
-//     transient and corruption codes; policy refusals cost nothing) are scored;
+//     transactions failing consensus rules are scored by penaltyFor (src/sync/penalty.ts:
+//     banScore, 0 for contextual, transient and corruption codes; policy refusals cost
+//     nothing);
 //   - an inv is checked against the allowance from its count, before it is decoded; the
 //     accepted ones wait in a global queue (bounded: beyond maxQueuedInv items new ones
 //     are dropped unread, at no cost to the sender) and are worked off round-robin across
 //     peers, at most invItemsPerTurn items per event-loop turn, so a flood from many
 //     well-behaved peers cannot stall the API (issue #16).
 import type { Block, Clock, Rng, Tx } from '../primitives/index.js';
-import { bytesToHex, hexToBytes } from '../primitives/index.js';
-import { RULE_CODES, RuleError } from '../consensus/index.js';
+import { bytesToHex, hexToBytes, silentLogger } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
 import type { AddrMan } from './addrman.js';
 import { INV_ITEM_SIZE, MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, isInvType, type InvItem, type NetAddress } from './messages/index.js';
 import type { NodePeer } from './nodepeer.js';
 import { Score, type PeerLogger } from './peer.js';
 import { TokenBucket } from './ratelimit.js';
-import type { BlockSync } from './sync.js';
+import { penaltyFor, type BlockSync } from '../sync/index.js';
 
 /** What relay needs of a mempool (src/mempool's Mempool satisfies it). */
 export interface RelayMempool {
@@ -103,8 +103,6 @@ interface RelayPeer {
   invJobs: InvJob[];
 }
 
-const silent: PeerLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
 export class Relay {
   private readonly chain: Chain;
   private readonly sync: BlockSync;
@@ -139,7 +137,7 @@ export class Relay {
     this.addrman = o.addrman;
     this.clock = o.clock;
     this.rng = o.rng;
-    this.log = o.log ?? silent;
+    this.log = o.log ?? silentLogger;
     this.listenUrl = o.listenUrl ?? (() => '');
     this.o = {
       invPerSec: o.invPerSec ?? 5_000,
@@ -465,14 +463,10 @@ export class Relay {
       // A transaction that made it in: what inbound eviction protects (Core's m_last_tx_time).
       if (!r.orphan) np.lastTxAt = this.clock.now();
     }, (e) => {
-      if (e instanceof RuleError) {
-        const info = RULE_CODES[e.code];
-        const score = info.contextual || info.transient || info.corruption ? 0 : info.banScore;
-        this.log.debug({ peer: np.peer.remote, code: e.code, score }, 'invalid transaction from peer');
-        if (score > 0 && np.ready) np.peer.misbehave(score, `invalid tx: ${e.code}`);
-      } else {
-        this.log.debug({ peer: np.peer.remote, err: (e as Error)?.message }, 'transaction not accepted');
-      }
+      // What a failing tx costs its sender: the one penalty table (src/sync/penalty.ts).
+      const p = penaltyFor(e, 'tx');
+      this.log.debug({ peer: np.peer.remote, ...(p.code ? { code: p.code, score: p.score } : { err: (e as Error)?.message }) }, p.message);
+      if (p.score > 0 && np.ready) np.peer.misbehave(p.score, p.reason);
     });
   }
 

@@ -3,9 +3,11 @@
 // pasted into the wrong network is refused with 'wrong-network' instead of burning coins.
 // decodeSegwitAddress applies the generic BIP rules so the official vectors can be run.
 import { bech32, bech32m } from '@scure/base';
+import { NETWORK_FACTS } from './network.js';
 import { isP2TR, p2trScript } from './script.js';
 
-export const HRPS = { main: 'crn', devnet: 'tcrn', regtest: 'rcrn' } as const;
+/** Each network's address HRP (from its network facts). */
+export const HRPS = Object.freeze({ main: NETWORK_FACTS.main.hrp, devnet: NETWORK_FACTS.devnet.hrp, regtest: NETWORK_FACTS.regtest.hrp });
 
 /** BIP173: a segwit address is at most 90 characters. */
 export const MAX_ADDRESS_LENGTH = 90;

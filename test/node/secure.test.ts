@@ -238,6 +238,24 @@ describe('cairnd transport encryption', () => {
     await until(async () => (await peers(a)).find((p) => p.identity === idOf(c)), 'a admits c');
   });
 
+  it('a banned host is refused at the TCP accept: no handshake, no secure failure (issue #16 item 6)', async () => {
+    const a = await start(dir());
+    const b = await start(dir(), ['--no-listen', '--peer', `${p2pOf(a)}#${idOf(a)}`]);
+    await until(async () => (await peers(a)).find((p) => p.identity === idOf(b)), 'a sees b');
+    const handshakes = await metric(a, 'cairn_secure_handshakes_total', 'mode', 'encrypted');
+    expect(handshakes).toBeGreaterThanOrEqual(1);
+    // Loopback bans are by identity for peers (a devnet shares 127.0.0.1); an operator may
+    // still ban the address itself, and then every new connection from it is refused.
+    expect((await admin(a, '/api/admin/ban', { host: '127.0.0.1', seconds: 3600 })).status).toBe(200);
+    const c = await start(dir(), ['--no-listen', '--peer', `${p2pOf(a)}#${idOf(a)}`]);
+    const bannedAtAccept = async (): Promise<number> => metric(a, 'cairn_p2p_limits', 'what', 'banned_at_accept');
+    await until(async () => (await bannedAtAccept()) >= 2, 'c refused twice at the accept');
+    expect(await metric(a, 'cairn_secure_handshakes_total', 'mode', 'encrypted')).toBe(handshakes);
+    for (const reason of ['refused', 'handshake', 'timeout']) expect(await secureFailures(a, reason)).toBe(0);
+    expect((await peers(a)).some((p) => p.identity === idOf(c))).toBe(false);
+    expect(await peers(c)).toEqual([]);
+  });
+
   it('a wiretap between two syncing nodes finds none of the tx, blocks, txids or commands', async () => {
     const { src, dst, tap } = await tappedPair([]);
     const { tx, blocks } = await chainWithTx(src);

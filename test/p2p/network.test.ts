@@ -103,7 +103,7 @@ it('a node given one seed finds the others through address gossip, and again aft
   const want = new Set([seed.url, ...others.map((o) => o.url)]);
   const linked = (n: TestNode): Set<string> => new Set(n.node.peers().map((p) => (p.direction === 'outbound' ? p.addr : p.listen_url ?? '')));
   await waitFor(() => [...want].every((u) => linked(fresh).has(u)), 'newcomer connected to all');
-  await waitFor(() => fresh.chain.height === 105, 'newcomer synced');
+  await waitFor(() => fresh.chain.height === 105, 'newcomer synced', 60_000);
   await fresh.stop();
   // Restarted without any seed, it reconnects from the addresses it saved.
   const again = await h.node('newcomer-2', { dir, seeds: [] });

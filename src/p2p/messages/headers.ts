@@ -1,10 +1,10 @@
 // headers: up to 2,000 consecutive block headers, the unit of headers-first sync. As in
 // Bitcoin each header is followed by a transaction count that must be 0: the format
 // reuses the block encoding, but a headers message never carries transactions.
-import { BlockHeader, DecodeError, HEADER_SIZE } from '../../primitives/index.js';
+import { BlockHeader, DecodeError, HEADER_SIZE, MAX_HEADERS } from '../../primitives/index.js';
 import { decodeWith, encodeWith } from './codec.js';
 
-export const MAX_HEADERS = 2000;
+export { MAX_HEADERS } from '../../primitives/index.js';
 export const MAX_PAYLOAD = 3 + MAX_HEADERS * (HEADER_SIZE + 1);
 
 export interface HeadersMessage {

@@ -8,23 +8,21 @@
 // peer scores lightly; everything else is malformed).
 import { BufWriter, DecodeError } from '../../primitives/index.js';
 import * as addr from './addr.js';
+import { emptyCodec, type GetaddrMessage, type MempoolMessage, type SendheadersMessage, type VerackMessage } from './empty.js';
 import * as block from './block.js';
-import * as getaddr from './getaddr.js';
 import * as getdata from './getdata.js';
 import * as getheaders from './getheaders.js';
 import * as headers from './headers.js';
 import * as inv from './inv.js';
-import * as mempool from './mempool.js';
 import * as notfound from './notfound.js';
 import * as ping from './ping.js';
 import * as pong from './pong.js';
-import * as sendheaders from './sendheaders.js';
 import * as tx from './tx.js';
-import * as verack from './verack.js';
 import * as version from './version.js';
 
 export * from './invvect.js';
 export type { VersionMessage } from './version.js';
+export type { EmptyMessage, GetaddrMessage, MempoolMessage, SendheadersMessage, VerackMessage } from './empty.js';
 export type { PingMessage } from './ping.js';
 export type { PongMessage } from './pong.js';
 export type { GetHeadersMessage } from './getheaders.js';
@@ -49,7 +47,7 @@ interface Codec<T> {
 /** Payload shape of each command (the frame adds `cmd`). */
 export interface Payloads {
   version: version.VersionMessage;
-  verack: verack.VerackMessage;
+  verack: VerackMessage;
   ping: ping.PingMessage;
   pong: pong.PongMessage;
   getheaders: getheaders.GetHeadersMessage;
@@ -59,10 +57,10 @@ export interface Payloads {
   notfound: notfound.NotFoundMessage;
   block: block.BlockMessage;
   tx: tx.TxMessage;
-  getaddr: getaddr.GetaddrMessage;
+  getaddr: GetaddrMessage;
   addr: addr.AddrMessage;
-  sendheaders: sendheaders.SendheadersMessage;
-  mempool: mempool.MempoolMessage;
+  sendheaders: SendheadersMessage;
+  mempool: MempoolMessage;
 }
 
 export type Command = keyof Payloads;
@@ -71,7 +69,7 @@ export type Message = { [K in Command]: MessageOf<K> }[Command];
 
 const CODECS: { readonly [K in Command]: Codec<Payloads[K]> } = {
   version,
-  verack,
+  verack: emptyCodec,
   ping,
   pong,
   getheaders,
@@ -81,10 +79,10 @@ const CODECS: { readonly [K in Command]: Codec<Payloads[K]> } = {
   notfound,
   block,
   tx,
-  getaddr,
+  getaddr: emptyCodec,
   addr,
-  sendheaders,
-  mempool,
+  sendheaders: emptyCodec,
+  mempool: emptyCodec,
 };
 
 export const COMMANDS: readonly Command[] = Object.keys(CODECS) as Command[];

@@ -1,17 +1,11 @@
 // Inventory vectors, shared by inv, getdata and notfound: a type and a 32-byte hash,
 // with Bitcoin's type numbers. Unknown types are refused at decode time so the layers
 // above only ever see kinds they can serve.
-import { BufReader, BufWriter, DecodeError } from '../../primitives/index.js';
+// The type numbers themselves are protocol constants in src/primitives/protocol.ts.
+import { BufReader, BufWriter, DecodeError, MSG_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, MSG_WITNESS_TX, type InvType } from '../../primitives/index.js';
 import { decodeWith, encodeWith, writeHash } from './codec.js';
 
-export const MSG_TX = 1;
-export const MSG_BLOCK = 2;
-/** Asks for the witness serialization (BIP144). */
-export const MSG_WITNESS_FLAG = 1 << 30;
-export const MSG_WITNESS_TX = MSG_TX | MSG_WITNESS_FLAG;
-export const MSG_WITNESS_BLOCK = MSG_BLOCK | MSG_WITNESS_FLAG;
-
-export type InvType = typeof MSG_TX | typeof MSG_BLOCK | typeof MSG_WITNESS_TX | typeof MSG_WITNESS_BLOCK;
+export { MSG_TX, MSG_BLOCK, MSG_WITNESS_FLAG, MSG_WITNESS_TX, MSG_WITNESS_BLOCK, type InvType } from '../../primitives/index.js';
 const KNOWN = new Set<number>([MSG_TX, MSG_BLOCK, MSG_WITNESS_TX, MSG_WITNESS_BLOCK]);
 
 export const MAX_INV = 50_000;

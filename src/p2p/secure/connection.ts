@@ -13,7 +13,7 @@
 // failure closes the connection with a reason, counts it in SecureStats and logs it once;
 // nothing is delivered before the handshake is complete, and never after close.
 import type { Clock, Rng, TimerHandle } from '../../primitives/index.js';
-import { bytesToHex, systemClock } from '../../primitives/index.js';
+import { bytesToHex, silentLogger, systemClock } from '../../primitives/index.js';
 import type { Connection } from '../transport.js';
 import { type IdentityKey, parseIdentity } from './identity.js';
 import { type Aead, type CipherState, HandshakeState, NoiseError, TAGLEN, XX, generateKeyPair, nodeAead } from './noise.js';
@@ -86,8 +86,6 @@ export interface SecureLogger {
   warn(obj: object, msg: string): void;
 }
 
-const silent: SecureLogger = { info() {}, warn() {} };
-
 export interface SecureOptions {
   identity: IdentityKey;
   /** source of ephemeral keys: cryptoRng in production */
@@ -151,7 +149,7 @@ class SecureConn implements SecureConnection {
     this.remote = inner.remote;
     this.inbound = inner.inbound;
     this.clock = o.clock ?? systemClock;
-    this.log = o.log ?? silent;
+    this.log = o.log ?? silentLogger;
     // A pinned identity can only be checked by the handshake, so pinning rules out plaintext.
     this.offeredPlaintext = !this.inbound && !!o.allowPlaintext && o.expectedIdentity === undefined;
     this.phase = this.inbound ? 'msg1' : 'msg2';

@@ -2,11 +2,18 @@
 // through secureConnection() before the node sees it. A dial URL may pin the peer's
 // identity in its fragment (ws://host:port#<66 hex digits>); the fragment is stripped
 // before dialling, so inner transports and the peer's `remote` see the plain URL.
-import type { Connection, Listener, Transport } from '../transport.js';
+import { hostOf, type Connection, type Listener, type Transport } from '../transport.js';
 import { parseIdentity } from './identity.js';
 import { type SecureConnection, type SecureOptions, secureConnection } from './connection.js';
 
-export type SecureTransportOptions = Omit<SecureOptions, 'expectedIdentity'>;
+export type SecureTransportOptions = Omit<SecureOptions, 'expectedIdentity'> & {
+  /**
+   * Asked for every inbound connection before the handshake starts: a reason to refuse
+   * its host (e.g. banned), or undefined. A refused connection is closed before any Noise
+   * message is read or any key generated, and counted as a 'refused' failure.
+   */
+  refuseHost?: (host: string) => string | undefined;
+};
 
 /** Splits `url#identity`; throws IdentityError when the fragment is not a valid identity. */
 export function parsePeerUrl(url: string): { url: string; identity: string | undefined } {
@@ -24,6 +31,12 @@ export class SecureTransport implements Transport {
   /** Only connections that complete the handshake reach onConnection; failures are closed, counted and logged. */
   listen(port: number, host: string, onConnection: (c: Connection) => void): Promise<Listener> {
     return this.inner.listen(port, host, (c) => {
+      const why = this.opts.refuseHost?.(hostOf(c.remote));
+      if (why !== undefined) {
+        if (this.opts.stats) this.opts.stats.failures.refused++;
+        c.close(`refused: ${why}`);
+        return;
+      }
       secureConnection(c, this.opts).then(
         (sc) => onConnection(sc),
         () => undefined,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { blockWork, checkProofOfWork, getParams } from '../../src/consensus/index.js';
 import type { ChainEntry } from '../../src/chain/index.js';
-import { HeadersPresync, antiDosWorkThreshold, sequenceWork } from '../../src/p2p/presync.js';
+import { HeadersPresync, antiDosWorkThreshold, sequenceWork } from '../../src/sync/presync.js';
 import { BlockHeader } from '../../src/primitives/index.js';
 
 const params = getParams('regtest');

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from '@jest/globals';
 import { decodeMessage, encodeMessage, type Message } from '../../src/p2p/messages/index.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
-import { Harness, params, waitFor } from './netnode.js';
+import { Harness, params, waitFor } from '../p2p/netnode.js';
 
 const h = new Harness();
 afterAll(() => h.close());

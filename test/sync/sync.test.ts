@@ -3,9 +3,9 @@
 // with the same UTXO digest, reports progress, and resumes after a restart mid-sync.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Block } from '../../src/primitives/index.js';
-import type { SyncState } from '../../src/p2p/sync.js';
+import type { SyncState } from '../../src/sync/index.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
-import { Harness, params, waitFor } from './netnode.js';
+import { Harness, params, waitFor } from '../p2p/netnode.js';
 
 const h = new Harness();
 // Syncing 500 blocks (~800 signatures) takes 5-8 s alone but several times that while

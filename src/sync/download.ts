@@ -1,0 +1,130 @@
+// Download scheduling: which blocks to ask whom for. The blocks of the best chain each
+// peer has shown us are fetched from all peers at once, through a window of `windowSize`
+// blocks above our tip, at most `maxInFlightPerPeer` outstanding per peer, peers with
+// the fewest requests first. A request older than blockTimeoutMs disconnects its peer;
+// the lowest block of the window held up longer than the (adaptive) stall timeout while
+// another peer could serve it moves every request of the staller to others, and a peer
+// that stalls maxStalls times is disconnected (Core's BLOCK_STALLING_TIMEOUT).
+import type { Clock, Logger } from '../primitives/index.js';
+import { MSG_BLOCK, MSG_WITNESS_BLOCK, MSG_WITNESS_FLAG, bytesToHex } from '../primitives/index.js';
+import type { Chain, ChainEntry } from '../chain/index.js';
+import type { SyncConfig } from './options.js';
+import type { BlockRequest, PeerSync } from './peerstate.js';
+import type { SyncInvItem } from './port.js';
+
+export class BlockDownload {
+  /** block hash → the peer it is requested from */
+  private readonly requested = new Map<string, PeerSync>();
+  /** the current stall timeout: doubles on each stall, decays as requested blocks arrive */
+  private stallMs: number;
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly cfg: SyncConfig,
+  ) {
+    this.stallMs = cfg.stallTimeoutMs;
+  }
+
+  /**
+   * Fills every peer's request slots with the next blocks of the best chain it has.
+   * `busy(k)`: the block is already received (held or queued).
+   */
+  request(peers: Iterable<PeerSync>, busy: (k: string) => boolean): void {
+    const tip = this.chain.tip;
+    const maxHeight = tip.height + this.cfg.windowSize;
+    const list = [...peers].sort((a, b) => a.inFlight.size - b.inFlight.size);
+    for (const sp of list) {
+      if (!sp.link.ready || sp.inFlight.size >= this.cfg.maxInFlightPerPeer) continue;
+      const best = sp.best;
+      if (!best || best.failed || best.chainwork <= tip.chainwork) continue;
+      const items: SyncInvItem[] = [];
+      const now = this.clock.now();
+      for (const e of this.pathToFetch(best, maxHeight)) {
+        if (sp.inFlight.size >= this.cfg.maxInFlightPerPeer) break;
+        const k = bytesToHex(e.hash);
+        if (e.failed) break;
+        if (this.requested.has(k) || busy(k)) continue;
+        this.requested.set(k, sp);
+        sp.inFlight.set(k, { entry: e, at: now });
+        items.push({ type: MSG_WITNESS_BLOCK, hash: e.hash });
+      }
+      if (items.length > 0) sp.link.peer.send({ cmd: 'getdata', items });
+    }
+  }
+
+  /** Entries without data from the fork with our active chain up to `best`, capped at maxHeight. */
+  private pathToFetch(best: ChainEntry, maxHeight: number): ChainEntry[] {
+    let e: ChainEntry | undefined = best.height > maxHeight ? this.chain.getAncestor(best, maxHeight) : best;
+    const out: ChainEntry[] = [];
+    while (e && !this.chain.isActive(e)) {
+      if (!e.haveData) out.push(e);
+      e = e.prev ?? undefined;
+    }
+    return out.reverse();
+  }
+
+  /** A block arrived from sp: true if it was requested from sp (now or before a stall moved it). */
+  received(sp: PeerSync, k: string): boolean {
+    const wasRequested = sp.inFlight.delete(k) || sp.cancelled.delete(k);
+    if (this.requested.get(k) === sp) this.requested.delete(k);
+    if (wasRequested) this.stallMs = Math.max(this.cfg.stallTimeoutMs, this.stallMs * 0.85);
+    return wasRequested;
+  }
+
+  /** The peer cannot give us these blocks: frees their slots; true if any was ours. */
+  notFound(sp: PeerSync, items: readonly SyncInvItem[]): boolean {
+    let freed = false;
+    for (const it of items) {
+      if ((it.type & ~MSG_WITNESS_FLAG) !== MSG_BLOCK) continue;
+      const k = bytesToHex(it.hash);
+      if (sp.inFlight.delete(k)) {
+        if (this.requested.get(k) === sp) this.requested.delete(k);
+        freed = true;
+      }
+    }
+    return freed;
+  }
+
+  /** Forgets a departed peer's requests so others can take them. */
+  removePeer(sp: PeerSync): void {
+    for (const k of sp.inFlight.keys()) if (this.requested.get(k) === sp) this.requested.delete(k);
+    sp.inFlight.clear();
+  }
+
+  /** Disconnects a peer with a request older than blockTimeoutMs. */
+  checkTimeouts(sp: PeerSync, now: number): void {
+    for (const r of sp.inFlight.values()) {
+      if (now - r.at > this.cfg.blockTimeoutMs) {
+        sp.link.peer.close(`block ${r.entry.hashHex} request timed out`);
+        return;
+      }
+    }
+  }
+
+  /** Moves the requests of the peer holding up the window's lowest block, if another could serve it. */
+  detectStall(peers: Iterable<PeerSync>, now: number): void {
+    const all = [...peers];
+    let lowest: { r: BlockRequest; sp: PeerSync } | undefined;
+    for (const sp of all) {
+      for (const r of sp.inFlight.values()) if (!lowest || r.entry.height < lowest.r.entry.height) lowest = { r, sp };
+    }
+    if (!lowest || now - lowest.r.at <= this.stallMs) return;
+    const { entry } = lowest.r;
+    const sp = lowest.sp;
+    const other = all.some(
+      (o) => o !== sp && o.link.ready && o.inFlight.size < this.cfg.maxInFlightPerPeer && o.best && this.chain.getAncestor(o.best, entry.height) === entry,
+    );
+    if (!other) return;
+    sp.stalls++;
+    this.log.info({ peer: sp.link.peer.remote, block: entry.hashHex, stallMs: this.stallMs, stalls: sp.stalls }, 'peer is stalling block download');
+    this.stallMs = Math.min(this.cfg.maxStallTimeoutMs, this.stallMs * 2);
+    for (const k of sp.inFlight.keys()) {
+      if (this.requested.get(k) === sp) this.requested.delete(k);
+      sp.cancelled.add(k);
+    }
+    sp.inFlight.clear();
+    if (sp.stalls >= this.cfg.maxStalls) sp.link.peer.close(`stalling block download (${sp.stalls} times)`);
+  }
+}

@@ -1,0 +1,29 @@
+// Sync's record of one peer, shared by the stages (headers, download, queue).
+import type { TokenBucket } from '../primitives/index.js';
+import type { ChainEntry } from '../chain/index.js';
+import type { SyncLink } from './port.js';
+import type { HeadersPresync } from './presync.js';
+
+export interface BlockRequest {
+  entry: ChainEntry;
+  at: number;
+}
+
+export interface PeerSync {
+  link: SyncLink;
+  /** the most-work header the peer has shown us */
+  best: ChainEntry | undefined;
+  /** block hash (hex) → our request to this peer */
+  inFlight: Map<string, BlockRequest>;
+  /** requests moved away from this peer; a late answer is still welcome */
+  cancelled: Set<string>;
+  headersAskedAt: number | undefined;
+  headersSynced: boolean;
+  unconnecting: number;
+  /** a low-work chain being counted (presync) or fetched again (redownload) */
+  presync: HeadersPresync | undefined;
+  stalls: number;
+  unrequested: TokenBucket;
+  /** header batches of this peer are processed in arrival order */
+  work: Promise<unknown>;
+}
