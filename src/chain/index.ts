@@ -18,3 +18,5 @@ export { SigCache, DEFAULT_SIGCACHE_BYTES, SIGCACHE_ENTRY_BYTES } from './sigcac
 export type { SigCacheOptions, SigCacheStats } from './sigcache.js';
 export { MuHash3072 } from './muhash.js';
 export { CoinCache } from './coins.js';
+export { workerModule } from './worker-url.js';
+export type { WorkerModule } from './worker-url.js';
