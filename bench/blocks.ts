@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tiny from 'tiny-secp256k1';
-import { blockSubsidy, createBlock, type ConsensusParams } from '../src/consensus/index.js';
+import { blockSubsidy, type ConsensusParams } from '../src/consensus/index.js';
+import { createBlock } from '../src/mining/index.js';
 import {
   Block,
   BufReader,

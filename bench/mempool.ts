@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as tiny from 'tiny-secp256k1';
 import { Chain, SigCache, VerifyPool } from '../src/chain/index.js';
-import { blockSubsidy, createBlock, regtestParams } from '../src/consensus/index.js';
+import { blockSubsidy, regtestParams } from '../src/consensus/index.js';
 import { Mempool } from '../src/mempool/index.js';
-import { buildTemplate } from '../src/mining/index.js';
+import { buildTemplate, createBlock } from '../src/mining/index.js';
 import {
   ManualClock,
   TaprootSighasher,

@@ -6,7 +6,8 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Chain } from '../src/chain/index.js';
-import { blockSubsidy, createBlock, getParams, type ConsensusParams } from '../src/consensus/index.js';
+import { blockSubsidy, getParams, type ConsensusParams } from '../src/consensus/index.js';
+import { createBlock } from '../src/mining/index.js';
 import type { P2PNode } from '../src/p2p/net.js';
 import {
   Block,

@@ -72,6 +72,46 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('has no import cycles inside the layers that define and store the chain', () => {
+    // A cycle hides which file a fact belongs to (params ↔ genesis ↔ coinbase was one).
+    const layers = ['src/consensus', 'src/chain', 'src/mining', 'src/index'];
+    const files = layers.flatMap((d) => walk(join(root, d))).filter((f) => f.endsWith('.ts'));
+    const deps = new Map<string, string[]>();
+    for (const file of files) {
+      const out: string[] = [];
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+        const spec = m[1] ?? m[2]!;
+        if (spec.startsWith('.')) out.push(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      }
+      deps.set(file, out);
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (f: string, path: string[]): void => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const d of deps.get(f) ?? []) {
+        if (!deps.has(d)) continue;
+        if (state.get(d) === 'open') cycles.push(path.slice(path.indexOf(d)).map((x) => relative(root, x)).join(' → '));
+        else if (!state.has(d)) visit(d, path);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of files) if (!state.has(f)) visit(f, []);
+    expect(files.length).toBeGreaterThan(20);
+    expect(cycles).toEqual([]);
+  });
+
+  it('starts worker threads from module files, never from source strings', () => {
+    // A worker in a string escapes the type checker and this test's import graph.
+    const offenders = walk(join(root, 'src')).filter((f) => /new Worker\(/.test(readFileSync(f, 'utf8')) && /eval:\s*true/.test(readFileSync(f, 'utf8')));
+    expect(offenders.map((f) => relative(root, f))).toEqual([]);
+    for (const worker of ['src/chain/verify-worker.ts', 'src/mining/miner-worker.ts']) {
+      expect([worker, readFileSync(join(root, worker), 'utf8').includes('parentPort')]).toEqual([worker, true]);
+    }
+  });
+
   it('every subsystem has an index.ts that opens with a comment on its purpose', () => {
     for (const m of Object.keys(ALLOWED)) {
       if (m === 'explorer') continue; // a browser bundle; its entry is explorer/src/main.ts

@@ -10,37 +10,53 @@
 //    descendants FailedChild; a block refused for corruption (mutation) is not marked;
 //  - fork choice (Core's CBlockIndexWorkComparator): the tip is the valid block with the
 //    most chainwork; among equal work, the one whose data became connectable first (the
-//    lowest `seq`). `candidates` holds every connectable, not-failed entry at least as
-//    good as the tip, including the blocks a reorg disconnected, so a reorg that fails
-//    part-way falls back to the best valid chain, which may be the one it left;
+//    lowest `seq`). The index's candidates hold every connectable, not-failed entry at
+//    least as good as the tip, including the blocks a reorg disconnected, so a reorg that
+//    fails part-way falls back to the best valid chain, which may be the one it left;
 //  - calls that change state run one at a time (a promise-chain lock).
 //
-// One file on purpose (~800 lines): fork choice, connect/disconnect and flushing share the
-// invariants above, the lock and the cache; split up, each part would need all of them.
+// Chain owns and drives its parts, each in its own module: the active chain view
+// (chain-view.ts), the block index with candidates and failure marking (block-index.ts),
+// the UTXO statistics and MuHash digest (utxo-stats.ts), the recent-block cache
+// (block-cache.ts), the coin cache (coins.ts) and storage (chaindb.ts). The block rules and
+// the undo rule are consensus's (connectBlockTxs / disconnectBlockTxs); the event and
+// result types are in events.ts. What stays here (~600 lines, over the usual 400 on
+// purpose) is what shares the invariants above, the lock and the pending writes: start-up,
+// accepting headers and blocks, activation (connect, disconnect, fall-back) and flushing;
+// split further, each part would need all of them.
 import { EventEmitter } from 'node:events';
-import { Block, BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex, isOpReturn, outpointMapKey, systemClock } from '../primitives/index.js';
+import { Block, BlockHeader, bytesToHex, hashToHex, systemClock } from '../primitives/index.js';
 import type { Clock, OutPoint } from '../primitives/index.js';
 import {
   RuleError,
+  UndoError,
+  blockCoinChanges,
   blockWork,
   checkBlockContext,
   checkBlockSanity,
   checkHeaderContext,
   checkHeaderSanity,
   connectBlockTxs,
+  disconnectBlockTxs,
   medianTimePast,
-  MAX_SCRIPT_SIZE,
 } from '../consensus/index.js';
-import type { Coin, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
+import type { Coin, ConsensusParams, HeaderAncestry } from '../consensus/index.js';
+import { RecentBlocks } from './block-cache.js';
+import { BlockIndex, worse } from './block-index.js';
+import { ChainView } from './chain-view.js';
 import { ChainDB, type BatchOp } from './chaindb.js';
 import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
 import { ChainError } from './errors.js';
-import { coinDigestElement } from './layout.js';
-import { MuHash3072, elementToNum } from './muhash.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
-import { ancestorOf, skipHeight } from './skip.js';
+import { UtxoStatistics, yieldToEventLoop, type UtxoStats } from './utxo-stats.js';
 import { VerifyPool } from './verify-pool.js';
+
+import type { BlockProcessed, BlockSource, ChainEvents, ChainTip, ProcessResult } from './events.js';
+
+export { yieldToEventLoop };
+export type { UtxoStats };
+export type { BlockProcessed, BlockSource, ChainEvents, ChainTip, ProcessResult, TipChange } from './events.js';
 
 export interface ChainOptions {
   params: ConsensusParams;
@@ -56,115 +72,25 @@ export interface ChainOptions {
   orphanLimits?: OrphanLimits;
 }
 
-export interface UtxoStats {
-  height: number;
-  bestBlock: string;
-  txouts: number;
-  totalAmount: bigint;
-  /** MuHash3072 digest of the coin set, display hex */
-  digest: string;
-}
-
-/**
- * Emitted once per activation that disconnected or connected any block. After a reorg that
- * failed and fell back to where it started, `tip === previous` (reorgDepth 0) while
- * `disconnected` and `connected` count the blocks that went out and came back.
- */
-export interface TipChange {
-  tip: ChainEntry;
-  previous: ChainEntry;
-  /** blocks of the old chain no longer active (0 when the chain only grew) */
-  reorgDepth: number;
-  connected: number;
-  disconnected: number;
-}
-
-export type ProcessResult =
-  | { status: 'connected'; entry: ChainEntry } // became (part of) the active chain
-  | { status: 'accepted'; entry: ChainEntry } // stored on a side branch or beyond a gap
-  | { status: 'orphan'; missing: Uint8Array }
-  | { status: 'duplicate'; entry: ChainEntry };
-
-export interface ChainTip {
-  height: number;
-  hash: string;
-  branchlen: number;
-  status: 'active' | 'valid-fork' | 'valid-headers' | 'headers-only' | 'invalid';
-}
-
-/** Where a block came from, for metrics and logs. */
-export type BlockSource = 'p2p' | 'api' | 'miner' | 'other';
-
-/** One processBlock call's outcome: every block, whatever its source (for metrics). */
-export interface BlockProcessed {
-  hash: string;
-  source: BlockSource;
-  /** wall time inside the chain lock: checks, storage, connecting (and orphans it freed) */
-  seconds: number;
-  status: ProcessResult['status'] | 'rejected';
-  /** rule or chain error code when rejected */
-  code?: string;
-}
-
-export interface ChainEvents {
-  processed: [info: BlockProcessed];
-  connect: [entry: ChainEntry, block: Block];
-  disconnect: [entry: ChainEntry, block: Block];
-  tip: [change: TipChange];
-  invalid: [entry: ChainEntry, error: RuleError];
-}
-
-/** How many just-accepted blocks stay decoded in memory for their connect. */
-const RECENT_BLOCKS = 8;
-/** Most coins whose MuHash insertion may wait (see `pendingDigest`); about 150 bytes each. */
-const PENDING_DIGEST_MAX = 50_000;
-/** Digest insertions folded between two turns of the event loop (~20-40 ms of work). */
-const SETTLE_SLICE = 1000;
-
-/** Lets timers and I/O (API requests, peer messages) run before a long computation goes on. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
-
-interface Stats {
-  muhash: MuHash3072;
-  txouts: number;
-  amount: bigint;
-}
-
 export class Chain extends EventEmitter<ChainEvents> {
   readonly params: ConsensusParams;
   readonly clock: Clock;
-  private readonly entries = new Map<string, ChainEntry>();
-  private readonly children = new Map<string, ChainEntry[]>();
-  private active: ChainEntry[] = [];
-  private readonly candidates = new Set<ChainEntry>();
+  /** the active chain, genesis to tip */
+  private readonly view = new ChainView();
+  /** every accepted header, candidates for the tip, failures */
+  private readonly index = new BlockIndex();
   private readonly orphans: OrphanPool;
   private readonly pool: VerifyPool;
   private readonly ownsPool: boolean;
   readonly coins: CoinCache;
-  private stats: Stats = { muhash: new MuHash3072(), txouts: 0, amount: 0n };
+  private stats = UtxoStatistics.empty();
   private pendingOps: BatchOp[] = [];
   private readonly pendingUndo = new Map<string, Coin[]>();
   private lastFlush: number;
   private lock: Promise<unknown> = Promise.resolve();
-  /** the last sequence id handed out (see ChainEntry.seq); 0 means "not yet" */
-  private seq = 0;
   private closed = false;
-  /** recent rule failures by entry, so processBlock can report why its block failed */
-  private readonly failures = new Map<ChainEntry, RuleError>();
-  /** blocks just stored, so connecting them does not read and decode them back from disk */
-  private readonly recentBlocks = new Map<string, Block>();
-  /**
-   * Coins created by connected blocks whose insertion into the MuHash digest is deferred.
-   * Many outputs are spent within a few blocks; spending one that is still pending simply
-   * drops it, saving the element mapping and the 3072-bit multiplication on both sides.
-   * MuHash is a product, so the digest is the same whichever order it is folded in; it is
-   * folded (settleDigest) before the digest is read or written, and the oldest entries
-   * when there are more than PENDING_DIGEST_MAX.
-   */
-  private readonly pendingDigest = new Map<string, CreatedCoin>();
-  bestHeader!: ChainEntry;
+  /** blocks just stored or connected, decoded: what getBlock answers first */
+  private readonly recentBlocks = new RecentBlocks();
 
   private constructor(
     readonly db: ChainDB,
@@ -207,7 +133,7 @@ export class Chain extends EventEmitter<ChainEvents> {
           ChainDB.blockOp(entry.hash, g.encode()),
           ChainDB.entryOp(entry),
           ChainDB.encodeTip(entry.hash, 0),
-          ChainDB.encodeStats(encodeStats(this.stats)),
+          ChainDB.encodeStats(this.stats.encode()),
         ],
         true,
       );
@@ -217,82 +143,67 @@ export class Chain extends EventEmitter<ChainEvents> {
     const stored = await this.db.loadEntries();
     stored.sort((a, b) => a.entry.height - b.entry.height);
     for (const { hash, entry: s } of stored) {
-      const prev = s.height === 0 ? null : this.entries.get(bytesToHex(s.header.prevBlock));
+      const prev = s.height === 0 ? null : this.index.get(s.header.prevBlock);
       if (s.height > 0 && !prev) continue; // unreachable leftover; harmless
-      this.insertEntry(new ChainEntry(hash, s.header, s.height, s.chainwork, s.status, prev ?? null));
+      this.index.insert(new ChainEntry(hash, s.header, s.height, s.chainwork, s.status, prev ?? null));
     }
     const tipRef = await this.db.readTip();
-    const tip = tipRef && this.entries.get(bytesToHex(tipRef.hash));
+    const tip = tipRef && this.index.get(tipRef.hash);
     if (!tip) throw new ChainError('db-corrupt', `the chainstate tip is missing from the block index in ${this.opts.path}; move the datadir aside and resync`);
     const statsRaw = await this.db.readStats();
     if (!statsRaw) throw new ChainError('db-corrupt', `UTXO statistics are missing in ${this.opts.path}; move the datadir aside and resync`);
-    this.stats = decodeStats(statsRaw);
-    this.setActive(tip);
-    this.bestHeader = tip;
+    this.stats = UtxoStatistics.decode(statsRaw);
+    this.view.setTip(tip);
+    this.index.bestHeader = tip;
     // Arrival order is not stored. As Core does since #29640, the stored chain comes first,
     // so the tip keeps winning ties with branches seen after it; the rest follow by height.
-    for (const e of this.active) e.seq = ++this.seq;
+    for (const e of this.view.all()) this.index.assignSeq(e);
     for (const { hash } of stored) {
-      const e = this.entries.get(bytesToHex(hash));
-      if (e && !e.seq && e.haveData && e.prev?.seq) e.seq = ++this.seq;
+      const e = this.index.get(hash);
+      if (e && !e.seq && e.haveData && e.prev?.seq) this.index.assignSeq(e);
     }
-    for (const e of this.entries.values()) {
-      if (!e.failed && e.chainwork > this.bestHeader.chainwork) this.bestHeader = e;
-      if (e.seq && !e.failed && !this.isActive(e) && !this.worse(e, tip)) this.candidates.add(e);
+    for (const e of this.index.values()) {
+      this.index.considerBestHeader(e);
+      if (e.seq && !e.failed && !this.isActive(e) && !worse(e, tip)) this.index.addCandidate(e);
     }
     // Blocks stored after the last flush (or a crash) are connected again now.
     await this.withLock(() => this.activateBestChain());
   }
 
-  private insertEntry(e: ChainEntry): void {
-    if (e.prev) e.skip = ancestorOf(e.prev, skipHeight(e.height)) ?? null;
-    const k = bytesToHex(e.hash);
-    this.entries.set(k, e);
-    if (e.prev) {
-      const pk = bytesToHex(e.prev.hash);
-      const list = this.children.get(pk);
-      if (list) list.push(e);
-      else this.children.set(pk, [e]);
-    }
-  }
-
-  private setActive(tip: ChainEntry): void {
-    const chain: ChainEntry[] = new Array(tip.height + 1);
-    for (let e: ChainEntry | null = tip; e; e = e.prev) chain[e.height] = e;
-    this.active = chain;
-  }
-
   // ---------------------------------------------------------------- queries
 
   get tip(): ChainEntry {
-    return this.active[this.active.length - 1]!;
+    return this.view.tip;
   }
 
   get height(): number {
-    return this.active.length - 1;
+    return this.view.height;
+  }
+
+  /** The not-failed header with the most chainwork (the tip, or beyond it while syncing). */
+  get bestHeader(): ChainEntry {
+    return this.index.bestHeader;
   }
 
   getEntry(hash: Uint8Array): ChainEntry | undefined {
-    return this.entries.get(bytesToHex(hash));
+    return this.index.get(hash);
   }
 
   getEntryAt(height: number): ChainEntry | undefined {
-    return this.active[height];
+    return this.view.at(height);
   }
 
   isActive(e: ChainEntry): boolean {
-    return this.active[e.height] === e;
+    return this.view.contains(e);
   }
 
   /** The block after `e` on the active chain, if `e` is on it. */
   nextActive(e: ChainEntry): ChainEntry | undefined {
-    return this.isActive(e) ? this.active[e.height + 1] : undefined;
+    return this.view.next(e);
   }
 
   getAncestor(e: ChainEntry, height: number): ChainEntry | undefined {
-    if (height > e.height || height < 0) return undefined;
-    if (this.isActive(e)) return this.active[height];
-    return ancestorOf(e, height);
+    return this.view.ancestor(e, height);
   }
 
   ancestry(prev: ChainEntry): HeaderAncestry {
@@ -308,8 +219,12 @@ export class Chain extends EventEmitter<ChainEvents> {
     return medianTimePast(e.height, this.ancestry(e));
   }
 
+  /**
+   * The stored block with this hash: from the recent-block cache (blocks just stored or
+   * connected, decoded once and shared with relay and the indexes), else read from disk.
+   */
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
-    return this.db.getBlock(hash);
+    return this.recentBlocks.get(hash) ?? (await this.db.getBlock(hash));
   }
 
   async getBlockRaw(hash: Uint8Array): Promise<Uint8Array | undefined> {
@@ -344,26 +259,12 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** Block locator (Core's GetLocator): dense near the tip, then exponentially sparse. */
   getLocator(from: ChainEntry = this.tip): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let step = 1;
-    let e: ChainEntry | undefined = from;
-    while (e) {
-      out.push(e.hash);
-      if (e.height === 0) break;
-      const h = Math.max(e.height - step, 0);
-      e = this.getAncestor(e, h);
-      if (out.length > 10) step *= 2;
-    }
-    return out;
+    return this.view.locator(from);
   }
 
   /** The most recent common entry of the locator and the active chain (genesis if none). */
   findLocatorFork(locator: readonly Uint8Array[]): ChainEntry {
-    for (const h of locator) {
-      const e = this.getEntry(h);
-      if (e && this.isActive(e)) return e;
-    }
-    return this.active[0]!;
+    return this.view.findLocatorFork(locator, (h) => this.index.get(h));
   }
 
   hasOrphan(hash: Uint8Array): boolean {
@@ -377,16 +278,13 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Like Core's getchaintips: every entry without children, with its branch status. */
   getTips(): ChainTip[] {
     const tips: ChainTip[] = [];
-    for (const [k, e] of this.entries) {
-      if (this.children.has(k)) continue;
+    for (const e of this.index.leaves()) {
       let status: ChainTip['status'];
-      let fork = e;
-      while (!this.isActive(fork)) fork = fork.prev!;
-      const branchlen = e.height - fork.height;
+      const branchlen = e.height - this.view.forkOf(e).height;
       if (this.isActive(e)) status = 'active';
       else if (e.failed) status = 'invalid';
       else if (e.valid) status = 'valid-fork';
-      else if (this.pathHasData(e)) status = 'valid-headers';
+      else if (this.index.pathHasData(e, this.view)) status = 'valid-headers';
       else status = 'headers-only';
       tips.push({ height: e.height, hash: e.hashHex, branchlen, status });
     }
@@ -396,7 +294,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Entries at or above `fromHeight` on any branch (for fork views). */
   entriesSince(fromHeight: number): ChainEntry[] {
     const out: ChainEntry[] = [];
-    for (const e of this.entries.values()) if (e.height >= fromHeight) out.push(e);
+    for (const e of this.index.values()) if (e.height >= fromHeight) out.push(e);
     // By height, then arrival; entries without data (no sequence id yet) last.
     const order = (e: ChainEntry): number => e.seq || Number.MAX_SAFE_INTEGER;
     return out.sort((a, b) => a.height - b.height || order(a) - order(b));
@@ -404,18 +302,18 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** Coin count and total value at the tip, without finalizing the digest (cheap). */
   utxoTotals(): { txouts: number; totalAmount: bigint } {
-    return { txouts: this.stats.txouts, totalAmount: this.stats.amount };
+    return this.stats.totals();
   }
 
   /**
    * The UTXO set's statistics and digest at the tip. Taken under the chain lock: settling
    * the pending insertions while a block is half connected (between its spends being
-   * matched against pendingDigest and their removal) would fold in a coin that block
+   * matched against the pending insertions and their removal) would fold in a coin that block
    * spends, and the digest would be wrong for good.
    */
   utxoStats(): Promise<UtxoStats> {
     return this.withLock(async () => {
-      await this.settleDigest(0);
+      await this.stats.settle(0);
       return this.utxoStatsNow();
     });
   }
@@ -427,15 +325,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    * the caller's turn of the event loop, so everything else should use utxoStats().
    */
   utxoStatsNow(): UtxoStats {
-    const m = this.stats.muhash.clone();
-    for (const { outpoint, coin } of this.pendingDigest.values()) m.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
-    return {
-      height: this.tip.height,
-      bestBlock: this.tip.hashHex,
-      txouts: this.stats.txouts,
-      totalAmount: this.stats.amount,
-      digest: hashToHex(m.finalize()),
-    };
+    return this.stats.snapshot(this.tip);
   }
 
   // ---------------------------------------------------------------- headers
@@ -471,14 +361,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (prev.failed) {
       // Remember it (as Core does) so its own descendants are recognised as invalid too.
       const child = new ChainEntry(hash, header, prev.height + 1, prev.chainwork + blockWork(header.bits), Status.FailedChild, prev);
-      this.insertEntry(child);
+      this.index.insert(child);
       this.pendingOps.push(ChainDB.entryOp(child));
       throw new RuleError('bad-prevblk', `parent ${prev.hashHex} is invalid`);
     }
     checkHeaderContext(header, prev.height, this.ancestry(prev), this.params, Math.floor(this.clock.now() / 1000));
     const entry = new ChainEntry(hash, header, prev.height + 1, prev.chainwork + blockWork(header.bits), 0, prev);
-    this.insertEntry(entry);
-    if (entry.chainwork > this.bestHeader.chainwork) this.bestHeader = entry;
+    this.index.insert(entry);
+    this.index.considerBestHeader(entry);
     return { entry, isNew: true };
   }
 
@@ -533,7 +423,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const entry = result.entry;
     // The caller learns if its own block (or an ancestor it depended on) just failed.
     if (entry.failed) {
-      throw this.failures.get(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`);
+      throw this.index.failureOf(entry) ?? new RuleError('bad-prevblk', `an ancestor of ${entry.hashHex} is invalid`);
     }
     return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
   }
@@ -566,81 +456,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     entry.status |= Status.HaveData;
     ops.push(ChainDB.blockOp(hash, block.encode()), ChainDB.entryOp(entry));
     await this.db.write(ops, durable);
-    this.recentBlocks.set(bytesToHex(hash), block);
-    if (this.recentBlocks.size > RECENT_BLOCKS) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
-    this.link(entry);
+    this.recentBlocks.add(hash, block);
+    this.index.link(entry, this.tip);
     return { status: 'accepted', entry };
   }
 
   private markFailed(entry: ChainEntry, err: RuleError): void {
-    entry.status |= Status.Failed;
-    this.failures.set(entry, err);
-    if (this.failures.size > 100) this.failures.delete(this.failures.keys().next().value!);
-    this.candidates.delete(entry);
-    // Descendants inherit the failure; they can never be part of a valid chain.
-    const stack = [...(this.children.get(bytesToHex(entry.hash)) ?? [])];
-    const ops: BatchOp[] = [];
-    while (stack.length) {
-      const c = stack.pop()!;
-      c.status |= Status.FailedChild;
-      this.candidates.delete(c);
-      ops.push(ChainDB.entryOp(c));
-      stack.push(...(this.children.get(bytesToHex(c.hash)) ?? []));
-    }
-    this.pendingOps.push(...ops);
-    if (this.bestHeader.failed) this.recomputeBestHeader();
+    for (const c of this.index.markFailed(entry, err, this.tip)) this.pendingOps.push(ChainDB.entryOp(c));
     this.emit('invalid', entry, err);
-  }
-
-  private recomputeBestHeader(): void {
-    let best = this.tip;
-    for (const e of this.entries.values()) if (!e.failed && e.chainwork > best.chainwork) best = e;
-    this.bestHeader = best;
-  }
-
-  private pathHasData(e: ChainEntry): boolean {
-    for (let w: ChainEntry | null = e; w && !this.isActive(w); w = w.prev) {
-      if (!w.haveData || w.failed) return false;
-    }
-    return true;
-  }
-
-  /**
-   * Called when `entry`'s data is stored. If its parent is connectable (it and all its
-   * ancestors have data), the entry becomes connectable too, and so do its descendants
-   * whose data came earlier (Core's mapBlocksUnlinked), parents first. Each gets the next
-   * sequence id at that moment: "first seen" is when a block could first have been connected.
-   */
-  private link(entry: ChainEntry): void {
-    if (entry.seq || (entry.prev && !entry.prev.seq)) return;
-    const queue = [entry];
-    while (queue.length > 0) {
-      const e = queue.shift()!;
-      if (e.seq || !e.haveData) continue;
-      e.seq = ++this.seq;
-      if (e.failed) continue;
-      if (!this.worse(e, this.tip)) this.candidates.add(e);
-      queue.push(...(this.children.get(bytesToHex(e.hash)) ?? []));
-    }
-  }
-
-  /** Core's CBlockIndexWorkComparator: less work, or equal work and seen later. */
-  private worse(a: ChainEntry, b: ChainEntry): boolean {
-    if (a.chainwork !== b.chainwork) return a.chainwork < b.chainwork;
-    return a.seq > b.seq;
-  }
-
-  /** The best connectable, not-failed entry if it is better than the tip (else undefined). */
-  private bestCandidate(): ChainEntry | undefined {
-    let best = this.tip;
-    for (const c of this.candidates) {
-      if (c.failed) {
-        this.candidates.delete(c);
-        continue;
-      }
-      if (this.worse(best, c)) best = c;
-    }
-    return best === this.tip ? undefined : best;
   }
 
   /** Moves the tip to the most-work valid chain we have data for (Core's ActivateBestChain). */
@@ -649,9 +472,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     let disconnected = 0;
     let connected = 0;
     for (;;) {
-      const target = this.bestCandidate();
+      const target = this.index.bestCandidate(this.tip);
       if (!target) break;
-      const fork = this.findFork(this.tip, target);
+      const fork = this.view.findFork(this.tip, target);
       while (this.tip !== fork) {
         await this.disconnectTip();
         disconnected++;
@@ -660,7 +483,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       for (let e: ChainEntry = target; e !== fork; e = e.prev!) path.push(e);
       path.reverse();
       for (const e of path) {
-        const block = this.recentBlocks.get(bytesToHex(e.hash)) ?? (await this.db.getBlock(e.hash));
+        const block = await this.getBlock(e.hash);
         if (!block) throw new ChainError('missing-data', `block ${e.hashHex} is indexed as stored but missing`);
         try {
           await this.connectTip(e, block);
@@ -673,21 +496,11 @@ export class Chain extends EventEmitter<ChainEvents> {
       }
     }
     // The tip is valid and nothing un-validates it, so whatever is worse can never win.
-    for (const c of this.candidates) if (this.isActive(c) || this.worse(c, this.tip)) this.candidates.delete(c);
+    this.index.pruneCandidates(this.view);
     if (connected > 0 || disconnected > 0) {
-      const fork = this.findFork(start, this.tip);
+      const fork = this.view.findFork(start, this.tip);
       this.emit('tip', { tip: this.tip, previous: start, reorgDepth: start.height - fork.height, connected, disconnected });
     }
-  }
-
-  private findFork(a: ChainEntry, b: ChainEntry): ChainEntry {
-    let x = a.height > b.height ? this.getAncestor(a, b.height)! : a;
-    let y = b.height > a.height ? this.getAncestor(b, a.height)! : b;
-    while (x !== y) {
-      x = x.prev!;
-      y = y.prev!;
-    }
-    return x;
   }
 
   private async connectTip(entry: ChainEntry, block: Block): Promise<void> {
@@ -701,44 +514,19 @@ export class Chain extends EventEmitter<ChainEvents> {
     // until every signature checked out: a block that fails leaves no trace.
     const job = this.pool.start();
     const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
-    // Created coins only join pendingDigest once the block is known valid (below).
-    const delta = new MuHash3072();
-    const cancelled: string[] = [];
-    for (let i = 0; i < res.spentOutpoints.length; i++) {
-      const p = res.spentOutpoints[i]!;
-      const coin = res.undo[i]!;
-      const k = outpointMapKey(p);
-      // The very coin object a connected block created (the cache hands out what it was given).
-      if (this.pendingDigest.get(k)?.coin === coin) cancelled.push(k);
-      else delta.removeNum(elementToNum(coinDigestElement(p, coin)));
-    }
+    // The spends' digest work runs while the signatures verify; nothing is applied yet.
+    const prepared = this.stats.prepareSpends(res);
     const bad = await job.done();
     if (bad >= 0) {
       const c = res.sigChecks[bad]!;
       throw new RuleError('bad-schnorr-sig', `invalid signature in tx ${block.txs[c.txIndex]!.txidHex()} input ${c.inputIndex}`);
     }
-    for (const { outpoint, coin } of res.created) {
-      this.coins.add(outpoint, coin, true);
-      this.stats.txouts++;
-      this.stats.amount += coin.value;
-    }
+    for (const { outpoint, coin } of res.created) this.coins.add(outpoint, coin, true);
     for (const p of res.spentOutpoints) {
-      const coin = this.coins.spend(p);
-      if (!coin) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
-      this.stats.txouts--;
-      this.stats.amount -= coin.value;
+      if (!this.coins.spend(p)) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
     }
-    this.stats.muhash.combine(delta);
-    for (const k of cancelled) this.pendingDigest.delete(k);
-    for (const c of res.created) {
-      const k = outpointMapKey(c.outpoint);
-      // An outpoint created again while its old coin is pending (a duplicate txid, or a
-      // block connected again after a disconnect): the old insertion is folded, not lost.
-      const old = this.pendingDigest.get(k);
-      if (old) this.stats.muhash.insertNum(elementToNum(coinDigestElement(old.outpoint, old.coin)));
-      this.pendingDigest.set(k, c);
-    }
-    if (this.pendingDigest.size > PENDING_DIGEST_MAX) await this.settleDigest(PENDING_DIGEST_MAX / 2);
+    this.stats.commitConnect(res, prepared);
+    await this.stats.settleIfFull();
     const key = bytesToHex(entry.hash);
     this.pendingUndo.set(key, res.undo);
     this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));
@@ -746,68 +534,33 @@ export class Chain extends EventEmitter<ChainEvents> {
       entry.status |= Status.Valid;
       this.pendingOps.push(ChainDB.entryOp(entry));
     }
-    this.active.push(entry);
-    this.candidates.delete(entry);
+    this.view.push(entry);
+    this.index.removeCandidate(entry);
+    this.recentBlocks.add(entry.hash, block);
     this.emit('connect', entry, block);
   }
 
   private async disconnectTip(): Promise<void> {
     const entry = this.tip;
     if (entry.height === 0) throw new ChainError('db-corrupt', 'cannot disconnect the genesis block');
-    const block = await this.db.getBlock(entry.hash);
-    const key = bytesToHex(entry.hash);
-    const undo = this.pendingUndo.get(key) ?? (await this.db.getUndo(entry.hash));
+    const block = await this.getBlock(entry.hash);
+    const undo = this.pendingUndo.get(bytesToHex(entry.hash)) ?? (await this.db.getUndo(entry.hash));
     if (!block || !undo) throw new ChainError('missing-data', `block or undo data for ${entry.hashHex} is missing; cannot reorganize`);
-    // Mirror connectBlockTxs: outputs created and spent inside this block never became
-    // coins and have no undo entry; unspendable outputs were never coins either.
-    const createdHere = new Set<string>();
-    const spentHere = new Set<string>();
-    const touched: OutPoint[] = [];
-    for (const tx of block.txs) {
-      const txid = tx.txid();
-      tx.outputs.forEach((o, vout) => {
-        if (isUnspendable(o.script)) return;
-        createdHere.add(outpointMapKey({ txid, vout }));
-        touched.push({ txid, vout });
-      });
-      if (tx.isCoinbase()) continue;
-      for (const i of tx.inputs) {
-        const k = outpointMapKey(i.prevout);
-        if (createdHere.has(k)) spentHere.add(k);
-        else touched.push(i.prevout);
-      }
+    const { created, spent } = blockCoinChanges(block);
+    await this.coins.prefetch([...created, ...spent]);
+    let d;
+    try {
+      d = disconnectBlockTxs(block, undo, this.coins);
+    } catch (e) {
+      if (e instanceof UndoError) throw new ChainError('db-corrupt', `cannot disconnect ${entry.hashHex}: ${e.message}`);
+      throw e;
     }
-    await this.coins.prefetch(touched);
-    const { muhash } = this.stats;
-    let u = undo.length;
-    for (let t = block.txs.length - 1; t >= 0; t--) {
-      const tx = block.txs[t]!;
-      const txid = tx.txid();
-      for (let vout = tx.outputs.length - 1; vout >= 0; vout--) {
-        const p = { txid, vout };
-        const k = outpointMapKey(p);
-        if (!createdHere.has(k) || spentHere.has(k)) continue;
-        const coin = this.coins.spend(p);
-        if (!coin) throw new ChainError('db-corrupt', `output ${hashToHex(txid)}:${vout} missing while disconnecting ${entry.hashHex}`);
-        muhash.remove(coinDigestElement(p, coin));
-        this.stats.txouts--;
-        this.stats.amount -= coin.value;
-      }
-      if (t === 0) continue;
-      for (let i = tx.inputs.length - 1; i >= 0; i--) {
-        const p = tx.inputs[i]!.prevout;
-        if (spentHere.has(outpointMapKey(p))) continue;
-        const coin = undo[--u];
-        if (!coin) throw new ChainError('db-corrupt', `undo data for ${entry.hashHex} is short`);
-        this.coins.add(p, coin, false);
-        muhash.insert(coinDigestElement(p, coin));
-        this.stats.txouts++;
-        this.stats.amount += coin.value;
-      }
-    }
-    if (u !== 0) throw new ChainError('db-corrupt', `undo data for ${entry.hashHex} has ${u} extra coins`);
-    this.active.pop();
-    this.candidates.add(entry);
+    for (const { outpoint } of d.removed) this.coins.spend(outpoint);
+    for (const { outpoint, coin } of d.restored) this.coins.add(outpoint, coin, false);
+    this.stats.commitDisconnect(d);
+    this.view.pop();
+    this.index.addCandidate(entry);
+    this.recentBlocks.add(entry.hash, block);
     this.emit('disconnect', entry, block);
   }
 
@@ -823,27 +576,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.withLock(() => this.flushLocked());
   }
 
-  /**
-   * Folds pending coin insertions (oldest first) into the digest until at most `keep`
-   * remain. Up to 50,000 elements at ~20-40 µs each: done in slices of SETTLE_SLICE with a
-   * turn of the event loop between them, so the API and peers are answered meanwhile.
-   * Callers hold the chain lock, so nothing else touches pendingDigest in between.
-   */
-  private async settleDigest(keep: number): Promise<void> {
-    const { muhash } = this.stats;
-    let n = 0;
-    for (const [k, { outpoint, coin }] of this.pendingDigest) {
-      if (this.pendingDigest.size <= keep) break;
-      muhash.insertNum(elementToNum(coinDigestElement(outpoint, coin)));
-      this.pendingDigest.delete(k);
-      if (++n % SETTLE_SLICE === 0) await yieldToEventLoop();
-    }
-  }
-
   private async flushLocked(): Promise<void> {
-    await this.settleDigest(0);
+    await this.stats.settle(0);
     const ops = [...this.pendingOps, ...this.coins.flushOps()];
-    ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(encodeStats(this.stats)));
+    ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(this.stats.encode()));
     await this.db.write(ops, true);
     this.coins.markFlushed();
     this.pendingOps = [];
@@ -866,22 +602,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (this.ownsPool) await this.pool.close();
     await this.db.close();
   }
-}
-
-function isUnspendable(script: Uint8Array): boolean {
-  return isOpReturn(script) || script.length > MAX_SCRIPT_SIZE;
-}
-
-function encodeStats(s: Stats): Uint8Array {
-  return new BufWriter(790).bytes(s.muhash.serialize()).u64(BigInt(s.txouts)).u64(s.amount).finish();
-}
-
-function decodeStats(b: Uint8Array): Stats {
-  const r = new BufReader(b);
-  const muhash = MuHash3072.deserialize(r.copy(768));
-  const txouts = Number(r.u64());
-  const amount = r.u64();
-  return { muhash, txouts, amount };
 }
 
 export { decodeEntry };

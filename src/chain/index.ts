@@ -7,6 +7,13 @@
 // block hash was marked invalid); storage, duplicates and unknown parents → ChainError with
 // a code. A ChainError 'db-*' is fatal: the node stops and says what to do.
 // Events: 'connect', 'disconnect', 'tip' (with reorg depth), 'invalid'.
+// Files: chain.ts (Chain: start-up, accepting headers and blocks, activation, flushing,
+// under one lock) owns chain-view.ts (the active chain: heights, ancestors, locators,
+// forks), block-index.ts (every header, tip candidates, failure marking, `worse`),
+// utxo-stats.ts (coin count, value and MuHash digest), block-cache.ts (recent blocks behind
+// getBlock), coins.ts (the UTXO cache) and chaindb.ts + layout.ts (LevelDB); events.ts has
+// the event and result types; verify-pool.ts + verify-worker.ts verify signatures on
+// worker threads (worker-url.ts locates any worker module, also the miner's).
 export { Chain } from './chain.js';
 export type { ChainOptions, ChainTip, ProcessResult, TipChange, UtxoStats, ChainEvents, BlockSource, BlockProcessed } from './chain.js';
 export { ChainEntry, Status } from './entry.js';
@@ -18,3 +25,5 @@ export { SigCache, DEFAULT_SIGCACHE_BYTES, SIGCACHE_ENTRY_BYTES } from './sigcac
 export type { SigCacheOptions, SigCacheStats } from './sigcache.js';
 export { MuHash3072 } from './muhash.js';
 export { CoinCache } from './coins.js';
+export { workerModule } from './worker-url.js';
+export type { WorkerModule } from './worker-url.js';

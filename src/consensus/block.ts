@@ -5,43 +5,14 @@
 //    witness is known to be committed do weight and per-tx rules (which read witnesses)
 //    run, so their failures are real invalidity of the header's block.
 //  - checkBlockContext: height and parent median time (BIP34, BIP54 coinbase, finality).
-//  - connectBlockTxs: values against a coin view; returns what to apply and the
-//    signatures to verify, leaving the view untouched.
-import {
-  type Block,
-  type OutPoint,
-  equalBytes,
-  findWitnessCommitment,
-  isOpReturn,
-  outpointMapKey,
-  txMerkleRoot,
-  witnessCommitmentHash,
-  witnessMerkleRoot,
-} from '../primitives/index.js';
-import { encodeHeightPush } from './coinbase.js';
-import { RuleError } from './errors.js';
+//  - connectBlockTxs (connect.ts): values against a coin view; returns what to apply and
+//    the signatures to verify, leaving the view untouched.
+import { type Block, SEQUENCE_FINAL, equalBytes, findWitnessCommitment, txMerkleRoot, witnessCommitmentHash, witnessMerkleRoot } from '../primitives/index.js';
+import { RuleError, rethrowAtTx } from './errors.js';
 import { checkHeaderSanity } from './header.js';
 import type { ConsensusParams } from './params.js';
-import {
-  INVALID_TX_NONWITNESS_SIZE,
-  SEQUENCE_FINAL,
-  checkTxInputs,
-  checkTxSanity,
-  isFinalTx,
-  moneyRange,
-  taprootSigChecks,
-  type Coin,
-  type CoinView,
-  type SigCheck,
-} from './tx.js';
-
-/** Core's MAX_SCRIPT_SIZE: longer output scripts are unspendable and never become coins. */
-export const MAX_SCRIPT_SIZE = 10_000;
-
-function rethrowAt(e: unknown, txIndex: number): never {
-  if (e instanceof RuleError) throw e.atTx(txIndex);
-  throw e;
-}
+import { encodeHeightPush } from './script-num.js';
+import { INVALID_TX_NONWITNESS_SIZE, checkTxSanity, isFinalTx } from './tx.js';
 
 /** Everything checkable from the block alone. See the file comment for the order. */
 export function checkBlockSanity(block: Block, params: ConsensusParams): void {
@@ -72,7 +43,7 @@ export function checkBlockSanity(block: Block, params: ConsensusParams): void {
     try {
       checkTxSanity(tx, params);
     } catch (e) {
-      rethrowAt(e, i);
+      rethrowAtTx(e, i);
     }
   });
 }
@@ -124,108 +95,4 @@ export function blockSubsidy(height: number, params: ConsensusParams): bigint {
   const halvings = Math.floor(height / params.halvingInterval);
   if (halvings >= 64) return 0n;
   return params.subsidy >> BigInt(halvings);
-}
-
-export interface CreatedCoin {
-  readonly outpoint: OutPoint;
-  readonly coin: Coin;
-}
-
-export interface ConnectResult {
-  /** Sum of the fees of the block's non-coinbase transactions. */
-  readonly fees: bigint;
-  /**
-   * Coins this block takes out of the pre-existing UTXO set, in input order, parallel to
-   * spentOutpoints. Coins both created and spent inside the block appear in neither list
-   * nor in `created`, so applying (delete spentOutpoints, add created) and undoing
-   * (delete created, restore undo) are exact inverses.
-   */
-  readonly undo: Coin[];
-  readonly spentOutpoints: OutPoint[];
-  /** Coins the block adds that are still unspent at its end, in creation order. */
-  readonly created: CreatedCoin[];
-  /** Signatures still to verify (none when params.cairnRules is off: no script engine). */
-  readonly sigChecks: SigCheck[];
-}
-
-/**
- * Validates the block's transactions against `view` (plus outputs created earlier in the
- * same block) at `height`, and the coinbase amount. Expects checkBlockSanity to have
- * passed. Never mutates `view`; signatures are returned, not verified. `onSigChecks`, if
- * given, also receives each transaction's checks as soon as they exist, so a caller can
- * start verifying before the whole block is processed (it must still treat the block as
- * invalid if this function throws later).
- */
-export function connectBlockTxs(
-  block: Block,
-  height: number,
-  view: CoinView,
-  params: ConsensusParams,
-  onSigChecks?: (checks: readonly SigCheck[]) => void,
-): ConnectResult {
-  const overlay = new Map<string, Coin | null>();
-  const createdHere = new Map<string, CreatedCoin>();
-  const local: CoinView = {
-    getCoin(prevout) {
-      const k = outpointMapKey(prevout);
-      const c = overlay.get(k);
-      if (c === null) return undefined;
-      return c ?? view.getCoin(prevout);
-    },
-  };
-  const undo: Coin[] = [];
-  const spentOutpoints: OutPoint[] = [];
-  const sigChecks: SigCheck[] = [];
-  let fees = 0n;
-
-  const addOutputs = (txIndex: number): void => {
-    const tx = block.txs[txIndex]!;
-    const txid = tx.txid();
-    const outputs = tx.outputs;
-    for (let vout = 0; vout < outputs.length; vout++) {
-      const o = outputs[vout]!;
-      if (isOpReturn(o.script) || o.script.length > MAX_SCRIPT_SIZE) continue;
-      const outpoint = { txid, vout };
-      const coin: Coin = { value: o.value, script: o.script, height, coinbase: txIndex === 0 };
-      const k = outpointMapKey(outpoint);
-      overlay.set(k, coin);
-      createdHere.set(k, { outpoint, coin });
-    }
-  };
-
-  addOutputs(0);
-  for (let t = 1; t < block.txs.length; t++) {
-    const tx = block.txs[t]!;
-    let fee: bigint;
-    let spent: Coin[];
-    try {
-      ({ fee, spent } = checkTxInputs(tx, local, height, params));
-      if (params.cairnRules) {
-        const checks = taprootSigChecks(tx, spent, t);
-        for (const c of checks) sigChecks.push(c);
-        onSigChecks?.(checks);
-      }
-    } catch (e) {
-      rethrowAt(e, t);
-    }
-    fees += fee;
-    if (!moneyRange(fees, params)) throw new RuleError('bad-txns-accumulated-fee-outofrange', undefined, { txIndex: t });
-    for (let j = 0; j < tx.inputs.length; j++) {
-      const prevout = tx.inputs[j]!.prevout;
-      const k = outpointMapKey(prevout);
-      if (!createdHere.delete(k)) {
-        undo.push(spent[j]!);
-        spentOutpoints.push(prevout);
-      }
-      overlay.set(k, null);
-    }
-    addOutputs(t);
-  }
-
-  let coinbaseOut = 0n;
-  for (const o of block.txs[0]!.outputs) coinbaseOut += o.value;
-  const limit = blockSubsidy(height, params) + fees;
-  if (coinbaseOut > limit) throw new RuleError('bad-cb-amount', `coinbase pays ${coinbaseOut}, limit ${limit}`, { txIndex: 0 });
-
-  return { fees, undo, spentOutpoints, created: [...createdHere.values()], sigChecks };
 }

@@ -206,3 +206,20 @@ export class RuleError extends Error {
     return new RuleError(this.code, this.detail, { txIndex, inputIndex: this.inputIndex });
   }
 }
+
+/** Rethrows `e`, a RuleError from checking tx `txIndex` of a block, told which tx it was. */
+export function rethrowAtTx(e: unknown, txIndex: number): never {
+  if (e instanceof RuleError) throw e.atTx(txIndex);
+  throw e;
+}
+
+/**
+ * Undo data that does not fit the block it should undo, or a coin view missing an output
+ * the block created: the stored chain state is damaged (never a rule failure of the block).
+ */
+export class UndoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UndoError';
+  }
+}

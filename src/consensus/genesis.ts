@@ -1,9 +1,9 @@
 // Genesis blocks are built by code from a few pinned fields rather than stored as hex, so
-// anyone can see what they contain; the nonce was ground once (by mineHeader) and pinned,
+// anyone can see what they contain; the nonce was ground once (by the miner's mineHeader) and pinned,
 // and a test pins each resulting hash. Like Bitcoin's, a genesis coinbase creates no
 // spendable coin: its only output is a zero-value OP_RETURN.
 import { Block, BlockHeader, COINBASE_VOUT, Tx, concatBytes, minimalPush, opReturnScript, txMerkleRoot } from '../primitives/index.js';
-import { encodeHeightPush } from './coinbase.js';
+import { encodeHeightPush } from './script-num.js';
 
 export interface GenesisSpec {
   /** Network name, written into the OP_RETURN output so genesis blocks never coincide. */

@@ -15,4 +15,7 @@ export * from './difficulty.js';
 export * from './header.js';
 export * from './tx.js';
 export * from './block.js';
+export * from './connect.js';
+export * from './outputs.js';
+export * from './script-num.js';
 export * from './coinbase.js';

@@ -2,7 +2,14 @@
 // decodeCompact/encodeCompact reproduce arith_uint256::SetCompact/GetCompact bit for bit,
 // including the sign bit, 256-bit truncation and overflow flag, because nBits values are
 // consensus data and "almost the same" decoding would fork.
-import type { ConsensusParams } from './params.js';
+
+/**
+ * The one parameter the proof-of-work checks read. A ConsensusParams fits; pow.ts does not
+ * import params.ts, which imports encodeCompact from here.
+ */
+export interface PowLimit {
+  readonly powLimit: bigint;
+}
 
 const TWO_256 = 1n << 256n;
 
@@ -77,14 +84,14 @@ export function hashAtOrBelow(hash: Uint8Array, targetLE: Uint8Array): boolean {
 }
 
 /** The target nBits encodes, or undefined when it is not a usable target under `params`. */
-export function targetFromBits(bits: number, params: Pick<ConsensusParams, 'powLimit'>): bigint | undefined {
+export function targetFromBits(bits: number, params: PowLimit): bigint | undefined {
   const { target, negative, overflow } = decodeCompact(bits);
   if (negative || overflow || target === 0n || target > params.powLimit) return undefined;
   return target;
 }
 
 /** CheckProofOfWork: nBits is a target in (0, powLimit] and the hash is at or below it. */
-export function checkProofOfWork(hash: Uint8Array, bits: number, params: Pick<ConsensusParams, 'powLimit'>): boolean {
+export function checkProofOfWork(hash: Uint8Array, bits: number, params: PowLimit): boolean {
   const target = targetFromBits(bits, params);
   if (target === undefined) return false;
   return hashToBigInt(hash) <= target;

@@ -13,6 +13,7 @@ import {
   isValidTaprootHashType,
   outpointKey,
   outpointMapKey,
+  SEQUENCE_FINAL,
   type OutPoint,
   type SchnorrVerifier,
   type Tx,
@@ -21,7 +22,8 @@ import { RuleError } from './errors.js';
 import type { ConsensusParams } from './params.js';
 
 export const LOCKTIME_THRESHOLD = 500_000_000;
-export const SEQUENCE_FINAL = 0xffffffff;
+/** nSequence that opts an input out of lock time (defined once, in primitives). */
+export { SEQUENCE_FINAL };
 /** BIP54: a transaction this size without witness could pose as an inner merkle node. */
 export const INVALID_TX_NONWITNESS_SIZE = 64;
 

@@ -7,6 +7,9 @@
 // Invariants: the indexed tip is always a block the chain stored; after idle() resolves
 // the index describes exactly the chain's active path up to the tip of that moment.
 // Reorgs and crashes are repaired by walking from the indexed tip to the chain tip.
+// Files: indexer.ts (following the chain, writing and querying), layout.ts (keys and
+// record codecs), types.ts (options, events, results, IndexError). Blocks are read through
+// Chain.getBlock, whose recent-block cache holds the ones just connected or disconnected.
 export { Indexer, IndexError } from './indexer.js';
 export type { IndexerOptions, IndexedBlock, IndexerEvents, AddressStats, AddressOutput, HistoryItem } from './indexer.js';
 export { scriptHash } from './layout.js';

@@ -3,10 +3,12 @@
 // output it created, who spent what, and which scripts each tx touched.
 //
 // Design: chain events only *wake* the indexer; it then walks from its own indexed tip
-// to the chain's tip (rewinding off stale branches first), reading blocks it was not
-// handed. So a crash at any point, a lagging index, or an index ahead of a chain that
-// lost unflushed blocks all heal the same way. Up to `batchBlocks` blocks go into one
-// LevelDB batch; reads inside a batch see its pending writes through an overlay.
+// to the chain's tip (rewinding off stale branches first), reading each block through
+// Chain.getBlock (whose recent-block cache holds those just connected or disconnected,
+// so a keeping-up index reads nothing from disk). So a crash at any point, a lagging
+// index, or an index ahead of a chain that lost unflushed blocks all heal the same way.
+// Up to `batchBlocks` blocks go into one LevelDB batch; reads inside a batch see its
+// pending writes through an overlay.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import { type Block, bytesToHex, equalBytes, hashToHex, isOpReturn, type OutPoint } from '../primitives/index.js';
@@ -39,60 +41,12 @@ import {
   type Spender,
   type TxLocation,
 } from './layout.js';
+import { IndexError, type AddressOutput, type AddressStats, type HistoryItem, type IndexedBlock, type IndexerEvents, type IndexerOptions } from './types.js';
+
+export { IndexError };
+export type { AddressOutput, AddressStats, HistoryItem, IndexedBlock, IndexerEvents, IndexerOptions };
 
 type Bytes = Uint8Array;
-
-export class IndexError extends Error {
-  constructor(
-    readonly code: 'db-locked' | 'db-corrupt' | 'db-foreign' | 'closed',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IndexError';
-  }
-}
-
-export interface IndexerOptions {
-  chain: Chain;
-  /** LevelDB directory, conventionally <datadir>/indexes */
-  path: string;
-  /** most blocks written in one batch while catching up */
-  batchBlocks?: number;
-  /** called with unexpected errors of the background sync (the node logs and stops) */
-  onError?: (e: unknown) => void;
-}
-
-export interface IndexedBlock {
-  hash: string;
-  height: number;
-  /** script hex → txids (display hex) of this block that paid to or spent from it */
-  touched: Map<string, string[]>;
-}
-
-export interface IndexerEvents {
-  connect: [IndexedBlock];
-  disconnect: [IndexedBlock];
-}
-
-export interface AddressStats {
-  funded_txo_count: number;
-  funded_txo_sum: bigint;
-  spent_txo_count: number;
-  spent_txo_sum: bigint;
-  tx_count: number;
-}
-
-export interface AddressOutput {
-  outpoint: OutPoint;
-  output: IndexedOutput;
-  spender: Spender | undefined;
-}
-
-export interface HistoryItem {
-  txid: Uint8Array;
-  height: number;
-  pos: number;
-}
 
 export class Indexer extends EventEmitter<IndexerEvents> {
   readonly chain: Chain;
@@ -103,14 +57,10 @@ export class Indexer extends EventEmitter<IndexerEvents> {
   private overlay = new Map<string, Bytes | null>();
   private ops: ({ type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes })[] = [];
   private pendingEvents: ['connect' | 'disconnect', IndexedBlock][] = [];
-  /** blocks handed over by chain events, so the walk does not read them back */
-  private readonly recentBlocks = new Map<string, Block>();
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
-  private readonly wake = (_e: ChainEntry, b: Block): void => {
-    this.recentBlocks.set(bytesToHex(b.hash()), b);
-    if (this.recentBlocks.size > 64) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
+  private readonly wake = (_e: ChainEntry, _b: Block): void => {
     this.schedule();
   };
 
@@ -230,8 +180,9 @@ export class Indexer extends EventEmitter<IndexerEvents> {
     await this.commit();
   }
 
+  /** The chain's getBlock answers blocks just connected or disconnected from its recent-block cache. */
   private async blockOf(hash: Uint8Array): Promise<Block | undefined> {
-    return this.recentBlocks.get(bytesToHex(hash)) ?? (await this.chain.getBlock(hash));
+    return this.chain.getBlock(hash);
   }
 
   private put(key: Bytes, value: Bytes): void {

@@ -9,8 +9,8 @@
 //
 // Over the snapshot lie the mempool's own outputs (coins at MEMPOOL_HEIGHT) and, taken
 // away, the outpoints mempool transactions spend.
-import { bytesToHex, isOpReturn, outpointKey, type OutPoint, type Tx } from '../primitives/index.js';
-import type { Coin, CoinView } from '../consensus/index.js';
+import { bytesToHex, outpointKey, type OutPoint, type Tx } from '../primitives/index.js';
+import { outputCoin, type Coin, type CoinView } from '../consensus/index.js';
 import type { Chain, ChainEntry } from '../chain/index.js';
 
 /** Height given to coins created by mempool transactions (Core's MEMPOOL_HEIGHT). */
@@ -24,11 +24,12 @@ export interface MempoolOverlay {
   isSpent(p: OutPoint): boolean;
 }
 
-/** The coin output `vout` of `tx` makes, or undefined (no such output, or unspendable). */
+/**
+ * The coin output `vout` of `tx` makes, or undefined (no such output, or unspendable):
+ * consensus's outputCoin rule, at MEMPOOL_HEIGHT.
+ */
 export function unconfirmedCoin(tx: Tx, vout: number): Coin | undefined {
-  const out = tx.outputs[vout];
-  if (!out || isOpReturn(out.script)) return undefined;
-  return { value: out.value, script: out.script, height: MEMPOOL_HEIGHT, coinbase: false };
+  return outputCoin(tx.outputs[vout], MEMPOOL_HEIGHT, false);
 }
 
 /** Chain coins as of `tip`, for the outpoints that were read. */

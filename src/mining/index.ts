@@ -1,6 +1,10 @@
 // Mining: block templates from the mempool (ancestor-fee-rate package selection within the
 // weight limit, BIP34 coinbase paying subsidy + fees, BIP141 commitment) and a CPU miner
 // on worker threads, plus generate() for regtest.
+// Files: template.ts (templates), miner.ts (the miner and generate()), miner-worker.ts (the
+// worker thread's code), grind.ts (the nonce loop: grindNonces, mineHeader), build-block.ts
+// (createBlock: a whole block from parent, coinbase and txs, for regtest callers, benches
+// and tests).
 //
 // Error contract: buildTemplate throws only on caller bugs (an address of another
 // network: AddressError); blocks the miner submits go through chain.processBlock, whose
@@ -11,3 +15,7 @@ export { buildTemplate, selectPackages, COINBASE_RESERVED_WEIGHT, TEMPLATE_VERSI
 export type { BlockTemplate, TemplateOptions } from './template.js';
 export { Miner } from './miner.js';
 export type { MinerOptions, MinerEvents } from './miner.js';
+export { createBlock } from './build-block.js';
+export type { CreateBlockOptions } from './build-block.js';
+export { grindNonces, mineHeader } from './grind.js';
+export type { GrindResult } from './grind.js';

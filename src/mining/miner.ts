@@ -7,39 +7,16 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Block, type BlockHeader, type Clock, addressToScript, systemClock } from '../primitives/index.js';
-import { mineHeader, targetFromBits, targetToBytesLE, type ConsensusParams } from '../consensus/index.js';
-import type { Chain, ProcessResult, TipChange } from '../chain/index.js';
+import { targetFromBits, targetToBytesLE, type ConsensusParams } from '../consensus/index.js';
+import { workerModule, type Chain, type ProcessResult, type TipChange } from '../chain/index.js';
 import type { Mempool } from '../mempool/index.js';
+import { mineHeader } from './grind.js';
+import type { GrindReply, GrindRequest } from './miner-worker.js';
 import { buildTemplate, type BlockTemplate } from './template.js';
 
 const NONCE_SPACE = 2 ** 32;
 /** hashRate averages over this much recent work. */
 const RATE_WINDOW_MS = 10_000;
-
-// Eval'd CommonJS so it runs the same from dist/ and under jest (as the verify pool).
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const sha = crypto.hash ? (b) => crypto.hash('sha256', b, 'buffer') : (b) => crypto.createHash('sha256').update(b).digest();
-parentPort.on('message', (m) => {
-  const header = Buffer.from(m.header);
-  const target = Buffer.from(m.target);
-  let found = -1;
-  let n = 0;
-  for (let i = 0; i < m.count; i++) {
-    const nonce = (m.start + i) >>> 0;
-    header.writeUInt32LE(nonce, 76);
-    const h = sha(sha(header));
-    n++;
-    let below = true;
-    for (let j = 31; j >= 0; j--) {
-      if (h[j] !== target[j]) { below = h[j] < target[j]; break; }
-    }
-    if (below) { found = nonce; break; }
-  }
-  parentPort.postMessage({ id: m.id, found, hashes: n });
-});
-`;
 
 export interface MinerOptions {
   chain: Chain;
@@ -163,8 +140,9 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.chain.on('tip', this.onTip);
     this.setJob(this.makeJob());
     this.samples = [{ t: this.clock.now(), n: 0 }];
+    const mod = workerModule('miner-worker', import.meta.url);
     for (let i = 0; i < this.threads; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(mod.url, mod.execArgv ? { execArgv: mod.execArgv } : {});
       w.on('error', (e) => this.emit('error', e));
       this.workers.push(w);
       this.loops.push(this.workerLoop(w));
@@ -221,10 +199,10 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   private async workerLoop(w: Worker): Promise<void> {
     let id = 0;
-    const run = (job: Job, start: number, count: number): Promise<{ found: number; hashes: number }> =>
+    const run = (job: Job, start: number, count: number): Promise<GrindReply> =>
       new Promise((resolve, reject) => {
         const my = ++id;
-        const onMsg = (m: { id: number; found: number; hashes: number }): void => {
+        const onMsg = (m: GrindReply): void => {
           if (m.id !== my) return;
           w.off('message', onMsg);
           w.off('error', reject);
@@ -232,7 +210,8 @@ export class Miner extends EventEmitter<MinerEvents> {
         };
         w.on('message', onMsg);
         w.once('error', reject);
-        w.postMessage({ id: my, header: job.raw, target: job.target, start, count });
+        const req: GrindRequest = { id: my, header: job.raw, target: job.target, start, count };
+        w.postMessage(req);
       });
     while (this.active) {
       let job = this.job;
@@ -248,7 +227,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       const start = job.cursor;
       const count = Math.min(this.unit, this.nonceSpace - start);
       job.cursor += count;
-      let r: { found: number; hashes: number };
+      let r: GrindReply;
       try {
         r = await run(job, start, count);
       } catch (e) {

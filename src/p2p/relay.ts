@@ -17,7 +17,7 @@
 //     are dropped unread, at no cost to the sender) and are worked off round-robin across
 //     peers, at most invItemsPerTurn items per event-loop turn, so a flood from many
 //     well-behaved peers cannot stall the API (issue #16).
-import type { Block, Clock, Rng, Tx } from '../primitives/index.js';
+import type { Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes, silentLogger } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
 import type { AddrMan } from './addrman.js';
@@ -117,9 +117,6 @@ export class Relay {
   /** tx hash → when it was requested (from whichever peer) */
   private readonly txRequested = new Map<string, { rp: RelayPeer; at: number }>();
   private readonly onTip: (c: TipChange) => void;
-  private readonly onConnect: (e: ChainEntry, b: Block) => void;
-  /** the last few connected blocks, so relaying a new block costs no database read */
-  private readonly recent = new Map<string, Block>();
   private readonly onAdded: (e: { readonly tx: Tx; readonly txid: Uint8Array }) => void;
   private flushScheduled = false;
   private stopped = false;
@@ -154,19 +151,13 @@ export class Relay {
     };
     this.onTip = (c) => this.announceTip(c);
     this.onAdded = (e) => this.announceTx(e.txid);
-    this.onConnect = (e, b) => {
-      this.recent.set(bytesToHex(e.hash), b);
-      if (this.recent.size > MAX_BLOCKS_TO_ANNOUNCE) this.recent.delete(this.recent.keys().next().value as string);
-    };
     this.chain.on('tip', this.onTip);
-    this.chain.on('connect', this.onConnect);
     this.mempool?.on('added', this.onAdded);
   }
 
   stop(): void {
     this.stopped = true;
     this.chain.off('tip', this.onTip);
-    this.chain.off('connect', this.onConnect);
     this.mempool?.off('added', this.onAdded);
   }
 
@@ -420,7 +411,8 @@ export class Relay {
         if (base === MSG_BLOCK) {
           const e = this.chain.getEntry(it.hash);
           const ok = e !== undefined && e.valid && !e.failed;
-          const block = ok ? (this.recent.get(bytesToHex(it.hash)) ?? (await this.chain.getBlock(it.hash).catch(() => undefined))) : undefined;
+          // The chain's recent-block cache answers for blocks just connected (no disk read).
+          const block = ok ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
           if (!block) notFound.push(it);
           else {
             peer.send({ cmd: 'block', block });

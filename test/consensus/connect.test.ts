@@ -23,12 +23,12 @@ import {
   checkBlockContext,
   checkBlockSanity,
   connectBlockTxs,
-  createBlock,
   regtestParams,
   verifySigChecks,
   type Coin,
   type CoinView,
 } from '../../src/consensus/index.js';
+import { createBlock } from '../../src/mining/index.js';
 
 // Signature checks run on both node backends (native libsecp256k1, WASM) and on noble.
 const nativeVerifier = backendVerifier('native');

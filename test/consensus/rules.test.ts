@@ -10,17 +10,16 @@ import {
   checkHeaderContext,
   checkHeaderSanity,
   checkTxSanity,
-  createBlock,
   createCoinbase,
   encodeHeightPush,
   isFinalTx,
   medianTimePast,
-  mineHeader,
   nextWorkRequired,
   regtestParams,
   type ConsensusParams,
   type RuleCode,
 } from '../../src/consensus/index.js';
+import { createBlock, mineHeader } from '../../src/mining/index.js';
 import { HeaderList, expectCode } from './helpers.js';
 
 const P = regtestParams;

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chain, VerifyPool } from '../../src/chain/index.js';
-import { blockSubsidy, createBlock, regtestParams, type Coin } from '../../src/consensus/index.js';
+import { blockSubsidy, regtestParams, type Coin } from '../../src/consensus/index.js';
 import { Mempool, type MempoolLimits, type PolicyOptions } from '../../src/mempool/index.js';
-import { Miner } from '../../src/mining/index.js';
+import { Miner, createBlock } from '../../src/mining/index.js';
 import {
   ManualClock,
   TaprootSighasher,

@@ -1,7 +1,8 @@
 // Reorgs: txs of disconnected blocks come back, txs the new chain contradicts go with their
 // descendants, and spends of coinbases that no longer exist are dropped.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { blockSubsidy, createBlock } from '../../src/consensus/index.js';
+import { blockSubsidy } from '../../src/consensus/index.js';
+import { createBlock } from '../../src/mining/index.js';
 import { OTHER_SCRIPT, SCRIPT, coinbaseAt, fork, outputOf, params, setup, spend, split, type Env } from './helpers.js';
 
 let env: Env;

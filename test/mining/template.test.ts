@@ -1,8 +1,8 @@
 // Block templates: package selection by ancestor fee rate within weight, parents first,
 // a coinbase paying subsidy + fees, and a mined template passing full validation.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { blockSubsidy, checkBlockContext, checkBlockSanity, mineHeader } from '../../src/consensus/index.js';
-import { buildTemplate, COINBASE_RESERVED_WEIGHT } from '../../src/mining/index.js';
+import { blockSubsidy, checkBlockContext, checkBlockSanity } from '../../src/consensus/index.js';
+import { buildTemplate, COINBASE_RESERVED_WEIGHT, mineHeader } from '../../src/mining/index.js';
 import { Block, encodeAddress, findWitnessCommitment, taprootTweakPubkey, xOnlyPubkey } from '../../src/primitives/index.js';
 import { SCRIPT, SECRET, coinbaseAt, outputOf, params, setup, spend, split, type Env } from '../mempool/helpers.js';
 

@@ -2,7 +2,8 @@
 // would be if every block on it were valid, so tests can spend, re-spend and double-spend
 // across forks. Used by the generated block tests and the property test; it knows nothing
 // of src/chain.
-import { blockSubsidy, createBlock, nextWorkRequired, MAX_SCRIPT_SIZE } from '../../src/consensus/index.js';
+import { blockSubsidy, nextWorkRequired, MAX_SCRIPT_SIZE } from '../../src/consensus/index.js';
+import { createBlock } from '../../src/mining/index.js';
 import type { Coin, ConsensusParams, HeaderAncestry } from '../../src/consensus/index.js';
 import {
   Block,

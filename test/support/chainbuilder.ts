@@ -1,6 +1,6 @@
 // Builds valid regtest-style chains for tests: blocks with coinbases paying a test key,
 // and key-path spends of mature coins, tracking each branch's coins so forks can be made.
-import { createBlock } from '../../src/consensus/index.js';
+import { createBlock } from '../../src/mining/index.js';
 import type { Coin, ConsensusParams } from '../../src/consensus/index.js';
 import {
   Block,
