@@ -7,6 +7,11 @@
 // Error only for caller bugs (an ancestry missing a header the caller must have).
 // Invariant: every block that passes checkBlockSanity + checkBlockContext +
 // connectBlockTxs + verification of its sigChecks is valid, and nothing else is.
+// Files: params.ts (networks), genesis.ts, pow.ts + difficulty.ts, header.ts, tx.ts,
+// block.ts (block sanity and context), connect.ts (connectBlockTxs and its inverse
+// disconnectBlockTxs), outputs.ts (which outputs become coins), coinbase.ts +
+// script-num.ts (valid coinbases, the BIP34 height push), errors.ts (RuleError codes).
+// Whole blocks and nonce grinding (createBlock, mineHeader) are src/mining's.
 export * from './errors.js';
 export * from './params.js';
 export * from './genesis.js';

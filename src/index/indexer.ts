@@ -11,7 +11,8 @@
 // pending writes through an overlay.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
-import { type Block, bytesToHex, equalBytes, hashToHex, isOpReturn, type OutPoint } from '../primitives/index.js';
+import { type Block, bytesToHex, equalBytes, hashToHex, type OutPoint } from '../primitives/index.js';
+import { isUnspendable } from '../consensus/index.js';
 import type { Chain, ChainEntry } from '../chain/index.js';
 import {
   K_META,
@@ -262,7 +263,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         });
       }
       tx.outputs.forEach((o, vout) => {
-        if (isOpReturn(o.script)) return;
+        // Only outputs that become coins (consensus's rule) are indexed as outputs.
+        if (isUnspendable(o.script)) return;
         const p = { txid, vout };
         const sh = scriptHash(o.script);
         this.put(outKey(p), encodeOutput({ height, value: o.value, coinbase: pos === 0, script: o.script }));
@@ -287,7 +289,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       const txidHex = hashToHex(txid);
       this.del(txKey(txid));
       tx.outputs.forEach((o, vout) => {
-        if (isOpReturn(o.script)) return;
+        if (isUnspendable(o.script)) return;
         const p = { txid, vout };
         const sh = scriptHash(o.script);
         this.del(outKey(p));
