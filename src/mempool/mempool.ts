@@ -1,15 +1,9 @@
 // The pool of unconfirmed transactions, each valid in the next block on the current tip.
 //
-// `Mempool` is the owner and the public face: it holds the parts, wires them to the
-// chain's events and answers queries. Each job lives in its own module:
-//   graph.ts     the transaction graph: entries, spenders, ancestor/descendant sets and
-//                their package statistics, add and remove
-//   trim.ts      the fee floor and trimming: rolling minimum fee, trimToSize, expiry
-//   accept.ts    the accept pipeline: queue, batches, the checks of one tx, the orphan
-//                hand-off, and the update after a reorg
-//   policy.ts    standardness, package limits and replacement rules as pure functions
-//   coinview.ts  the mempool's own view of chain coins
-//   orphans.ts, fees.ts, persist.ts: the orphan pool, fee estimation, mempool.dat
+// `Mempool` is the owner and the public face: it holds the parts (the transaction graph,
+// the trimmer with the fee floor, the accept pipeline, the orphan pool, the fee estimator;
+// index.ts lists the modules), wires them to the chain's events, does the bookkeeping of
+// every removal (events, fee tracking) and answers queries.
 //
 // Chain events are handled synchronously ('connect' removes confirmed and conflicting
 // txs; 'disconnect' collects the block's txs) except re-adding after a reorg, which the
