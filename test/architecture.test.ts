@@ -1,7 +1,8 @@
 // The import direction is part of the design: primitives ← consensus ← chain ←
 // index/mempool/mining ← p2p/api ← node, and wallet/explorer/devnet are clients of cairnd's
-// HTTP API that may share only primitives. This test reads every import and fails on a
-// dependency that points the wrong way, so the layering cannot erode silently.
+// HTTP API that may share only primitives and the API's response types (src/api/types.ts,
+// type-only imports; that file imports nothing). This test reads every import and fails
+// on a dependency that points the wrong way, so the layering cannot erode silently.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,6 +24,14 @@ const ALLOWED: Record<string, string[]> = {
   explorer: ['src/primitives'],
   devnet: ['src/primitives'],
 };
+
+/** Clients (wallet, explorer, devnet) may import this one file of src/api, types only. */
+const API_TYPES = 'src/api/types';
+const CLIENTS = ['wallet', 'explorer', 'devnet'];
+
+function isApiTypes(file: string): boolean {
+  return relative(root, file).split('\\').join('/').replace(/\.(ts|js)$/, '') === API_TYPES;
+}
 
 function moduleOf(file: string): string | undefined {
   const rel = relative(root, file).split('\\').join('/');
@@ -61,10 +70,26 @@ describe('architecture', () => {
         if (!spec.startsWith('.')) continue;
         const target = moduleOf(resolve(dirname(file), spec));
         if (!target || target === from) continue;
+        const resolved = resolve(dirname(file), spec);
+        const typeOnly = /^(import|export)\s+type\s/.test(m[0]);
+        if (CLIENTS.includes(from) && isApiTypes(resolved) && typeOnly) continue;
         if (!ALLOWED[from]!.includes(target)) violations.push(`${relative(root, file)} imports ${target} (${spec})`);
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('the API types clients share import nothing, and clients import them type-only', () => {
+    const types = readFileSync(join(root, API_TYPES + '.ts'), 'utf8');
+    expect([...types.matchAll(IMPORT_RE)].map((m) => m[0])).toEqual([]);
+    // and the rule above is really exercised: every client reads the shared shapes
+    for (const client of CLIENTS) {
+      const users = walk(join(root, client)).filter((f) => {
+        const text = readFileSync(f, 'utf8');
+        return [...text.matchAll(IMPORT_RE)].some((m) => /^(import|export)\s+type\s/.test(m[0]) && isApiTypes(resolve(dirname(f), m[1] ?? m[2]!)));
+      });
+      expect([client, users.length > 0]).toEqual([client, true]);
+    }
   });
 
   it('every subsystem has an index.ts that opens with a comment on its purpose', () => {

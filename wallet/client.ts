@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { WalletError } from './errors.js';
 import { isNetwork, type Network } from './keys.js';
+import type { AddressInfo, FeeEstimates, NodeInfo as ApiNodeInfo, TxInfo, TxStatus, Utxo } from '../src/api/types.js';
 
 /**
  * cairnd's default API port per network (src/consensus/params.ts defaultApiPort; the
@@ -25,52 +26,11 @@ export interface NodeInfo {
   readonly coinbaseMaturity: number;
 }
 
-export interface AddressStats {
-  readonly funded_txo_count: number;
-  readonly funded_txo_sum: number;
-  readonly spent_txo_count: number;
-  readonly spent_txo_sum: number;
-  readonly tx_count: number;
-}
-
-export interface AddressInfo {
-  readonly address: string;
-  readonly chain_stats: AddressStats;
-  readonly mempool_stats: AddressStats;
-}
-
-export interface TxStatus {
-  readonly confirmed: boolean;
-  readonly block_height?: number;
-  readonly block_hash?: string;
-  readonly block_time?: number;
-}
-
-export interface Utxo {
-  readonly txid: string;
-  readonly vout: number;
-  /** base units as a JSON number; Esplora's format. Converted to bigint at once. */
-  readonly value: number;
-  readonly status: TxStatus;
-}
-
-export interface EsploraTx {
-  readonly txid: string;
-  readonly version: number;
-  readonly locktime: number;
-  readonly vin: ReadonlyArray<{
-    readonly txid: string;
-    readonly vout: number;
-    readonly is_coinbase: boolean;
-    readonly sequence: number;
-    readonly prevout?: { readonly scriptpubkey: string; readonly scriptpubkey_address?: string; readonly value: number } | null;
-  }>;
-  readonly vout: ReadonlyArray<{ readonly scriptpubkey: string; readonly scriptpubkey_address?: string; readonly value: number }>;
-  readonly size: number;
-  readonly weight: number;
-  readonly fee?: number;
-  readonly status: TxStatus;
-}
+// The node's JSON shapes, defined once by the API (amounts as JSON numbers; the wallet
+// turns them into bigint as soon as it reads them).
+export type { AddressInfo, AddressStats, TxStatus, Utxo } from '../src/api/types.js';
+/** A transaction as GET /api/tx/:txid and the address history serve it. */
+export type EsploraTx = TxInfo;
 
 export type FetchLike = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string>; signal?: AbortSignal }) => Promise<{
   status: number;
@@ -209,7 +169,8 @@ export class EsploraClient {
   }
 
   async nodeInfo(): Promise<NodeInfo> {
-    const info = await this.getJson<{ network?: unknown; coinbase_maturity?: unknown }>('/api/node');
+    // untrusted until checked: every field may be missing or of another type
+    const info = await this.getJson<{ [K in keyof ApiNodeInfo]?: unknown }>('/api/node');
     if (!isNetwork(info.network)) throw new WalletError('node-error', `node reports an unknown network ${JSON.stringify(info.network)}`);
     const m = info.coinbase_maturity;
     if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0) {
@@ -267,7 +228,7 @@ export class EsploraClient {
     return (await this.get(`/api/tx/${checkTxid(txid)}/hex`)).trim();
   }
 
-  async feeEstimates(): Promise<Record<string, number>> {
+  async feeEstimates(): Promise<FeeEstimates> {
     return this.getJson('/api/fee-estimates');
   }
 
