@@ -12,6 +12,8 @@ import {
   bytesToHex,
   classifyScript,
   hashToHex,
+  hexToBytes,
+  hexToHash,
   merkleBlock,
   merkleBranch,
   scriptToAddress,
@@ -55,7 +57,7 @@ const TXS_PER_PAGE = 25;
 export function parseHash(s: string, what = 'hash'): Uint8Array {
   if (!/^[0-9a-fA-F]*$/.test(s)) throw badRequest('bad-hex', `${what} must be hex: ${JSON.stringify(s.slice(0, 80))}`);
   if (s.length !== 64) throw badRequest('bad-length', `${what} must be 64 hex characters, got ${s.length}`);
-  return Uint8Array.from(Buffer.from(s, 'hex').reverse());
+  return hexToHash(s);
 }
 
 function parseHeight(s: string): number {
@@ -67,7 +69,7 @@ function parseHexBody(body: Buffer, what: string): Uint8Array {
   const s = body.toString('utf8').trim();
   if (s.length === 0) throw badRequest('empty-body', `send the raw ${what} as hex in the request body`);
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(s)) throw badRequest('bad-hex', `the body must be the raw ${what} in hex`);
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  return hexToBytes(s);
 }
 
 // ------------------------------------------------------------------ JSON shapes

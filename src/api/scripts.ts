@@ -2,7 +2,7 @@
 // and under /api/scripthash/:hash, where the hash is sha256(scriptPubKey) in hex as
 // computed (Esplora's scripthash; Electrum's is the same bytes reversed). Both read the
 // address index, which is keyed by that hash, plus the mempool.
-import { bytesToHex, hashToHex, sha256 } from '../primitives/index.js';
+import { bytesToHex, hashToHex, hexToBytes, sha256 } from '../primitives/index.js';
 import { badRequest, type Request, type Router } from './http.js';
 import type { EsploraApi } from './esplora.js';
 import type { AddressInfo, AddressStats, ScripthashInfo, TxStatus, Utxo } from './types.js';
@@ -15,7 +15,7 @@ const MEMPOOL_TXS_IN_HISTORY = 50;
 export function parseScripthash(s: string): Uint8Array {
   if (!/^[0-9a-fA-F]*$/.test(s)) throw badRequest('bad-hex', `scripthash must be hex: ${JSON.stringify(s.slice(0, 80))}`);
   if (s.length !== 64) throw badRequest('bad-length', `scripthash must be 64 hex characters (sha256 of the scriptPubKey), got ${s.length}`);
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  return hexToBytes(s);
 }
 
 export function registerScriptRoutes(router: Router, api: EsploraApi): void {

@@ -20,3 +20,4 @@ export * from './sighash.js';
 export * from './schnorr.js';
 export * from './sign.js';
 export * from './verifiers.js';
+export * from './files.js';
