@@ -29,6 +29,26 @@ export interface Globals {
   timeout?: string;
 }
 
+/** A new wallet's passphrase needs at least this many characters (Unicode code points). */
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+/** camelCase → snake_case, the node API's and Bitcoin Core's RPC convention. */
+export function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
+/**
+ * Every object key of `v` in snake_case, recursively (values untouched). All --json output
+ * goes through this, so a field added in camelCase still comes out like the node's API.
+ */
+export function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [snakeCase(k), snakeKeys(x)]));
+  }
+  return v;
+}
+
 /** JSON with bigints written as exact integers (JSON.stringify can't, Number would round). */
 export function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `\u0000big:${x}` : x), 2).replace(/"\\u0000big:(-?\d+)"/g, '$1');
@@ -36,6 +56,7 @@ export function toJson(v: unknown): string {
 
 export class Session {
   private loaded?: { wallet: Wallet; pass: string; logN: number; original: string };
+  private newPass?: string;
   constructor(readonly io: CliIo, readonly g: Globals) {}
 
   get json(): boolean {
@@ -101,7 +122,7 @@ export class Session {
     if (confirm) {
       if (p.length === 0) throw new WalletError('bad-input', 'an empty passphrase would leave the keys unprotected');
       const again = await this.io.promptHidden('Repeat passphrase: ');
-      if (again !== p) throw new WalletError('bad-input', 'passphrases do not match');
+      if (again !== p) throw new WalletError('bad-input', 'the two passphrases do not match', 'run the command again and type the same passphrase twice');
     }
     return p;
   }
@@ -130,8 +151,27 @@ export class Session {
     this.loaded.original = bytesToHex(bytes);
   }
 
+  /**
+   * The passphrase for a new wallet (create, restore), asked once and kept: at least
+   * MIN_PASSPHRASE_LENGTH characters from whichever source gives it. Commands ask for it
+   * before any slow work, so a refusal comes at once.
+   */
+  async newPassphrase(): Promise<string> {
+    if (this.newPass !== undefined) return this.newPass;
+    const p = await this.passphrase(true);
+    const n = [...p].length;
+    if (n < MIN_PASSPHRASE_LENGTH) {
+      throw new WalletError(
+        'weak-passphrase',
+        `a new wallet's passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters (this one has ${n})`,
+        'choose a longer passphrase (a few words are easy to remember); nothing was written',
+      );
+    }
+    return (this.newPass = p);
+  }
+
   async create(wallet: Wallet, logN: number): Promise<void> {
-    const pass = await this.passphrase(true);
+    const pass = await this.newPassphrase();
     const path = this.walletPath();
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const bytes = encodeState(wallet.data);
@@ -147,7 +187,7 @@ export class Session {
 
   notice(n: RebroadcastNote): void {
     if (this.json) {
-      this.io.err(toJson({ notice: n }).replace(/\n\s*/g, ' ') + '\n');
+      this.io.err(toJson(snakeKeys({ notice: n })).replace(/\n\s*/g, ' ') + '\n');
       return;
     }
     const why = n.code ? ` (${n.code}${n.message ? ': ' + n.message : ''})` : '';
@@ -157,7 +197,7 @@ export class Session {
   }
 
   print(human: string, json: unknown): void {
-    this.io.out(this.json ? toJson(json) + '\n' : human.endsWith('\n') ? human : human + '\n');
+    this.io.out(this.json ? toJson(snakeKeys(json)) + '\n' : human.endsWith('\n') ? human : human + '\n');
   }
 
   async confirm(question: string, yes: boolean | undefined): Promise<void> {

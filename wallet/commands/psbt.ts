@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { WalletError } from '../errors.js';
 import { extractTx, finalizePsbt, isFinalized, psbtFromBase64, psbtToBase64, type Psbt } from '../psbt.js';
 import type { CommandContext, Session } from '../session.js';
-import { draftPayment, feeOpts } from './send.js';
+import { checkFee } from '../feeguard.js';
+import { draftPayment, feeOpts, sentBy } from './send.js';
 
 export function registerPsbt(ctx: CommandContext): void {
   const { program, io, session: S } = ctx;
@@ -16,6 +17,7 @@ export function registerPsbt(ctx: CommandContext): void {
     .action(async (address: string, amount: string, o) => {
       const s = S();
       const { w, d } = await draftPayment(s, address, amount, o);
+      checkFee(d.fee, sentBy(d), o.force);
       const p = w.draftToPsbt(d);
       s.save(); // the change address is now handed out
       writePsbt(s, p, o.out, { fee: d.fee, txid: p.tx.txidHex() });
@@ -60,9 +62,27 @@ export function registerPsbt(ctx: CommandContext): void {
     });
 }
 
+/** Base64 of the PSBT magic "psbt\xff": how every PSBT given as text begins. */
+const PSBT_BASE64_PREFIX = 'cHNidP';
+
+/**
+ * A PSBT argument: `-` for stdin, a file, or the base64 itself. Anything that is not an
+ * existing file and does not start like a base64 PSBT is taken for a file that is missing.
+ */
 async function readPsbtArg(s: Session, arg: string): Promise<Psbt> {
   if (arg === '-') return psbtFromBase64(await s.io.readStdin());
-  if (existsSync(arg)) return psbtFromBase64(readFileSync(arg, 'utf8'));
+  if (existsSync(arg)) {
+    let text: string;
+    try {
+      text = readFileSync(arg, 'utf8');
+    } catch (e) {
+      throw new WalletError('no-file', `cannot read the PSBT file ${arg}: ${(e as Error).message}`, 'check the path and its permissions');
+    }
+    return psbtFromBase64(text);
+  }
+  if (!arg.trim().startsWith(PSBT_BASE64_PREFIX)) {
+    throw new WalletError('no-file', `no PSBT file at ${arg}`, 'check the path; or give the PSBT itself as base64, or - to read it from stdin');
+  }
   return psbtFromBase64(arg);
 }
 

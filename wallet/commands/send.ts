@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { formatAmount, formatFeeRate, parseAmount, parseFeeRate } from '../amount.js';
 import { checkTxid, type EsploraClient } from '../client.js';
 import { WalletError } from '../errors.js';
+import { checkFee } from '../feeguard.js';
 import type { Draft, Payment, Wallet } from '../wallet.js';
 import { DEFAULT_TARGET, feeRateOf, synced, type CommandContext, type Session } from '../session.js';
 
@@ -23,6 +24,7 @@ export async function draftPayment(s: Session, address: string, amount: string, 
 
 export const feeOpts = (c: Command): Command =>
   c.option('--fee-rate <n>', 'base units per vbyte (e.g. 2 or 1.5)')
+    .option('--force', 'pay a fee above 0.1 coin or above 10 % of the amount sent')
     .option('--target <blocks>', `confirm within this many blocks, using /api/fee-estimates (default ${DEFAULT_TARGET})`);
 
 export function registerSend(ctx: CommandContext): void {
@@ -67,6 +69,7 @@ export function registerSend(ctx: CommandContext): void {
     .command('bump <txid>')
     .description('replace an unconfirmed wallet transaction with a higher fee (BIP125 RBF)')
     .requiredOption('--fee-rate <n>', 'new rate in base units per vbyte')
+    .option('--force', 'pay a fee above 0.1 coin or above 10 % of the amount sent')
     .option('--dry-run', 'build but do not broadcast')
     .option('--yes', 'skip the confirmation question')
     .action(async (txid: string, o) => {
@@ -92,6 +95,11 @@ function draftJson(d: Draft, broadcast: boolean, txid?: string) {
   };
 }
 
+/** What a draft pays out to others (its payments, after any --subtract-fee). */
+export function sentBy(d: Draft): bigint {
+  return d.payments.reduce((a, p) => a + p.value, 0n);
+}
+
 function draftText(d: Draft): string {
   const lines = d.payments.map((p) => `  pay    ${formatAmount(p.value)} to ${p.address}`);
   if (d.change) lines.push(`  change ${formatAmount(d.change.value)} to ${d.change.address}`);
@@ -101,7 +109,8 @@ function draftText(d: Draft): string {
 }
 
 /** send, sendmany and bump share this: summary, confirmation, broadcast, record, save. */
-export async function finishSend(s: Session, w: Wallet, client: EsploraClient, d: Draft, o: { dryRun?: boolean; yes?: boolean }): Promise<void> {
+export async function finishSend(s: Session, w: Wallet, client: EsploraClient, d: Draft, o: { dryRun?: boolean; yes?: boolean; force?: boolean }): Promise<void> {
+  checkFee(d.fee, sentBy(d), o.force); // a dry run says what a real one would: refused too
   if (o.dryRun) {
     s.print(`Dry run, nothing sent:\n${draftText(d)}\n  txid   ${d.tx.txidHex()}`, draftJson(d, false));
     return; // the change index taken by the draft is not saved

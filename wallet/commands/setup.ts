@@ -26,6 +26,7 @@ export function registerSetup(ctx: CommandContext): void {
       const account = parseIntOpt('account', o.account, 0);
       const logN = parseLogN(o.kdfLogN);
       if (existsSync(s.walletPath())) throw new WalletError('wallet-exists', `a wallet file already exists at ${s.walletPath()}`, 'choose another --wallet path');
+      await s.newPassphrase();
       let mnemonic: string | undefined;
       let keys: KeyChain;
       if (o.xpub) {
@@ -57,6 +58,7 @@ export function registerSetup(ctx: CommandContext): void {
       const s = S();
       if (existsSync(s.walletPath())) throw new WalletError('wallet-exists', `a wallet file already exists at ${s.walletPath()}`, 'choose another --wallet path');
       const mnemonic = await readMnemonic(s, o.mnemonicFile);
+      await s.newPassphrase(); // before the scan, which can take a while
       const client = s.client();
       const network = s.givenNetwork() ?? (await client.network());
       const keys = KeyChain.fromMnemonic(mnemonic, bip39Passphrase(s, o.bip39PassphraseFile), network, parseIntOpt('account', o.account, 0));
