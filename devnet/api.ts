@@ -9,36 +9,9 @@ import { DevnetError } from './errors.js';
 
 export type FetchFn = typeof fetch;
 
-export interface NodeInfo {
-  network: string;
-  tip_height: number;
-  tip_hash: string;
-  peers: number;
-  mempool_count: number;
-  sync?: unknown;
-  identity?: string;
-  p2p_url?: string;
-  /** Hashes per second of this node's background miner (0 when it does not mine). */
-  hashrate?: number;
-  mining?: boolean;
-  siblings?: string[];
-  [k: string]: unknown;
-}
-
-export interface UtxoSetInfo {
-  height: number;
-  bestblock: string;
-  txouts: number;
-  total_amount: number | string;
-  digest: string;
-}
-
-export interface ChainTip {
-  height: number;
-  hash: string;
-  branchlen: number;
-  status: string;
-}
+// The node's JSON shapes are defined once, by the API (src/api/types.ts).
+export type { ChainTip, NodeInfo, UtxoSetInfo } from '../src/api/types.js';
+import type { ChainTip, NodeInfo, UtxoSetInfo } from '../src/api/types.js';
 
 export interface ClientOptions {
   fetch?: FetchFn;

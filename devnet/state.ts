@@ -3,10 +3,11 @@
 // rewrite it. Writes go to a temp file that is fsynced and renamed, so a crash or a
 // concurrent reader never sees half a file. A file that does not parse or has the wrong
 // shape is refused with 'state-corrupt' rather than guessed at.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import type { Rng } from '../src/primitives/rng.js';
+import { writeFileAtomicSync } from '../src/primitives/files.js';
 import { DevnetError } from './errors.js';
 import { TOPOLOGIES, type Edge, type Topology } from './topology.js';
 
@@ -100,31 +101,7 @@ export function newPassphrase(rng: Rng): string {
 
 /** Atomic write: temp file, fsync, rename, fsync the directory. Mode 0600 (it holds the passphrase). */
 export function writeFileAtomic(path: string, text: string, rng: Rng): void {
-  const dir = resolve(path, '..');
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.${bytesToHex(rng.bytes(6))}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  try {
-    const dfd = openSync(dir, 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    /* some file systems refuse fsync on directories; the rename is still atomic */
-  }
+  writeFileAtomicSync(path, text, { rng, mkdir: true });
 }
 
 export function writeState(state: DevnetState, rng: Rng): void {

@@ -46,7 +46,7 @@ export function explorerUrl(api: string): string {
   return api.replace(/\/+$/, '') + '/';
 }
 
-function hashrateOf(info: Record<string, unknown>): number | undefined {
+function hashrateOf(info: { hashrate?: unknown }): number | undefined {
   return typeof info.hashrate === 'number' && Number.isFinite(info.hashrate) ? info.hashrate : undefined;
 }
 

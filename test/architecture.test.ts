@@ -1,10 +1,12 @@
 // The import direction is part of the design: primitives ← consensus ← chain ←
 // sync/index/mempool/mining ← p2p/api ← node, and wallet/explorer/devnet are clients of
-// cairnd's HTTP API that may share only primitives. Block sync is its own layer on the
-// chain: peers reach it through the port it declares, and p2p composes it with relay; p2p
-// reaches the mempool only through the RelayMempool interface it declares, never by
-// import. bench is a harness above everything (it drives nodes and devnets). This test reads every import and fails on a
-// dependency that points the wrong way, so the layering cannot erode silently.
+// cairnd's HTTP API that may share only primitives and the API's response types
+// (src/api/types.ts, type-only imports; that file imports nothing). Block sync is its own
+// layer on the chain: peers reach it through the port it declares, and p2p composes it
+// with relay; p2p reaches the mempool only through the RelayMempool interface it declares,
+// never by import. bench is a harness above everything (it drives nodes and devnets). This
+// test reads every import and fails on a dependency that points the wrong way, so the
+// layering cannot erode silently.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -28,6 +30,14 @@ const ALLOWED: Record<string, string[]> = {
   devnet: ['src/primitives'],
   bench: ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining', 'src/sync', 'src/p2p', 'src/api', 'src/node', 'devnet'],
 };
+
+/** Clients (wallet, explorer, devnet) may import this one file of src/api, types only. */
+const API_TYPES = 'src/api/types';
+const CLIENTS = ['wallet', 'explorer', 'devnet'];
+
+function isApiTypes(file: string): boolean {
+  return relative(root, file).split('\\').join('/').replace(/\.(ts|js)$/, '') === API_TYPES;
+}
 
 function moduleOf(file: string): string | undefined {
   const rel = relative(root, file).split('\\').join('/');
@@ -66,6 +76,9 @@ describe('architecture', () => {
         if (!spec.startsWith('.')) continue;
         const target = moduleOf(resolve(dirname(file), spec));
         if (!target || target === from) continue;
+        const resolved = resolve(dirname(file), spec);
+        const typeOnly = /^(import|export)\s+type\s/.test(m[0]);
+        if (CLIENTS.includes(from) && isApiTypes(resolved) && typeOnly) continue;
         if (!ALLOWED[from]!.includes(target)) violations.push(`${relative(root, file)} imports ${target} (${spec})`);
       }
     }
@@ -109,6 +122,19 @@ describe('architecture', () => {
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
     for (const worker of ['src/chain/verify-worker.ts', 'src/mining/miner-worker.ts']) {
       expect([worker, readFileSync(join(root, worker), 'utf8').includes('parentPort')]).toEqual([worker, true]);
+      }
+    });
+
+  it('the API types clients share import nothing, and clients import them type-only', () => {
+    const types = readFileSync(join(root, API_TYPES + '.ts'), 'utf8');
+    expect([...types.matchAll(IMPORT_RE)].map((m) => m[0])).toEqual([]);
+    // and the rule above is really exercised: every client reads the shared shapes
+    for (const client of CLIENTS) {
+      const users = walk(join(root, client)).filter((f) => {
+        const text = readFileSync(f, 'utf8');
+        return [...text.matchAll(IMPORT_RE)].some((m) => /^(import|export)\s+type\s/.test(m[0]) && isApiTypes(resolve(dirname(f), m[1] ?? m[2]!)));
+      });
+      expect([client, users.length > 0]).toEqual([client, true]);
     }
   });
 

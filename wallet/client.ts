@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { NETWORK_FACTS } from '../src/primitives/network.js';
 import { WalletError } from './errors.js';
 import { isNetwork, type Network } from './keys.js';
+import type { AddressInfo, FeeEstimates, NodeInfo as ApiNodeInfo, TxInfo, TxStatus, Utxo } from '../src/api/types.js';
 
 /** cairnd's default API port per network, from the network facts the node's params use. */
 export const DEFAULT_API_PORTS: Readonly<Record<Network, number>> = Object.freeze({
@@ -27,52 +28,11 @@ export interface NodeInfo {
   readonly coinbaseMaturity: number;
 }
 
-export interface AddressStats {
-  readonly funded_txo_count: number;
-  readonly funded_txo_sum: number;
-  readonly spent_txo_count: number;
-  readonly spent_txo_sum: number;
-  readonly tx_count: number;
-}
-
-export interface AddressInfo {
-  readonly address: string;
-  readonly chain_stats: AddressStats;
-  readonly mempool_stats: AddressStats;
-}
-
-export interface TxStatus {
-  readonly confirmed: boolean;
-  readonly block_height?: number;
-  readonly block_hash?: string;
-  readonly block_time?: number;
-}
-
-export interface Utxo {
-  readonly txid: string;
-  readonly vout: number;
-  /** base units as a JSON number; Esplora's format. Converted to bigint at once. */
-  readonly value: number;
-  readonly status: TxStatus;
-}
-
-export interface EsploraTx {
-  readonly txid: string;
-  readonly version: number;
-  readonly locktime: number;
-  readonly vin: ReadonlyArray<{
-    readonly txid: string;
-    readonly vout: number;
-    readonly is_coinbase: boolean;
-    readonly sequence: number;
-    readonly prevout?: { readonly scriptpubkey: string; readonly scriptpubkey_address?: string; readonly value: number } | null;
-  }>;
-  readonly vout: ReadonlyArray<{ readonly scriptpubkey: string; readonly scriptpubkey_address?: string; readonly value: number }>;
-  readonly size: number;
-  readonly weight: number;
-  readonly fee?: number;
-  readonly status: TxStatus;
-}
+// The node's JSON shapes, defined once by the API (amounts as JSON numbers; the wallet
+// turns them into bigint as soon as it reads them).
+export type { AddressInfo, AddressStats, TxStatus, Utxo } from '../src/api/types.js';
+/** A transaction as GET /api/tx/:txid and the address history serve it. */
+export type EsploraTx = TxInfo;
 
 export type FetchLike = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string>; signal?: AbortSignal }) => Promise<{
   status: number;
@@ -86,6 +46,9 @@ export interface ClientOptions {
 }
 
 const HINT_UNREACHABLE = 'is cairnd running? set --node or CAIRN_NODE';
+const HINT_NOT_FOUND = 'check the txid or address; a transaction the node dropped from its mempool (or never saw) is unknown to it';
+const HINT_NODE_ERROR = "the node had a problem: look at its log, then try again";
+const HINT_NOT_CAIRND = 'is --node (or CAIRN_NODE) the API of a cairnd, e.g. http://127.0.0.1:18643?';
 const HINT_UNTRUSTED = "pass --ca FILE with the PEM of the CA that signed cairnd's certificate";
 
 // OpenSSL's verification failures as Node reports them (err.code).
@@ -190,19 +153,25 @@ export class EsploraClient {
     return new WalletError('node-unreachable', `cannot reach node at ${this.baseUrl}: ${why} (${HINT_UNREACHABLE})`, HINT_UNREACHABLE);
   }
 
-  private async get(path: string): Promise<string> {
+  /**
+   * GET `path`; `what` names what was asked for in words ("transaction 3fa1…"), since
+   * error messages speak of transactions and the node, never of API paths.
+   */
+  private async get(path: string, what: string): Promise<string> {
     const { status, text } = await this.request('GET', path);
-    if (status === 404) throw new WalletError('not-found', `node has no ${path} (${errorText(text)})`);
-    if (status < 200 || status > 299) throw new WalletError('node-error', `node answered ${status} for ${path}: ${errorText(text)}`);
+    if (status === 404) throw new WalletError('not-found', `the node at ${this.baseUrl} does not know ${what}`, HINT_NOT_FOUND);
+    if (status < 200 || status > 299) {
+      throw new WalletError('node-error', `the node at ${this.baseUrl} failed to give ${what} (HTTP ${status}: ${errorText(text)})`, HINT_NODE_ERROR);
+    }
     return text;
   }
 
-  private async getJson<T>(path: string): Promise<T> {
-    const text = await this.get(path);
+  private async getJson<T>(path: string, what: string): Promise<T> {
+    const text = await this.get(path, what);
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new WalletError('node-error', `node sent invalid JSON for ${path}`, 'is --node pointing at a cairnd REST API?');
+      throw new WalletError('node-error', `the node at ${this.baseUrl} sent an unreadable answer for ${what}`, HINT_NOT_CAIRND);
     }
   }
 
@@ -211,34 +180,35 @@ export class EsploraClient {
   }
 
   async nodeInfo(): Promise<NodeInfo> {
-    const info = await this.getJson<{ network?: unknown; coinbase_maturity?: unknown }>('/api/node');
-    if (!isNetwork(info.network)) throw new WalletError('node-error', `node reports an unknown network ${JSON.stringify(info.network)}`);
+    // untrusted until checked: every field may be missing or of another type
+    const info = await this.getJson<{ [K in keyof ApiNodeInfo]?: unknown }>('/api/node', 'its network and version');
+    if (!isNetwork(info.network)) throw new WalletError('node-error', `the node reports an unknown network ${JSON.stringify(info.network)}`, HINT_NOT_CAIRND);
     const m = info.coinbase_maturity;
     if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0) {
-      throw new WalletError('node-error', `node does not report a valid coinbase_maturity in /api/node (got ${JSON.stringify(m)})`, 'the wallet needs a cairnd that reports its network\'s coinbase maturity; upgrade the node');
+      throw new WalletError('node-error', `the node does not say how many confirmations a mined coin needs (coinbase_maturity: ${JSON.stringify(m)})`, 'the wallet needs a cairnd that reports its network\'s coinbase maturity; upgrade the node');
     }
     return { network: info.network, coinbaseMaturity: m };
   }
 
   async tipHeight(): Promise<number> {
-    const t = (await this.get('/api/blocks/tip/height')).trim();
+    const t = (await this.get('/api/blocks/tip/height', 'the height of its best block')).trim();
     const n = Number(t);
-    if (!/^\d+$/.test(t) || !Number.isSafeInteger(n)) throw new WalletError('node-error', `node sent an invalid tip height "${t.slice(0, 40)}"`);
+    if (!/^\d+$/.test(t) || !Number.isSafeInteger(n)) throw new WalletError('node-error', `the node sent an invalid height for its best block "${t.slice(0, 40)}"`, HINT_NOT_CAIRND);
     return n;
   }
 
   address(addr: string): Promise<AddressInfo> {
-    return this.getJson(`/api/address/${encodeURIComponent(addr)}`);
+    return this.getJson(`/api/address/${encodeURIComponent(addr)}`, `address ${addr}`);
   }
 
   utxos(addr: string): Promise<Utxo[]> {
-    return this.getJson(`/api/address/${encodeURIComponent(addr)}/utxo`);
+    return this.getJson(`/api/address/${encodeURIComponent(addr)}/utxo`, `the unspent outputs of ${addr}`);
   }
 
   /** One page of an address's txs: mempool first then confirmed, newest first (Esplora order). */
   addressTxs(addr: string, lastSeenTxid?: string): Promise<EsploraTx[]> {
     const p = lastSeenTxid ? `/api/address/${encodeURIComponent(addr)}/txs/chain/${lastSeenTxid}` : `/api/address/${encodeURIComponent(addr)}/txs`;
-    return this.getJson(p);
+    return this.getJson(p, `the transactions of ${addr}`);
   }
 
   /** Every tx of an address, following the confirmed-history pagination. */
@@ -258,26 +228,26 @@ export class EsploraClient {
   }
 
   tx(txid: string): Promise<EsploraTx> {
-    return this.getJson(`/api/tx/${checkTxid(txid)}`);
+    return this.getJson(`/api/tx/${checkTxid(txid)}`, `transaction ${txid}`);
   }
 
   txStatus(txid: string): Promise<TxStatus> {
-    return this.getJson(`/api/tx/${checkTxid(txid)}/status`);
+    return this.getJson(`/api/tx/${checkTxid(txid)}/status`, `transaction ${txid}`);
   }
 
   async txHex(txid: string): Promise<string> {
-    return (await this.get(`/api/tx/${checkTxid(txid)}/hex`)).trim();
+    return (await this.get(`/api/tx/${checkTxid(txid)}/hex`, `transaction ${txid}`)).trim();
   }
 
-  async feeEstimates(): Promise<Record<string, number>> {
-    return this.getJson('/api/fee-estimates');
+  async feeEstimates(): Promise<FeeEstimates> {
+    return this.getJson('/api/fee-estimates', 'fee estimates');
   }
 
   /** Broadcast; returns the txid the node reports. A refusal keeps the node's reason. */
   async broadcast(hex: string): Promise<string> {
     const r = await this.submit(hex);
     if (r.ok) return r.txid;
-    throw new WalletError('node-rejected', `node rejected the transaction: ${r.code}: ${r.message}`, 'nothing was sent; the wallet file is unchanged');
+    throw new WalletError('node-rejected', `the node refused the transaction: ${r.code}: ${r.message}`, 'nothing was sent and the wallet file is unchanged; fix what the node says (e.g. a higher --fee-rate, or wait for coins to confirm) and send again');
   }
 
   /** POST /api/tx: the txid, or the node's refusal (a 4xx) as data; other failures throw. */
@@ -296,18 +266,18 @@ export class EsploraClient {
       }
       return { ok: false, code, message };
     }
-    throw new WalletError('node-error', `node answered ${status} to the broadcast: ${errorText(text)}`);
+    throw new WalletError('node-error', `the node at ${this.baseUrl} failed while accepting the transaction (HTTP ${status}: ${errorText(text)})`, 'it may or may not have it now: check with `cairn-wallet tx TXID` or `history` before sending again');
   }
 
   /** The tx's status, or null when the node knows no such tx (404). */
   async txStatusIfKnown(txid: string): Promise<TxStatus | null> {
     const { status, text } = await this.request('GET', `/api/tx/${checkTxid(txid)}/status`);
     if (status === 404) return null;
-    if (status < 200 || status > 299) throw new WalletError('node-error', `node answered ${status} for the status of ${txid}: ${errorText(text)}`);
+    if (status < 200 || status > 299) throw new WalletError('node-error', `the node at ${this.baseUrl} failed to give the status of transaction ${txid} (HTTP ${status}: ${errorText(text)})`, HINT_NODE_ERROR);
     try {
       return JSON.parse(text) as TxStatus;
     } catch {
-      throw new WalletError('node-error', `node sent invalid JSON for the status of ${txid}`);
+      throw new WalletError('node-error', `the node at ${this.baseUrl} sent an unreadable status for transaction ${txid}`, HINT_NOT_CAIRND);
     }
   }
 }

@@ -4,6 +4,7 @@
 
 export type WalletErrorCode =
   | 'bad-passphrase'
+  | 'weak-passphrase'
   | 'bad-wallet-file'
   | 'wallet-exists'
   | 'no-wallet'
@@ -24,6 +25,8 @@ export type WalletErrorCode =
   | 'bad-psbt'
   | 'not-replaceable'
   | 'fee-rate-too-low'
+  | 'fee-too-high'
+  | 'no-file'
   | 'bad-input'
   | 'aborted';
 

@@ -6,12 +6,12 @@
 // makes decryption fail instead of silently weakening the file. Writes go to a temp file
 // in the same directory, are fsynced and renamed over the old file, so a crash leaves
 // either the old or the new wallet, never half of one. Files are created with mode 0600.
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
 import { cryptoRng, type Rng } from '../src/primitives/rng.js';
+import { createFileExclusiveSync, writeFileAtomicSync } from '../src/primitives/files.js';
 import { WalletError } from './errors.js';
 
 export const KEYSTORE_FORMAT = 'cairn-wallet';
@@ -107,61 +107,21 @@ export function open(text: string, passphrase: string): { plaintext: Uint8Array;
   }
 }
 
-function tempPath(path: string, rng: Rng): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${bytesToHex(rng.bytes(6))}.tmp`);
-}
-
-function writeTemp(path: string, data: string, rng: Rng): string {
-  const tmp = tempPath(path, rng);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  chmodSync(tmp, 0o600); // umask may have narrowed it further; never wider
-  return tmp;
-}
-
-function fsyncDir(path: string): void {
-  try {
-    const fd = openSync(dirname(path), 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-  } catch {
-    // some filesystems refuse directory fsync; the rename is still atomic
-  }
-}
-
 /** Replace `path` atomically with `data` (mode 0600). */
 export function writeFileAtomic(path: string, data: string, rng: Rng = cryptoRng): void {
-  const tmp = writeTemp(path, data, rng);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* ignore */ }
-    throw e;
-  }
-  fsyncDir(path);
+  writeFileAtomicSync(path, data, { rng });
 }
 
 /** Create `path` with `data` only if it does not exist yet (link() refuses to clobber). */
 export function createFileExclusive(path: string, data: string, rng: Rng = cryptoRng): void {
-  const tmp = writeTemp(path, data, rng);
   try {
-    linkSync(tmp, path);
+    createFileExclusiveSync(path, data, { rng });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new WalletError('wallet-exists', `a wallet file already exists at ${path}`, 'choose another --wallet path; the existing file was not touched');
     }
     throw e;
-  } finally {
-    try { unlinkSync(tmp); } catch { /* ignore */ }
   }
-  fsyncDir(path);
 }
 
 export function readWalletFile(path: string): string {

@@ -3,7 +3,7 @@
 // when to save, and saves only after a command succeeded). Changes to `data` made by a
 // command that later fails are simply never written.
 import { AddressError, HRPS, addressToScript, scriptToAddress } from '../src/primitives/address.js';
-import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
+import { bytesToHex, hashToHex, hexToBytes } from '../src/primitives/bytes.js';
 import type { Rng } from '../src/primitives/rng.js';
 import { SIGHASH_DEFAULT, TaprootSighasher } from '../src/primitives/sighash.js';
 import { signKeyPathInputWith } from '../src/primitives/sign.js';
@@ -358,7 +358,7 @@ export class Wallet {
     const coins: WalletCoin[] = [];
     let inTotal = 0n;
     for (const input of old.inputs) {
-      const ptxid = bytesToHex(input.prevout.txid.slice().reverse());
+      const ptxid = hashToHex(input.prevout.txid);
       const parent = await client.tx(ptxid);
       const out = parent.vout[input.prevout.vout];
       const row = out ? byScript.get(out.scriptpubkey) : undefined;

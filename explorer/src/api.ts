@@ -4,155 +4,42 @@
 // "not found" (404, 400) from "node down" and never show a raw stack trace.
 // A base URL other than '' reads another node (the devnet page reads sibling nodes).
 
-export interface BlockExtras {
-  fee_range?: [number, number];
-  total_fees?: number;
-  reward?: number;
-}
-
-export interface BlockInfo {
-  id: string;
-  height: number;
-  version: number;
-  timestamp: number;
-  mediantime: number;
-  tx_count: number;
-  size: number;
-  weight: number;
-  merkle_root: string;
-  previousblockhash: string | null;
-  nonce: number;
-  bits: number;
-  difficulty: number;
-  extras?: BlockExtras;
-}
-
-export interface BlockStatus {
-  in_best_chain: boolean;
-  height?: number;
-  next_best?: string | null;
-}
-
-export interface TxStatus {
-  confirmed: boolean;
-  block_height?: number;
-  block_hash?: string;
-  block_time?: number;
-}
-
-export interface TxOut {
-  scriptpubkey: string;
-  scriptpubkey_type: string;
-  scriptpubkey_address?: string;
-  value: number;
-}
-
-export interface TxIn {
-  txid: string;
-  vout: number;
-  prevout: TxOut | null;
-  witness?: string[];
-  sequence: number;
-  is_coinbase: boolean;
-}
-
-export interface TxInfo {
-  txid: string;
-  version: number;
-  locktime: number;
-  size: number;
-  weight: number;
-  fee: number;
-  vin: TxIn[];
-  vout: TxOut[];
-  status: TxStatus;
-}
-
-export interface Outspend {
-  spent: boolean;
-  txid?: string;
-  vin?: number;
-  status?: TxStatus;
-}
-
-export interface AddressStats {
-  funded_txo_count: number;
-  funded_txo_sum: number;
-  spent_txo_count: number;
-  spent_txo_sum: number;
-  tx_count: number;
-}
-
-export interface AddressInfo {
-  address: string;
-  chain_stats: AddressStats;
-  mempool_stats: AddressStats;
-}
-
-export interface Utxo {
-  txid: string;
-  vout: number;
-  value: number;
-  status: TxStatus;
-}
-
-export interface MempoolInfo {
-  count: number;
-  vsize: number;
-  total_fee: number;
-  fee_histogram: Array<[number, number]>;
-}
-
-export interface RecentTx {
-  txid: string;
-  fee: number;
-  vsize: number;
-  value: number;
-}
-
-export interface NodeInfo {
-  network: string;
-  version: string;
-  tip_height: number;
-  tip_hash: string;
-  sync?: { state: string; progress: number; headers_height: number; blocks_height: number };
-  peers: number;
-  mempool_count: number;
-  uptime: number;
-  identity?: string;
-  siblings?: string[];
-}
-
-export interface PeerInfo {
-  id: number | string;
-  addr: string;
-  direction: 'inbound' | 'outbound';
-  version?: number;
-  user_agent?: string;
-  height?: number;
-  ping_ms?: number | null;
-  ban_score?: number;
-  bytes_in?: number;
-  bytes_out?: number;
-  identity?: string;
-}
-
-export interface ChainTip {
-  height: number;
-  hash: string;
-  branchlen: number;
-  status: 'active' | 'valid-fork' | 'valid-headers' | 'headers-only' | 'invalid';
-}
-
-export interface TreeBlock {
-  hash: string;
-  height: number;
-  prev: string;
-  status?: string;
-  in_best_chain: boolean;
-  /** when this node received the block, unix milliseconds */
-  received_at?: number;
-}
+// The node's JSON shapes are defined once, by the API (src/api/types.ts; types only, so
+// nothing of the node enters the bundle).
+export type {
+  AddressInfo,
+  AddressStats,
+  BlockExtras,
+  BlockInfo,
+  BlockStatus,
+  ChainTip,
+  MempoolInfo,
+  NodeInfo,
+  Outspend,
+  PeerInfo,
+  RecentTx,
+  TreeBlock,
+  TxIn,
+  TxInfo,
+  TxOut,
+  TxStatus,
+  Utxo,
+} from '../../src/api/types.js';
+import type {
+  AddressInfo,
+  BlockInfo,
+  BlockStatus,
+  ChainTip,
+  MempoolInfo,
+  NodeInfo,
+  Outspend,
+  PeerInfo,
+  RecentTx,
+  TreeBlock,
+  TxInfo,
+  TxStatus,
+  Utxo,
+} from '../../src/api/types.js';
 
 export class ApiError extends Error {
   readonly status: number;

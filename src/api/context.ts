@@ -6,6 +6,7 @@ import type { Mempool } from '../mempool/index.js';
 import type { Indexer } from '../index/index.js';
 import type { Block, Clock } from '../primitives/index.js';
 import type { Metrics } from './metrics.js';
+import type { MempoolSaveInfo, PeerInfo, SyncInfo, VerifierInfo } from './types.js';
 
 /** The peer-to-peer node as the API drives it (see src/p2p); every method may be absent-safe. */
 export interface P2PControl {
@@ -14,7 +15,7 @@ export interface P2PControl {
   disconnect(id: string): boolean | Promise<boolean>;
   /** key: a host or URL, or `id:<identity hex>` for an authenticated node identity */
   ban(key: string, seconds: number): void | Promise<void>;
-  syncState?(): { state: string; progress: number; headers_height: number; blocks_height: number; eta_seconds?: number | null };
+  syncState?(): SyncInfo;
   setPartition?(peers: string[]): void;
   heal?(): void;
   setLatency?(ms: number): void;
@@ -26,19 +27,8 @@ export interface P2PControl {
   identity?: string;
 }
 
-export interface PeerView {
-  id: string | number;
-  addr: string;
-  direction: 'inbound' | 'outbound';
-  version?: number;
-  user_agent?: string;
-  height?: number;
-  ping_ms?: number | null;
-  ban_score?: number;
-  bytes_in?: number;
-  bytes_out?: number;
-  identity?: string;
-}
+/** A peer as GET /api/peers serves it (the p2p layer's own PeerInfo has this shape). */
+export type PeerView = PeerInfo;
 
 /** Block production (regtest: instant; devnet/main: real proof of work). */
 export interface MinerControl {
@@ -59,7 +49,7 @@ export interface ApiContext {
   startedAt: number;
   siblings: string[];
   /** the signature verifier chosen at start */
-  verifier?: { backend: string; requested: string; fallback_reason: string | null } | undefined;
+  verifier?: VerifierInfo | undefined;
   p2p?: P2PControl | undefined;
   miner?: MinerControl | undefined;
   /** when this node first received each block, ms (for the fork view) */
@@ -67,7 +57,7 @@ export interface ApiContext {
   /** submits a block as submitblock does; resolves once it is stored and indexed */
   submitBlock(block: Block): Promise<{ status: string; hash: string }>;
   /** writes the mempool file now (Core's savemempool); absent when the node keeps none */
-  saveMempool?: () => Promise<{ path: string; count: number; bytes: number }>;
+  saveMempool?: () => Promise<MempoolSaveInfo>;
   /** asks the node to stop (the response is sent first) */
   shutdown(): void;
   log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };

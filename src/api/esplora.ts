@@ -12,6 +12,8 @@ import {
   bytesToHex,
   classifyScript,
   hashToHex,
+  hexToBytes,
+  hexToHash,
   merkleBlock,
   merkleBranch,
   scriptToAddress,
@@ -26,6 +28,26 @@ import type { IndexedOutput } from '../index/index.js';
 import { HttpError, badRequest, notFound, type Router } from './http.js';
 import type { ApiContext } from './context.js';
 import { registerScriptRoutes } from './scripts.js';
+import type {
+  BlockHeaderInfo,
+  BlockInfo,
+  BlockStatus,
+  ChainTip,
+  FeeEstimates,
+  MempoolInfo,
+  MerkleProof,
+  NodeInfo,
+  Outspend,
+  PeerInfo,
+  RecentTx,
+  TreeBlock,
+  TxInfo,
+  TxOut,
+  TxStatus,
+  UtxoSetInfo,
+} from './types.js';
+
+export type { TxStatus } from './types.js';
 
 const BLOCKS_PER_PAGE = 10;
 const TXS_PER_PAGE = 25;
@@ -35,7 +57,7 @@ const TXS_PER_PAGE = 25;
 export function parseHash(s: string, what = 'hash'): Uint8Array {
   if (!/^[0-9a-fA-F]*$/.test(s)) throw badRequest('bad-hex', `${what} must be hex: ${JSON.stringify(s.slice(0, 80))}`);
   if (s.length !== 64) throw badRequest('bad-length', `${what} must be 64 hex characters, got ${s.length}`);
-  return Uint8Array.from(Buffer.from(s, 'hex').reverse());
+  return hexToHash(s);
 }
 
 function parseHeight(s: string): number {
@@ -47,7 +69,7 @@ function parseHexBody(body: Buffer, what: string): Uint8Array {
   const s = body.toString('utf8').trim();
   if (s.length === 0) throw badRequest('empty-body', `send the raw ${what} as hex in the request body`);
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(s)) throw badRequest('bad-hex', `the body must be the raw ${what} in hex`);
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  return hexToBytes(s);
 }
 
 // ------------------------------------------------------------------ JSON shapes
@@ -59,7 +81,7 @@ export function difficulty(bits: number, powLimit: bigint): number {
 }
 
 /** Esplora's block fields (without Cairn's extras), shared by REST and /api/ws. */
-export function blockHeaderJson(e: ChainEntry, b: Block, mediantime: number, powLimit: bigint): Record<string, unknown> {
+export function blockHeaderJson(e: ChainEntry, b: Block, mediantime: number, powLimit: bigint): BlockHeaderInfo {
   return {
     id: e.hashHex,
     height: e.height,
@@ -82,19 +104,15 @@ export function scriptType(script: Uint8Array): string {
   return t === 'p2tr' ? 'v1_p2tr' : t === 'op_return' ? 'op_return' : 'nonstandard';
 }
 
-function voutJson(o: { script: Uint8Array; value: bigint }, hrp: string): Record<string, unknown> {
+function voutJson(o: { script: Uint8Array; value: bigint }, hrp: string): TxOut<bigint> {
   const addr = scriptToAddress(o.script, hrp);
-  const j: Record<string, unknown> = { scriptpubkey: bytesToHex(o.script), scriptpubkey_asm: scriptToAsm(o.script), scriptpubkey_type: scriptType(o.script) };
-  if (addr) j.scriptpubkey_address = addr;
-  j.value = o.value;
-  return j;
-}
-
-export interface TxStatus {
-  confirmed: boolean;
-  block_height?: number;
-  block_hash?: string;
-  block_time?: number;
+  return {
+    scriptpubkey: bytesToHex(o.script),
+    scriptpubkey_asm: scriptToAsm(o.script),
+    scriptpubkey_type: scriptType(o.script),
+    ...(addr ? { scriptpubkey_address: addr } : {}),
+    value: o.value,
+  };
 }
 
 export interface FoundTx {
@@ -107,7 +125,7 @@ export interface FoundTx {
 }
 
 export class EsploraApi {
-  private readonly blockCache = new Map<string, Record<string, unknown>>();
+  private readonly blockCache = new Map<string, BlockInfo<bigint>>();
 
   constructor(readonly ctx: ApiContext) {}
 
@@ -137,14 +155,14 @@ export class EsploraApi {
   }
 
   /** Esplora's block object, plus Cairn `extras` for blocks on the active chain. */
-  async blockJson(e: ChainEntry, block?: Block): Promise<Record<string, unknown>> {
+  async blockJson(e: ChainEntry, block?: Block): Promise<BlockInfo<bigint>> {
     const cached = this.blockCache.get(e.hashHex);
     if (cached) return cached;
     const b = block ?? (await this.blockOf(e));
     const { chain, params } = this.ctx;
-    const j = blockHeaderJson(e, b, chain.medianTimePast(e), params.powLimit);
+    const j: BlockInfo<bigint> = blockHeaderJson(e, b, chain.medianTimePast(e), params.powLimit);
     const reward = b.txs[0]!.outputs.reduce((s, o) => s + o.value, 0n);
-    const extras: Record<string, unknown> = { reward, total_fees: reward - blockSubsidy(e.height, params) };
+    const extras: NonNullable<BlockInfo<bigint>['extras']> = { reward, total_fees: reward - blockSubsidy(e.height, params) };
     // Per-tx fee rates need every input's value: the index has them for blocks it covers.
     const loc = b.txs.length > 1 ? await this.ctx.indexer.getTx(b.txs[1]!.txid()) : undefined;
     const indexed = loc !== undefined && hashToHex(loc.blockHash) === e.hashHex;
@@ -208,7 +226,7 @@ export class EsploraApi {
     return res;
   }
 
-  async txJson(tx: Tx, status: TxStatus): Promise<Record<string, unknown>> {
+  async txJson(tx: Tx, status: TxStatus): Promise<TxInfo<bigint>> {
     const prevs = await this.prevoutsOf(tx);
     const coinbase = tx.isCoinbase();
     let inSum = 0n;
@@ -242,7 +260,7 @@ export class EsploraApi {
     };
   }
 
-  async txsJson(found: FoundTx[]): Promise<Record<string, unknown>[]> {
+  async txsJson(found: FoundTx[]): Promise<TxInfo<bigint>[]> {
     return Promise.all(found.map((f) => this.txJson(f.tx, f.status)));
   }
 
@@ -320,8 +338,8 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     if (!e) throw notFound(`block at height ${r.params.height}`);
     return text(e.hashHex);
   });
-  const blocksFrom = async (start: number): Promise<unknown[]> => {
-    const out: unknown[] = [];
+  const blocksFrom = async (start: number): Promise<BlockInfo<bigint>[]> => {
+    const out: BlockInfo<bigint>[] = [];
     for (let h = Math.min(start, chain.height); h >= 0 && out.length < BLOCKS_PER_PAGE; h--) out.push(await api.blockJson(chain.getEntryAt(h)!));
     return out;
   };
@@ -329,19 +347,19 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
   router.get('/api/blocks/:start', (r) => blocksFrom(parseHeight(r.params.start!)));
 
   router.get('/api/block/:hash', (r) => api.blockJson(api.entryOf(r.params.hash!)));
-  router.get('/api/block/:hash/status', (r) => {
+  router.get('/api/block/:hash/status', (r): BlockStatus => {
     const e = chain.getEntry(parseHash(r.params.hash!, 'block hash'));
     if (!e) throw notFound(`block ${r.params.hash}`);
     if (!chain.isActive(e)) return { in_best_chain: false };
     return { in_best_chain: true, height: e.height, next_best: chain.nextActive(e)?.hashHex ?? null };
   });
   router.get('/api/block/:hash/txids', async (r) => (await api.blockOf(api.entryOf(r.params.hash!))).txs.map((t) => t.txidHex()));
-  const blockTxs = async (hash: string, start: number): Promise<unknown> => {
+  const blockTxs = async (hash: string, start: number): Promise<TxInfo<bigint>[]> => {
     const e = api.entryOf(hash);
     const b = await api.blockOf(e);
     if (start % TXS_PER_PAGE !== 0) throw badRequest('bad-start-index', `start_index must be a multiple of ${TXS_PER_PAGE}`);
     if (start >= b.txs.length) throw notFound(`transactions from index ${start} in block ${hash}`);
-    const st = chain.isActive(e) ? api.statusOf(e) : { confirmed: false };
+    const st: TxStatus = chain.isActive(e) ? api.statusOf(e) : { confirmed: false };
     return Promise.all(b.txs.slice(start, start + TXS_PER_PAGE).map((t) => api.txJson(t, st)));
   };
   router.get('/api/block/:hash/txs', (r) => blockTxs(r.params.hash!, 0));
@@ -361,15 +379,15 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
   });
 
   // ------------------------------------------------------------ transactions
-  router.get('/api/tx/:txid', async (r) => {
+  router.get('/api/tx/:txid', async (r): Promise<TxInfo<bigint>> => {
     const f = await api.findTx(r.params.txid!);
     return api.txJson(f.tx, f.status);
   });
-  router.get('/api/tx/:txid/status', async (r) => (await api.findTx(r.params.txid!)).status);
+  router.get('/api/tx/:txid/status', async (r): Promise<TxStatus> => (await api.findTx(r.params.txid!)).status);
   router.get('/api/tx/:txid/hex', async (r) => text(bytesToHex((await api.findTx(r.params.txid!)).tx.encode())));
   router.get('/api/tx/:txid/raw', async (r) => ({ body: (await api.findTx(r.params.txid!)).tx.encode() }));
   // As electrs: {spent: false}, or the spender's txid, input index and status.
-  const outspend = async (txid: Uint8Array, vout: number): Promise<Record<string, unknown>> => {
+  const outspend = async (txid: Uint8Array, vout: number): Promise<Outspend> => {
     const p = { txid, vout };
     const s = await indexer.getSpender(p);
     if (s) return { spent: true, txid: hashToHex(s.txid), vin: s.vin, status: api.statusOf(chain.getEntryAt(s.height)) };
@@ -397,7 +415,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     const b = await api.blockOf(f.entry);
     return text(bytesToHex(merkleBlock(f.entry.header.encode(), b.txs.map((t) => t.txid()), new Set([f.pos]))));
   });
-  router.get('/api/tx/:txid/merkle-proof', async (r) => {
+  router.get('/api/tx/:txid/merkle-proof', async (r): Promise<MerkleProof> => {
     const f = await api.findTx(r.params.txid!);
     if (!f.entry || f.pos === undefined) throw notFound(`confirmation of ${r.params.txid} (it is unconfirmed)`);
     const b = await api.blockOf(f.entry);
@@ -426,19 +444,19 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
   registerScriptRoutes(router, api);
 
   // ------------------------------------------------------------ mempool and fees
-  const mempoolJson = (): Record<string, unknown> => {
+  const mempoolJson = (): MempoolInfo<bigint> => {
     const i = mempool.info();
     return { count: i.count, vsize: i.vsize, total_fee: i.totalFee, fee_histogram: i.feeHistogram };
   };
   router.get('/api/mempool', mempoolJson);
   router.get('/api/mempool/txids', () => mempool.txids());
-  router.get('/api/mempool/recent', () =>
+  router.get('/api/mempool/recent', (): RecentTx<bigint>[] =>
     mempool.recent(10).map((e) => ({ txid: e.txidHex, fee: e.fee, vsize: e.vsize, value: e.tx.outputs.reduce((s, o) => s + o.value, 0n) })),
   );
-  router.get('/api/fee-estimates', () => mempool.fees.estimates());
+  router.get('/api/fee-estimates', (): FeeEstimates => mempool.fees.estimates());
 
   // ------------------------------------------------------------ Cairn's own
-  router.get('/api/node', () => {
+  router.get('/api/node', (): NodeInfo => {
     const sync = ctx.p2p?.syncState?.();
     const best = chain.bestHeader;
     return {
@@ -464,9 +482,9 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
       verifier: ctx.verifier ?? null,
     };
   });
-  router.get('/api/peers', () => ctx.p2p?.peers() ?? []);
-  router.get('/api/chain/tips', () => chain.getTips());
-  router.get('/api/chain/blocks', (r) => {
+  router.get('/api/peers', (): PeerInfo[] => ctx.p2p?.peers() ?? []);
+  router.get('/api/chain/tips', (): ChainTip[] => chain.getTips());
+  router.get('/api/chain/blocks', (r): TreeBlock[] => {
     const q = r.query.get('from');
     const from = q === null ? Math.max(0, chain.height - 50) : parseHeight(q);
     return chain
@@ -481,7 +499,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
         received_at: ctx.receivedAt(e.hashHex) ?? null,
       }));
   });
-  router.get('/api/utxo-set-info', async () => {
+  router.get('/api/utxo-set-info', async (): Promise<UtxoSetInfo<bigint>> => {
     const s = await chain.utxoStats();
     return { height: s.height, bestblock: s.bestBlock, txouts: s.txouts, total_amount: s.totalAmount, digest: s.digest };
   });

@@ -6,6 +6,8 @@
 // not running → 503; anything else → 500, logged). Rejected input changes nothing.
 // Invariants: public reads send `Access-Control-Allow-Origin: *`; admin routes never do
 // and never answer a CORS preflight. The API only reads subsystems through ApiContext.
+// The JSON shapes it serves are in types.ts, the one file clients (wallet, explorer,
+// devnet) may import from src/api; they are re-exported here for the node's code.
 export { ApiServer } from './server.js';
 export type { ApiServerOptions } from './server.js';
 export type { ApiContext, P2PControl, PeerView, MinerControl } from './context.js';
@@ -14,3 +16,4 @@ export type { MetricsSources } from './metrics.js';
 export { HttpError, Router, createApiServer, errorStatus } from './http.js';
 export { difficulty, scriptType } from './esplora.js';
 export { bearerGuard } from './admin.js';
+export type * from './types.js';

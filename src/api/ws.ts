@@ -14,6 +14,7 @@ import type { IndexedBlock } from '../index/index.js';
 import { jsonReplacer } from './http.js';
 import type { ApiContext } from './context.js';
 import { blockHeaderJson } from './esplora.js';
+import type { BlockHeaderInfo, WsMessage } from './types.js';
 
 export const MAX_BUFFERED = 1 << 20;
 export const MAX_SUBSCRIPTIONS = 100;
@@ -114,7 +115,7 @@ export class LiveEvents {
     return addressToScript(a, this.ctx.params.hrp);
   }
 
-  private send(c: Client, msg: object): void {
+  private send(c: Client, msg: WsMessage<bigint>): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
     if (c.ws.bufferedAmount > MAX_BUFFERED) {
       c.ws.close(1013, 'too slow: events are not being read');
@@ -124,7 +125,7 @@ export class LiveEvents {
     c.ws.send(JSON.stringify(msg, jsonReplacer));
   }
 
-  private broadcast(msg: object): void {
+  private broadcast(msg: WsMessage<bigint>): void {
     if (this.clients.size === 0) return;
     for (const c of this.clients) this.send(c, msg);
   }
@@ -144,7 +145,7 @@ export class LiveEvents {
     this.scheduleMempool();
   }
 
-  private blockInfo(e: ChainEntry, b: Block): Record<string, unknown> {
+  private blockInfo(e: ChainEntry, b: Block): BlockHeaderInfo {
     return blockHeaderJson(e, b, this.ctx.chain.medianTimePast(e), this.ctx.params.powLimit);
   }
 

@@ -11,10 +11,8 @@
 //   checksum 32 bytes SHA-256 of everything before it
 // Entries are in dependency order (parents first). A file that is damaged, truncated, of
 // another version or network is reported and ignored, never fatal: the mempool is a cache.
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { BufReader, BufWriter, Tx, bytesToHex, equalBytes, sha256 } from '../primitives/index.js';
+import { readFile } from 'node:fs/promises';
+import { BufReader, BufWriter, Tx, bytesToHex, equalBytes, sha256, writeFileAtomic } from '../primitives/index.js';
 import type { ConsensusParams } from '../consensus/index.js';
 import type { Mempool } from './mempool.js';
 
@@ -106,28 +104,9 @@ export function decodeMempoolFile(params: ConsensusParams, data: Uint8Array): Sa
   }
 }
 
-/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  const dh = await open(dirname(path), 'r').catch(() => undefined);
-  if (dh) {
-    await dh.sync().catch(() => undefined); // some file systems refuse; the rename is still atomic
-    await dh.close();
-  }
-}
+// One atomic writer for every file the programs keep (src/primitives/files.ts); still
+// exported from here under its old name for existing callers.
+export { writeFileAtomic };
 
 /** Saves every mempool entry to `path`; returns how many and the file size. */
 export async function saveMempool(mempool: Mempool, path: string): Promise<{ count: number; bytes: number }> {

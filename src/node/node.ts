@@ -336,7 +336,7 @@ export class CairnNode {
       });
       const received = new Map<string, number>();
       const p2pControl: P2PControl = {
-        peers: () => p2p.peers() as unknown as ReturnType<P2PControl['peers']>,
+        peers: () => p2p.peers(),
         connect: (url) => p2p.connect(url),
         disconnect: (id) => /^\d+$/.test(id) && p2p.disconnect(Number(id)),
         ban: async (host, seconds) => {

@@ -2,9 +2,8 @@
 // node can back them with LevelDB or with JSON files in the datadir. Values are strings
 // (JSON); each manager keeps its whole state under one key, which makes every save
 // atomic without needing batches.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../primitives/index.js';
 
 export interface KvStore {
   get(key: string): Promise<string | undefined>;
@@ -90,27 +89,7 @@ export class JsonFileStore implements KvStore {
   }
 
   private async write(data: Record<string, string>): Promise<void> {
-    const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true });
-    const tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(data));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, this.path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-    // The rename itself is only durable once the directory entry is flushed.
-    const dh = await open(dir, 'r').catch(() => undefined);
-    if (dh) {
-      await dh.sync().catch(() => undefined);
-      await dh.close();
-    }
+    // 0o644 as before (readable peer and ban lists; nothing secret in them)
+    await writeFileAtomic(this.path, JSON.stringify(data), { mode: 0o644, mkdir: true });
   }
 }

@@ -26,3 +26,4 @@ export * from './log.js';
 export * from './ratelimit.js';
 export * from './network.js';
 export * from './protocol.js';
+export * from './files.js';

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { until as untilCondition } from '../support/until.js';
 
 export const repoRoot = join(__dirname, '..', '..');
 /** The Docker client; DOCKER overrides (a client newer than the engine can be refused). */
@@ -126,18 +127,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls f until it returns something other than undefined/false; a bounded wait, not a timed assertion. */
-export async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined | false>, everyMs = 500): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** The shared wait (test/support/until.ts), polling every 500 ms: docker calls are slow. */
+export function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined | false>, everyMs = 500): Promise<T> {
+  return untilCondition(what, timeoutMs, f, everyMs);
 }

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { cryptoRng } from '../../src/primitives/rng.js';
 import type { Env } from '../../devnet/devnet.js';
 import { toolsAt } from '../../devnet/launcher.js';
-import { sleep } from '../../devnet/proc.js';
 import { runDevnet } from '../../devnet/program.js';
 
 export const repoRoot = join(__dirname, '..', '..');
@@ -48,18 +47,4 @@ export async function cli(args: string[]): Promise<{ code: number; out: string; 
   return { code, out, err };
 }
 
-/** Polls f until it returns something other than undefined/false; a bounded wait, not a timed assertion. */
-export async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+export { until } from '../support/until.js';

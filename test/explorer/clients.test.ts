@@ -165,12 +165,16 @@ describe('LiveFeed', () => {
 });
 
 describe('analyzeDevnet', () => {
-  const info = (identity: string, tip: string, height: number): NodeInfo => ({ network: 'regtest', version: '0', tip_height: height, tip_hash: tip, peers: 0, mempool_count: 0, uptime: 0, identity });
-  const tb = (hash: string, height: number, at?: number): TreeBlock => ({ hash, height, prev: '', in_best_chain: true, ...(at === undefined ? {} : { received_at: at }) });
+  const info = (identity: string, tip: string, height: number): NodeInfo => ({
+    network: 'regtest', version: '0', coinbase_maturity: 100, tip_height: height, tip_hash: tip,
+    sync: { state: 'synced', progress: 1, headers_height: height, blocks_height: height }, index_height: height,
+    peers: 0, mempool_count: 0, mempool_vsize: 0, uptime: 0, mining: false, hashrate: 0, identity, p2p_url: null, siblings: [], verifier: null,
+  });
+  const tb = (hash: string, height: number, at?: number): TreeBlock => ({ hash, height, prev: '', status: 'active', in_best_chain: true, received_at: at ?? null });
   const node = (url: string, i: NodeInfo | null, peerIds: string[], blocks: TreeBlock[]): NodeView => ({
     url,
     info: i,
-    peers: peerIds.map((id, k) => ({ id: k, addr: 'x', direction: 'outbound', identity: id })),
+    peers: peerIds.map((id, k) => ({ id: k, addr: 'x', direction: 'outbound', version: 1, user_agent: null, height: 0, ping_ms: null, ban_score: 0, bytes_in: 0, bytes_out: 0, identity: id, blocks_in_flight: 0, connected_at: 0 })),
     blocks,
   });
 

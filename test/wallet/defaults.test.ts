@@ -14,7 +14,7 @@ import { FakeEsplora } from './fake-esplora.js';
 import { runWallet, type RunResult } from './cli-helpers.js';
 
 const NETWORKS = ['regtest', 'devnet', 'main'] as const;
-const env = { CAIRN_WALLET_PASSPHRASE: 'pw' };
+const env = { CAIRN_WALLET_PASSPHRASE: 'a test passphrase' };
 const KDF = ['--kdf-log-n', '4'];
 let dir: string;
 

@@ -106,7 +106,7 @@ describe('cairn-wallet against a real regtest cairnd', () => {
 
   it('creates two wallets; addresses are regtest taproot, the node is asked for the network', async () => {
     const a = await W('a.json', 'create', '--words', '12', ...KDF);
-    expect(a).toMatchObject({ network: 'regtest', watchOnly: false });
+    expect(a).toMatchObject({ network: 'regtest', watch_only: false });
     expect(a.mnemonic.split(' ')).toHaveLength(12);
     expect(a.address).toMatch(/^rcrn1p[02-9ac-hj-np-z]{58}$/);
     mnemonicA = a.mnemonic;
@@ -145,7 +145,7 @@ describe('cairn-wallet against a real regtest cairnd', () => {
 
   it('bump (RBF) replaces it in the mempool at the higher fee', async () => {
     const r = await W('a.json', 'bump', sent.txid, '--fee-rate', '5', '--yes');
-    expect(r).toMatchObject({ replaces: sent.txid, fee: 770, feeRate: 5, payments: [{ address: addrB, value: 125_000_000 }] });
+    expect(r).toMatchObject({ replaces: sent.txid, fee: 770, fee_rate: 5, payments: [{ address: addrB, value: 125_000_000 }] });
     bumped = { txid: r.txid, fee: r.fee };
     expect(await mempoolTxids()).toEqual([bumped.txid]);
     expect((await http(d, `/api/tx/${sent.txid}`)).status).toBe(404);
@@ -162,7 +162,7 @@ describe('cairn-wallet against a real regtest cairnd', () => {
   it('a block confirms it: exact balances including the fee; wait reports the block; signatures verify independently', async () => {
     await mine(1, OUTSIDE);
     const w = await ok(['wait', bumped.txid, '--max-wait', '10', '--interval', '0.2']);
-    expect(w).toMatchObject({ txid: bumped.txid, confirmations: 1, blockHeight: 102 });
+    expect(w).toMatchObject({ txid: bumped.txid, confirmations: 1, block_height: 102 });
     const a = await balance('a.json');
     const b = await balance('b.json');
     // tip 102: the rewards of blocks 1 and 2 are past maturity; block 1's was spent
@@ -189,7 +189,7 @@ describe('cairn-wallet against a real regtest cairnd', () => {
   it('a PSBT created watch-only and signed by the seed-holding wallet broadcasts', async () => {
     const info = await W('a.json', 'info');
     const wo = await W('watch.json', 'create', '--xpub', info.xpub, '--fingerprint', info.fingerprint, '--network', 'regtest', ...KDF);
-    expect(wo).toMatchObject({ watchOnly: true, address: addrA });
+    expect(wo).toMatchObject({ watch_only: true, address: addrA });
     expect(await balance('watch.json')).toEqual(await balance('a.json'));
     // it can't send by itself
     const refused = await wallet(['--json', '--wallet', file('watch.json'), 'send', addrB, '1', '--fee-rate', '1', '--yes']);
@@ -198,7 +198,7 @@ describe('cairn-wallet against a real regtest cairnd', () => {
     const created = await W('watch.json', 'psbt', 'create', addrB, '2', '--fee-rate', '1', '--out', file('pay.psbt'));
     expect(created.fee).toBe(154);
     const signed = await W('a.json', 'psbt', 'sign', file('pay.psbt'), '--out', file('pay.signed.psbt'));
-    expect(signed).toMatchObject({ signedInputs: 1, complete: true });
+    expect(signed).toMatchObject({ signed_inputs: 1, complete: true });
     // broadcast from the watch-only side, which never held a key
     const sent2 = await W('watch.json', 'psbt', 'broadcast', file('pay.signed.psbt'));
     expect(sent2.txid).toBe(created.txid);

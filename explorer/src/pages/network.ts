@@ -100,5 +100,5 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
       ),
     ),
   );
-  return [h('h1', null, 'Network'), h('div', { class: 'cols' }, info, tipTable), section('Fork view', blockTree(tree, blockHref)), peerTable];
+  return [h('h1', null, 'Network'), h('div', { class: 'cols' }, info, tipTable), section('Fork view', blockTree(tree.map((b) => ({ ...b, prev: b.prev ?? '' })), blockHref)) /* genesis has prev null */, peerTable];
 }
