@@ -22,6 +22,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'sync', module: './sync.js', fn: 'benchSync', what: 'initial sync and propagation' },
   { name: 'api', module: './api-latency.js', fn: 'benchApiLatency', what: 'API latency idle and during sync' },
   { name: 'mempool', module: './mempool.js', fn: 'benchMempool', what: 'mempool acceptance and block template' },
+  { name: 'compact', module: './compact.js', fn: 'benchCompact', what: 'compact block propagation (BIP152)' },
   { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'p2p transport encryption vs plaintext' },
   { name: 'startup', module: './startup.js', fn: 'benchStartup', what: 'restart time' },
   { name: 'memory', module: './memory.js', fn: 'benchMemory', what: 'peak RSS with --dbcache 64' },

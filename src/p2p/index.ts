@@ -23,5 +23,6 @@ export * from './store.js';
 export * from './nodepeer.js';
 export * from '../sync/index.js';
 export * from './relay.js';
+export * from './compact/index.js';
 export * from './net.js';
 export { type Clock, type TimerHandle, ManualClock, systemClock, type Rng, cryptoRng, seededRng } from '../primitives/index.js';

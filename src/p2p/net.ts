@@ -24,6 +24,7 @@ import { BanMan, type BanEntry } from './banman.js';
 import { netGroupKey, selectPeerToEvict, type EvictionCandidate } from './eviction.js';
 import { NodePeer } from './nodepeer.js';
 import { Peer, type PeerLogger, type PeerOptions } from './peer.js';
+import { CompactRelay, type CompactMempool, type CompactRelayOptions } from './compact/relay.js';
 import { Relay, type RelayMempool, type RelayOptions } from './relay.js';
 import { JsonFileStore, MemoryStore, type KvStore } from './store.js';
 import { BlockSync, type SyncOptions, type SyncState } from '../sync/index.js';
@@ -32,7 +33,8 @@ import { FaultInjector, hostOf, type Connection, type Listener, type Transport }
 export interface P2PNodeOptions {
   params: ConsensusParams;
   chain: Chain;
-  mempool?: RelayMempool;
+  /** with entries() (src/mempool's Mempool), compact blocks are rebuilt from it */
+  mempool?: RelayMempool & Partial<CompactMempool>;
   transport: Transport;
   clock: Clock;
   rng: Rng;
@@ -61,6 +63,8 @@ export interface P2PNodeOptions {
   peer?: Partial<Omit<PeerOptions, 'conn' | 'magic' | 'genesis' | 'clock' | 'rng' | 'ownNonces' | 'local' | 'id' | 'log'>>;
   sync?: Partial<Omit<SyncOptions, 'chain' | 'clock' | 'log'>>;
   relay?: Partial<Omit<RelayOptions, 'chain' | 'sync' | 'mempool' | 'addrman' | 'clock' | 'rng' | 'log' | 'listenUrl'>>;
+  /** compact block relay (BIP152) settings */
+  compact?: Partial<Omit<CompactRelayOptions, 'chain' | 'sync' | 'mempool' | 'clock' | 'rng' | 'log'>>;
   /** how often the outbound loop runs */
   connectIntervalMs?: number;
   /** longest back-off between dials of one URL */
@@ -121,6 +125,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly banman: BanMan;
   readonly sync: BlockSync;
   readonly relay: Relay;
+  readonly compact: CompactRelay;
   readonly metrics: P2PMetrics = {
     bytesIn: {},
     bytesOut: {},
@@ -176,6 +181,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.addrman = new AddrMan({ clock: o.clock, store: this.store });
     this.banman = new BanMan({ clock: o.clock, store: this.store });
     this.sync = new BlockSync({ chain: o.chain, clock: o.clock, log: this.log, ...o.sync });
+    // Before Relay: its tip listener must mark blocks sent as cmpctblock known first.
+    this.compact = new CompactRelay({ chain: o.chain, sync: this.sync, mempool: o.mempool, clock: o.clock, rng: o.rng, log: this.log, ...o.compact });
     this.relay = new Relay({
       chain: o.chain,
       sync: this.sync,
@@ -226,6 +233,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     for (const t of [this.loopTimer, this.saveTimer]) if (t !== undefined) this.clock.clearTimeout(t);
     this.sync.stop();
     this.relay.stop();
+    this.compact.stop();
     for (const l of [...this.live.values()]) l.np.peer.close('shutting down');
     await Promise.allSettled([...this.pendingDials]);
     if (this.listener) await this.listener.close();
@@ -514,6 +522,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       peer.ping();
       this.sync.addPeer(np);
       this.relay.addPeer(np);
+      this.compact.addPeer(np);
       this.emit('peer-connected', this.info(l));
     });
     peer.on('misbehave', (e) => {
@@ -542,6 +551,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       if (wasReady) {
         this.sync.removePeer(np);
         this.relay.removePeer(np);
+        this.compact.removePeer(np);
         this.emit('peer-disconnected', this.info(l), reason);
       }
       if (!peer.inbound) this.loopSoon();

@@ -288,12 +288,12 @@ describe('Peer defences', () => {
     const { peer, rec, remote, flush } = withRemote();
     remote.handshake();
     const f = encodeMessage(MAGIC, { cmd: 'verack' });
-    f.set(new TextEncoder().encode('cmpctblock'), 4);
+    f.set(new TextEncoder().encode('wtxidrelay'), 4); // BIP339, which Cairn does not speak
     remote.sendRaw(f);
     remote.send(inv);
     flush();
     expect(rec.scores).toEqual([Score.UNKNOWN_COMMAND]);
-    expect(peer.stats.msgsRecv.cmpctblock).toBe(1);
+    expect(peer.stats.msgsRecv.wtxidrelay).toBe(1);
     expect(rec.messages.length).toBe(1);
     expect(rec.closed).toBeUndefined();
   });

@@ -10,6 +10,9 @@ import { BufWriter, DecodeError } from '../../primitives/index.js';
 import * as addr from './addr.js';
 import { emptyCodec, type GetaddrMessage, type MempoolMessage, type SendheadersMessage, type VerackMessage } from './empty.js';
 import * as block from './block.js';
+import * as blocktxn from './blocktxn.js';
+import * as cmpctblock from './cmpctblock.js';
+import * as getblocktxn from './getblocktxn.js';
 import * as getdata from './getdata.js';
 import * as getheaders from './getheaders.js';
 import * as headers from './headers.js';
@@ -17,6 +20,7 @@ import * as inv from './inv.js';
 import * as notfound from './notfound.js';
 import * as ping from './ping.js';
 import * as pong from './pong.js';
+import * as sendcmpct from './sendcmpct.js';
 import * as tx from './tx.js';
 import * as version from './version.js';
 
@@ -30,6 +34,10 @@ export type { HeadersMessage } from './headers.js';
 export type { BlockMessage } from './block.js';
 export type { TxMessage } from './tx.js';
 export type { AddrMessage, NetAddress } from './addr.js';
+export type { SendcmpctMessage } from './sendcmpct.js';
+export type { CmpctblockMessage, PrefilledTx } from './cmpctblock.js';
+export type { GetblocktxnMessage } from './getblocktxn.js';
+export type { BlocktxnMessage } from './blocktxn.js';
 export { IDENTITY_SIZE, MAX_ADDR, MAX_URL, isIdentityBytes } from './addr.js';
 export { MAX_HEADERS } from './headers.js';
 export { MAX_LOCATOR } from './getheaders.js';
@@ -61,6 +69,10 @@ export interface Payloads {
   addr: addr.AddrMessage;
   sendheaders: SendheadersMessage;
   mempool: MempoolMessage;
+  sendcmpct: sendcmpct.SendcmpctMessage;
+  cmpctblock: cmpctblock.CmpctblockMessage;
+  getblocktxn: getblocktxn.GetblocktxnMessage;
+  blocktxn: blocktxn.BlocktxnMessage;
 }
 
 export type Command = keyof Payloads;
@@ -83,6 +95,10 @@ const CODECS: { readonly [K in Command]: Codec<Payloads[K]> } = {
   addr,
   sendheaders: emptyCodec,
   mempool: emptyCodec,
+  sendcmpct,
+  cmpctblock,
+  getblocktxn,
+  blocktxn,
 };
 
 export const COMMANDS: readonly Command[] = Object.keys(CODECS) as Command[];
