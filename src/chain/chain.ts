@@ -32,7 +32,7 @@ import {
   MAX_SCRIPT_SIZE,
 } from '../consensus/index.js';
 import type { Coin, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
-import { ChainDB, type BatchOp } from './chaindb.js';
+import { ChainDB, type BatchOp, type ChainStore } from './chaindb.js';
 import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
 import { ChainError } from './errors.js';
@@ -46,6 +46,8 @@ export interface ChainOptions {
   params: ConsensusParams;
   /** LevelDB directory */
   path: string;
+  /** a LevelDB-compatible store to use instead of opening `path` (simulations: memory-level) */
+  store?: ChainStore;
   clock?: Clock;
   /** shared signature verification pool; one is created (and owned) if absent */
   verifyPool?: VerifyPool;
@@ -181,7 +183,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {
-    const db = await ChainDB.open(opts.path);
+    const db = await ChainDB.open(opts.path, opts.store);
     const chain = new Chain(db, opts);
     try {
       await chain.load();

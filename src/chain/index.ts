@@ -18,3 +18,4 @@ export { SigCache, DEFAULT_SIGCACHE_BYTES, SIGCACHE_ENTRY_BYTES } from './sigcac
 export type { SigCacheOptions, SigCacheStats } from './sigcache.js';
 export { MuHash3072 } from './muhash.js';
 export { CoinCache } from './coins.js';
+export type { ChainStore } from './chaindb.js';
