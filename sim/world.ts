@@ -481,6 +481,20 @@ export class World {
         this.mining = false;
         this.trace.line(this.now, 'drain: mining and payments stop');
       });
+      // One last block by the biggest miner that is up: tips tied on work (which no
+      // amount of waiting resolves) give way to it, so "one tip" is a fair demand.
+      this.sched.at(end + c.quietMs - (c.drainMs * 3) / 4, () => {
+        let best: SimNode | undefined;
+        let w = -1;
+        this.nodes.forEach((n, i) => {
+          if (n.up && this.weights[i]! > w) {
+            best = n;
+            w = this.weights[i]!;
+          }
+        });
+        const b = best?.mine();
+        if (best && b) this.mined(best, b);
+      });
       await this.sched.run(end + c.quietMs, settle);
       await settle();
       await this.finalChecks();
