@@ -9,7 +9,7 @@ import { shrink } from './shrink.js';
 import { runSim } from './world.js';
 
 const USAGE = `usage: npm run sim -- [--seed S] [--nodes N] [--duration 2h] [--faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,skew|all]
-       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--out DIR] [--shrink] [--plant NAME] [--trace]`;
+       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--drain 10m] [--out DIR] [--shrink] [--plant NAME] [--trace]`;
 
 export function configFromArgs(argv: string[]): { config: SimConfig; out?: string; shrink: boolean; printTrace: boolean } {
   const { values } = parseArgs({
@@ -23,6 +23,7 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
       'tx-rate': { type: 'string' },
       actors: { type: 'string' },
       quiet: { type: 'string' },
+      drain: { type: 'string' },
       out: { type: 'string' },
       shrink: { type: 'boolean' },
       plant: { type: 'string' },
@@ -55,12 +56,13 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
     txPerMinute: values['tx-rate'] !== undefined ? Number(values['tx-rate']) : DEFAULTS.txPerMinute,
     actors: Math.max(2, int(values.actors, 'actors', DEFAULTS.actors)),
     quietMs,
-    drainMs: Math.min(DEFAULTS.drainMs, Math.floor(quietMs / 3)),
+    drainMs: values.drain ? parseDuration(values.drain) : Math.min(DEFAULTS.drainMs, Math.floor(quietMs / 3)),
     keepTimeline: values.out !== undefined,
     keepTrace: values.trace === true,
     ...(values.plant ? { plant: values.plant } : {}),
   };
   if (!(config.txPerMinute >= 0)) throw new Error('--tx-rate must be a number >= 0');
+  if (config.drainMs > config.quietMs) throw new Error('--drain cannot be longer than --quiet');
   return { config, ...(values.out ? { out: values.out } : {}), shrink: values.shrink === true, printTrace: values.trace === true };
 }
 
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
   printResult(r);
   if (parsed.out) console.log(`report: ${writeReport(r, parsed.out)}`);
   if (!r.ok && parsed.shrink) {
-    const s = await shrink(parsed.config, (m) => console.log(m));
+    const s = await shrink(parsed.config, (m) => console.log(m), 24, r);
     console.log(`shrunk to: ${s.replay}`);
   }
   process.exit(r.ok ? 0 : 1);

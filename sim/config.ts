@@ -85,6 +85,7 @@ export function replayCommand(c: SimConfig): string {
   if (c.txPerMinute !== DEFAULTS.txPerMinute) parts.push(`--tx-rate ${c.txPerMinute}`);
   if (c.actors !== DEFAULTS.actors) parts.push(`--actors ${c.actors}`);
   if (c.quietMs !== DEFAULTS.quietMs) parts.push(`--quiet ${formatDuration(c.quietMs)}`);
+  if (c.drainMs !== Math.min(DEFAULTS.drainMs, Math.floor(c.quietMs / 3))) parts.push(`--drain ${formatDuration(c.drainMs)}`);
   if (c.plant) parts.push(`--plant ${c.plant}`);
   return parts.join(' ');
 }

@@ -2,7 +2,7 @@
 // a shorter duration and fewer faults, keeping each change that still fails with the
 // same kind of violation. Greedy (as QuickCheck's shrinking), bounded by `maxRuns`.
 import { FAULTS, replayCommand, type SimConfig } from './config.js';
-import { runSim } from './world.js';
+import { runSim, type SimResult } from './world.js';
 
 export interface Shrunk {
   config: SimConfig;
@@ -11,12 +11,13 @@ export interface Shrunk {
   runs: number;
 }
 
-export async function shrink(start: SimConfig, log: (s: string) => void = () => undefined, maxRuns = 24): Promise<Shrunk> {
-  const first = await runSim(start);
+export async function shrink(start: SimConfig, log: (s: string) => void = () => undefined, maxRuns = 24, known?: SimResult): Promise<Shrunk> {
+  const first = known ?? (await runSim(start));
   if (first.ok) throw new Error(`shrink: seed ${start.seed} does not fail`);
   const kind = first.violations[0]!.kind;
+  const firstAt = first.violations[0]!.t;
   let best = start;
-  let runs = 1;
+  let runs = known ? 0 : 1;
   const fails = async (c: SimConfig): Promise<boolean> => {
     runs++;
     const r = await runSim(c);
@@ -28,6 +29,11 @@ export async function shrink(start: SimConfig, log: (s: string) => void = () => 
   while (progress && runs < maxRuns) {
     progress = false;
     const candidates: SimConfig[] = [];
+    // The world up to the first violation does not depend on how long it would have gone
+    // on: ending the faults just after it replays the same failure, sooner.
+    const cut = Math.ceil((firstAt + 1) / 60_000) * 60_000;
+    if (cut < best.durationMs && best === start) candidates.push({ ...best, durationMs: cut });
+    if (best.quietMs > 12 * 60_000) candidates.push({ ...best, quietMs: 12 * 60_000, drainMs: 4 * 60_000 });
     if (best.nodes > 2) candidates.push({ ...best, nodes: Math.max(2, Math.floor(best.nodes / 2)) }, { ...best, nodes: best.nodes - 1 });
     if (best.durationMs > 10 * 60_000) candidates.push({ ...best, durationMs: Math.floor(best.durationMs / 2 / 60_000) * 60_000 });
     for (const f of FAULTS) if (best.faults.includes(f)) candidates.push({ ...best, faults: best.faults.filter((x) => x !== f) });

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   console.log(`swarm: ${out.runs} runs, ${out.failed.length} failed`);
   for (const f of out.failed) printResult(f);
   if (values.shrink && out.failed[0]) {
-    const s = await shrink(out.failed[0].config, (m) => console.log(m));
+    const s = await shrink(out.failed[0].config, (m) => console.log(m), 24, out.failed[0]);
     console.log(`shrunk to (${s.runs} runs): ${s.replay}`);
   }
   process.exit(out.failed.length ? 1 : 0);
