@@ -2,7 +2,7 @@
 // command line (`--faults partition,crash,...`) or drawn at random by the swarm.
 import type { Rng } from '../src/primitives/index.js';
 
-export const FAULTS = ['partition', 'oneway', 'latency', 'loss', 'duplicate', 'reorder', 'slow', 'crash', 'skew'] as const;
+export const FAULTS = ['partition', 'oneway', 'latency', 'loss', 'duplicate', 'reorder', 'slow', 'crash', 'flushcrash', 'skew'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface SimConfig {

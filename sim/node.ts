@@ -137,6 +137,39 @@ export class SimNode {
     this.store = await survivor;
   }
 
+  /**
+   * Arms a crash in the middle of the next write: when the node next commits a batch, the
+   * store's state just before that batch is what survives, and the node dies while the
+   * write is under way (it completes only in the abandoned store). `done` runs once the
+   * node is down.
+   */
+  crashOnNextWrite(done: () => void, wanted: () => boolean = () => true): void {
+    const store = this.store;
+    const orig = store.batch.bind(store) as () => ReturnType<ChainStore['batch']>;
+    const patched = ((...args: unknown[]) => {
+      if (args.length > 0) return (orig as (...a: unknown[]) => unknown)(...args);
+      const b = orig();
+      const write = b.write.bind(b);
+      b.write = ((opts?: object) => {
+        (store as { batch: unknown }).batch = orig;
+        if (this.store === store && this.up && wanted()) {
+          this.up = false;
+          this.clock.kill();
+          this.o.net.crash(this.name);
+          this.mempool.close();
+          const survivor = cloneStore(store); // its snapshot: before this batch
+          void survivor.then((s) => {
+            this.store = s;
+            done();
+          });
+        }
+        return write(opts as never);
+      }) as typeof b.write;
+      return b;
+    }) as ChainStore['batch'];
+    (store as { batch: unknown }).batch = patched;
+  }
+
   async restart(): Promise<void> {
     if (this.up) return;
     await this.start();

@@ -225,7 +225,7 @@ export class World {
           error: (n, what, err) => this.violation('node-error', `${what}: ${(err as Error)?.message ?? String(err)}`, n.name),
         },
         ...(c.plant ? { patch: plantPatch(c.plant) } : {}),
-        connectIntervalMs: 5_000,
+        connectIntervalMs: 15_000,
         outboundTarget: Math.min(8, c.nodes - 1),
       });
       this.nodes.push(node);
@@ -429,6 +429,7 @@ export class World {
         });
       });
     }
+    if (this.has('flushcrash')) every(45 * MIN, () => this.armFlushCrash());
     if (this.has('crash')) {
       every(30 * MIN, () => {
         const up = this.upNodes();
@@ -441,6 +442,18 @@ export class World {
         });
       });
     }
+  }
+
+  private armFlushCrash(): void {
+    const up = this.upNodes();
+    if (up.length <= 1) return;
+    const n = up[this.rng.int(up.length)]!;
+    this.trace.line(this.now, `flushcrash-armed ${n.name}`);
+    n.crashOnNextWrite(() => {
+      this.stats.crashes++;
+      this.event('crash', n.name);
+      this.sched.after(uniform(this.rng, 1 * MIN, 15 * MIN), () => this.restart(n));
+    }, () => this.faulting);
   }
 
   private restart(n: SimNode): void {

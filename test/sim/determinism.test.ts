@@ -37,6 +37,6 @@ describe('sim determinism', () => {
       expect(r.stats.payments.accepted).toBeGreaterThan(10);
       expect(r.stats.messages.delivered).toBeGreaterThan(100);
     }
-    expect(a.replay).toBe('npm run sim -- --seed 11 --nodes 4 --duration 25m --faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,skew --block-interval 2m --tx-rate 3 --quiet 12m');
+    expect(a.replay).toBe('npm run sim -- --seed 11 --nodes 4 --duration 25m --faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,flushcrash,skew --block-interval 2m --tx-rate 3 --quiet 12m');
   });
 });
