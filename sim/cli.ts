@@ -9,7 +9,7 @@ import { shrink } from './shrink.js';
 import { runSim } from './world.js';
 
 const USAGE = `usage: npm run sim -- [--seed S] [--nodes N] [--duration 2h] [--faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,skew|all]
-       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--drain 10m] [--out DIR] [--shrink] [--plant NAME] [--trace]`;
+       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--drain 10m] [--skew-max 1h] [--out DIR] [--shrink] [--plant NAME] [--trace]`;
 
 export function configFromArgs(argv: string[]): { config: SimConfig; out?: string; shrink: boolean; printTrace: boolean } {
   const { values } = parseArgs({
@@ -24,6 +24,7 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
       actors: { type: 'string' },
       quiet: { type: 'string' },
       drain: { type: 'string' },
+      'skew-max': { type: 'string' },
       out: { type: 'string' },
       shrink: { type: 'boolean' },
       plant: { type: 'string' },
@@ -57,6 +58,7 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
     actors: Math.max(2, int(values.actors, 'actors', DEFAULTS.actors)),
     quietMs,
     drainMs: values.drain ? parseDuration(values.drain) : Math.min(DEFAULTS.drainMs, Math.floor(quietMs / 3)),
+    skewMaxMs: values['skew-max'] ? parseDuration(values['skew-max']) : DEFAULTS.skewMaxMs,
     keepTimeline: values.out !== undefined,
     keepTrace: values.trace === true,
     ...(values.plant ? { plant: values.plant } : {}),

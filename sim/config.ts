@@ -23,6 +23,8 @@ export interface SimConfig {
   premine: number;
   /** how often the mempool and divergence invariants are checked */
   checkEveryMs: number;
+  /** with the `skew` fault, each node's clock is off by a uniform draw in ±this */
+  skewMaxMs: number;
   /** test-only: re-introduce a real class of bug (see planted.ts) */
   plant?: string;
   /** keep the trace's lines (for --out); the hash is always computed */
@@ -42,6 +44,7 @@ export const DEFAULTS: Omit<SimConfig, 'seed'> = {
   faults: [],
   premine: 120,
   checkEveryMs: 60_000,
+  skewMaxMs: 3600_000,
 };
 
 /** "2h", "90m", "30s", "1500ms", "1d" → ms. */
@@ -86,6 +89,7 @@ export function replayCommand(c: SimConfig): string {
   if (c.actors !== DEFAULTS.actors) parts.push(`--actors ${c.actors}`);
   if (c.quietMs !== DEFAULTS.quietMs) parts.push(`--quiet ${formatDuration(c.quietMs)}`);
   if (c.drainMs !== Math.min(DEFAULTS.drainMs, Math.floor(c.quietMs / 3))) parts.push(`--drain ${formatDuration(c.drainMs)}`);
+  if (c.skewMaxMs !== DEFAULTS.skewMaxMs) parts.push(`--skew-max ${formatDuration(c.skewMaxMs)}`);
   if (c.plant) parts.push(`--plant ${c.plant}`);
   return parts.join(' ');
 }

@@ -204,7 +204,7 @@ export class World {
       const others = names.filter((_, j) => j !== i);
       const seeds: string[] = [];
       for (let k = 0; k < Math.min(3, others.length); k++) seeds.push(`sim://${others.splice(this.rng.int(others.length), 1)[0]!}:8333`);
-      const skewMs = this.has('skew') ? Math.round(uniform(this.rng, -60 * MIN, 60 * MIN)) : 0;
+      const skewMs = this.has('skew') ? Math.round(uniform(this.rng, -c.skewMaxMs, c.skewMaxMs)) : 0;
       const node = new SimNode({
         name: names[i]!,
         params: this.params,
@@ -530,7 +530,19 @@ export class World {
       tips.set(h, [...(tips.get(h) ?? []), n.name]);
     }
     if (tips.size > 1) {
-      this.violation('no-convergence', [...tips].map(([h, ns]) => `${this.oracle.height(h)}:${h.slice(0, 12)} on ${ns.join(',')}`).join('; '));
+      // what each node off the best tip would need next, and whether its clock allows it
+      let best = '';
+      for (const h of tips.keys()) if (!best || this.oracle.height(h)! > this.oracle.height(best)!) best = h;
+      const why: string[] = [];
+      for (const n of up) {
+        const h = n.chain.tip.hashHex;
+        if (h === best) continue;
+        const next = this.oracle.branch(best, this.oracle.ancestor(h, best)).at(-1);
+        const t = next ? this.oracle.block(next)!.header.time : undefined;
+        const limit = Math.floor(n.clock.now() / 1000) + this.params.maxFutureBlockTime;
+        why.push(`${n.name} (skew ${(n.skewMs / 60_000).toFixed(0)} min) needs ${next?.slice(0, 12)} time ${t}, ${t !== undefined && t > limit ? 'too new for its clock' : 'acceptable to its clock'}`);
+      }
+      this.violation('no-convergence', [...tips].map(([h, ns]) => `${this.oracle.height(h)}:${h.slice(0, 12)} on ${ns.join(',')}`).join('; ') + ` — ${why.join('; ')}`);
     }
     const digests = new Map<string, string[]>();
     for (const n of up) {
