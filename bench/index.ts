@@ -26,6 +26,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'p2p transport encryption vs plaintext' },
   { name: 'startup', module: './startup.js', fn: 'benchStartup', what: 'restart time' },
   { name: 'memory', module: './memory.js', fn: 'benchMemory', what: 'peak RSS with --dbcache 64' },
+  { name: 'sim', module: './sim.js', fn: 'benchSim', what: 'network simulator speed' },
 ];
 
 type Row = BenchResult & { scenario: string; met: boolean | null };

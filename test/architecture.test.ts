@@ -29,6 +29,8 @@ const ALLOWED: Record<string, string[]> = {
   explorer: ['src/primitives'],
   devnet: ['src/primitives'],
   bench: ['src/primitives', 'src/consensus', 'src/chain', 'src/index', 'src/mempool', 'src/mining', 'src/sync', 'src/p2p', 'src/api', 'src/node', 'devnet'],
+  // the simulator runs whole nodes: a client of every subsystem a node is built from
+  sim: ['src/primitives', 'src/consensus', 'src/chain', 'src/mempool', 'src/mining', 'src/sync', 'src/p2p'],
 };
 
 /** Clients (wallet, explorer, devnet) may import this one file of src/api, types only. */
@@ -59,7 +61,7 @@ const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*
 describe('architecture', () => {
   it('imports run one way between subsystems', () => {
     const violations: string[] = [];
-    const files = ['src', 'wallet', 'explorer', 'devnet', 'bench'].flatMap((d) => {
+    const files = ['src', 'wallet', 'explorer', 'devnet', 'bench', 'sim'].flatMap((d) => {
       try {
         return walk(join(root, d));
       } catch {
@@ -136,6 +138,21 @@ describe('architecture', () => {
       });
       expect([client, users.length > 0]).toEqual([client, true]);
     }
+    });
+
+  it('the simulator reaches node subsystems only through their index.ts', () => {
+    const bad: string[] = [];
+    const files = walk(join(root, 'sim'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+        const spec = m[1] ?? m[2]!;
+        const target = resolve(dirname(file), spec);
+        const rel = relative(root, target).split('\\').join('/');
+        if (rel.startsWith('src/') && !/^src\/[a-z0-9]+\/index\.js$/.test(rel)) bad.push(`${relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it('every subsystem has an index.ts that opens with a comment on its purpose', () => {

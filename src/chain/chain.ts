@@ -44,7 +44,7 @@ import type { Coin, ConsensusParams, HeaderAncestry } from '../consensus/index.j
 import { RecentBlocks } from './block-cache.js';
 import { BlockIndex, worse } from './block-index.js';
 import { ChainView } from './chain-view.js';
-import { ChainDB, type BatchOp } from './chaindb.js';
+import { ChainDB, type BatchOp, type ChainStore } from './chaindb.js';
 import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
 import { ChainError } from './errors.js';
@@ -62,6 +62,8 @@ export interface ChainOptions {
   params: ConsensusParams;
   /** LevelDB directory */
   path: string;
+  /** a LevelDB-compatible store to use instead of opening `path` (simulations: memory-level) */
+  store?: ChainStore;
   clock?: Clock;
   /** shared signature verification pool; one is created (and owned) if absent */
   verifyPool?: VerifyPool;
@@ -107,7 +109,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   static async open(opts: ChainOptions): Promise<Chain> {
-    const db = await ChainDB.open(opts.path);
+    const db = await ChainDB.open(opts.path, opts.store);
     const chain = new Chain(db, opts);
     try {
       await chain.load();

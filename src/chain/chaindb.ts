@@ -1,6 +1,7 @@
 // Storage for the chain: the only module that talks to LevelDB for blocks, undo data,
 // index entries and coins. Everything above it sees typed values.
 import { Level } from 'level';
+import type { AbstractLevel } from 'abstract-level';
 import { Block, BufReader, BufWriter, equalBytes, hashToHex } from '../primitives/index.js';
 import type { OutPoint } from '../primitives/index.js';
 import type { Coin } from '../consensus/index.js';
@@ -31,11 +32,15 @@ export interface Meta {
   genesis: Uint8Array;
 }
 
-export class ChainDB {
-  private constructor(private readonly db: Level<Bytes, Bytes>) {}
+/** Any LevelDB-compatible store with binary keys and values (e.g. memory-level in simulations). */
+export type ChainStore = AbstractLevel<string | Buffer | Uint8Array, Bytes, Bytes>;
 
-  static async open(path: string): Promise<ChainDB> {
-    const db = new Level<Bytes, Bytes>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+export class ChainDB {
+  private constructor(private readonly db: ChainStore) {}
+
+  /** Opens LevelDB at `path`, or uses `store` (opened here if it is not yet) when given. */
+  static async open(path: string, store?: ChainStore): Promise<ChainDB> {
+    const db: ChainStore = store ?? new Level<Bytes, Bytes>(path, { keyEncoding: 'view', valueEncoding: 'view' });
     try {
       await db.open();
     } catch (e) {

@@ -27,3 +27,4 @@ export { MuHash3072 } from './muhash.js';
 export { CoinCache } from './coins.js';
 export { workerModule } from './worker-url.js';
 export type { WorkerModule } from './worker-url.js';
+export type { ChainStore } from './chaindb.js';

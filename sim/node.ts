@@ -1,0 +1,187 @@
+// One simulated node: the real Chain, Mempool and P2PNode (headers-first sync, relay,
+// address and ban managers) and the real block template code, wired as cairnd wires
+// them but over the world's scheduler clock, seeded randomness, simulated network and an
+// in-memory store. Mining is the world's Poisson process calling mine(); the header's
+// nonce is really ground at the regtest target. crash() drops the node on the floor
+// (timers, connections, everything not yet committed to its store); restart() opens a
+// fresh incarnation from what the store kept.
+import { Chain, VerifyPool, type TipChange } from '../src/chain/index.js';
+import type { ConsensusParams } from '../src/consensus/index.js';
+import { Mempool } from '../src/mempool/index.js';
+import { buildTemplate, mineHeader } from '../src/mining/index.js';
+import { P2PNode } from '../src/p2p/index.js';
+import { Block, seededRng, type Rng } from '../src/primitives/index.js';
+import type { ChainStore } from '../src/chain/index.js';
+import type { Scheduler } from './scheduler.js';
+import { SimClock } from './scheduler.js';
+import type { SimNetwork } from './network.js';
+import { cloneStore } from './store.js';
+
+export const SIM_PORT = 8333;
+
+export interface SimNodeHooks {
+  tip(node: SimNode, change: TipChange): void;
+  invalid(node: SimNode, hash: string, code: string): void;
+  error(node: SimNode, what: string, err: unknown): void;
+}
+
+export interface SimNodeOptions {
+  name: string;
+  params: ConsensusParams;
+  sched: Scheduler;
+  net: SimNetwork;
+  pool: VerifyPool;
+  store: ChainStore;
+  /** seeds this node's own randomness (one per incarnation, drawn from the world's rng) */
+  rng: Rng;
+  skewMs: number;
+  seeds: string[];
+  payTo: Uint8Array;
+  hooks: SimNodeHooks;
+  /** the P2PNode's outbound loop period */
+  connectIntervalMs: number;
+  outboundTarget: number;
+  /** test-only: alters each incarnation right after it is built (planted.ts) */
+  patch?: (n: SimNode) => void;
+}
+
+export class SimNode {
+  readonly name: string;
+  readonly url: string;
+  clock!: SimClock;
+  chain!: Chain;
+  mempool!: Mempool;
+  p2p!: P2PNode;
+  store: ChainStore;
+  up = false;
+  incarnation = 0;
+  private extraNonce = 0;
+  private readonly o: SimNodeOptions;
+
+  constructor(o: SimNodeOptions) {
+    this.o = o;
+    this.name = o.name;
+    this.url = `sim://${o.name}:${SIM_PORT}`;
+    this.store = o.store;
+  }
+
+  get skewMs(): number {
+    return this.o.skewMs;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    this.incarnation++;
+    const rng = seededRng(o.rng.u64());
+    this.clock = new SimClock(o.sched, o.skewMs);
+    this.chain = await Chain.open({ params: o.params, path: `sim:${o.name}`, store: this.store, clock: this.clock, verifyPool: o.pool, cacheBytes: 16 * 1024 * 1024 });
+    this.mempool = new Mempool({ chain: this.chain, verifyPool: o.pool, clock: this.clock, rng });
+    o.patch?.(this);
+    this.p2p = new P2PNode({
+      params: o.params,
+      chain: this.chain,
+      mempool: this.mempool,
+      transport: o.net.transport(o.name),
+      clock: this.clock,
+      rng,
+      listen: { host: o.name, port: SIM_PORT },
+      seeds: o.seeds,
+      userAgent: `/cairn-sim:${o.name}/`,
+      connectIntervalMs: o.connectIntervalMs,
+      outboundTarget: o.outboundTarget,
+      maxBackoffMs: 30_000,
+      // Core's pace (a ping every 2 minutes), not the devnet's 3 s: the same code, and
+      // a 24-hour world of 200 nodes stays within reach
+      peer: { pingIntervalMs: 120_000, pingTimeoutMs: 20 * 60_000 },
+      sync: { tickMs: 5_000 },
+    });
+    const inc = this.incarnation;
+    const chain = this.chain;
+    chain.on('tip', (c) => {
+      if (this.incarnation === inc && this.up) o.hooks.tip(this, c);
+    });
+    chain.on('invalid', (e, err) => {
+      if (this.incarnation === inc && this.up) o.hooks.invalid(this, e.hashHex, err.code);
+    });
+    await this.p2p.start();
+    this.up = true;
+  }
+
+  /** Builds a template on this node's tip from its mempool and solves it; undefined when down. */
+  mine(): Block | undefined {
+    if (!this.up) return undefined;
+    const t = buildTemplate({ chain: this.chain, mempool: this.mempool, params: this.o.params, payTo: this.o.payTo, clock: this.clock });
+    const b = t.block(this.extraNonce++);
+    return new Block(mineHeader(b.header, this.o.params), b.txs);
+  }
+
+  submitMined(b: Block): void {
+    const inc = this.incarnation;
+    this.chain.processBlock(b, { source: 'miner' }).catch((e: unknown) => {
+      if (this.incarnation === inc && this.up) this.o.hooks.error(this, `own block ${b.hashHex()} refused`, e);
+    });
+  }
+
+  /**
+   * Power loss: timers die, connections reset, and only what the store had committed
+   * survives (a snapshot taken now). The old objects are abandoned, not closed: closing
+   * would flush, which a crash does not do.
+   */
+  async crash(): Promise<void> {
+    if (!this.up) return;
+    this.up = false;
+    this.clock.kill();
+    this.o.net.crash(this.name);
+    const survivor = cloneStore(this.store);
+    this.mempool.close();
+    this.store = await survivor;
+  }
+
+  /**
+   * Arms a crash in the middle of the next write: when the node next commits a batch, the
+   * store's state just before that batch is what survives, and the node dies while the
+   * write is under way (it completes only in the abandoned store). `done` runs once the
+   * node is down.
+   */
+  crashOnNextWrite(done: () => void, wanted: () => boolean = () => true): void {
+    const store = this.store;
+    const orig = store.batch.bind(store) as () => ReturnType<ChainStore['batch']>;
+    const patched = ((...args: unknown[]) => {
+      if (args.length > 0) return (orig as (...a: unknown[]) => unknown)(...args);
+      const b = orig();
+      const write = b.write.bind(b);
+      b.write = ((opts?: object) => {
+        (store as { batch: unknown }).batch = orig;
+        if (this.store === store && this.up && wanted()) {
+          this.up = false;
+          this.clock.kill();
+          this.o.net.crash(this.name);
+          this.mempool.close();
+          const survivor = cloneStore(store); // its snapshot: before this batch
+          void survivor.then((s) => {
+            this.store = s;
+            done();
+          });
+        }
+        return write(opts as never);
+      }) as typeof b.write;
+      return b;
+    }) as ChainStore['batch'];
+    (store as { batch: unknown }).batch = patched;
+  }
+
+  async restart(): Promise<void> {
+    if (this.up) return;
+    await this.start();
+  }
+
+  /** Graceful end of the world: stop peers and close (flushes) the chain. */
+  async stop(): Promise<void> {
+    if (!this.up) return;
+    this.up = false;
+    await this.p2p.stop();
+    this.mempool.close();
+    await this.chain.close();
+    this.clock.kill();
+  }
+}
