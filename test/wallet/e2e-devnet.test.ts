@@ -62,5 +62,7 @@ describe('cairn-wallet against a real devnet cairnd', () => {
     // tip 22: rewards of blocks 1 and 2 are mature, block 1's was spent
     expect(await W('a.json', 'balance')).toEqual({ confirmed: REWARD + (REWARD - 50_000_000 - 154), unconfirmed: 0, immature: 19 * REWARD, tip: 22 });
     expect(await W('b.json', 'balance')).toEqual({ confirmed: 50_000_000, unconfirmed: 0, immature: 0, tip: 22 });
-  }, 150_000);
+    // 22 blocks of real proof of work: seconds on a quiet machine, minutes when the shared
+    // cores are saturated (a full run hit 150 s at load 29); the waits are for conditions.
+  }, 600_000);
 });
