@@ -1,6 +1,7 @@
 // Mining: block templates from the mempool (ancestor-fee-rate package selection within the
 // weight limit, BIP34 coinbase paying subsidy + fees, BIP141 commitment) and a CPU miner
-// on worker threads, plus generate() for regtest.
+// on worker threads, plus generate() for regtest; projection.ts cuts the whole mempool into
+// the blocks that selection would make of it (the explorer's projected blocks).
 //
 // Error contract: buildTemplate throws only on caller bugs (an address of another
 // network: AddressError); blocks the miner submits go through chain.processBlock, whose
@@ -11,3 +12,5 @@ export { buildTemplate, selectPackages, COINBASE_RESERVED_WEIGHT, TEMPLATE_VERSI
 export type { BlockTemplate, TemplateOptions } from './template.js';
 export { Miner } from './miner.js';
 export type { MinerOptions, MinerEvents } from './miner.js';
+export { projectBlocks, feeLevels, weightedPercentiles, FEE_LEVELS } from './projection.js';
+export type { ProjectedBlock, ProjectedTx, ProjectionOptions, FeeLevel } from './projection.js';
