@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiServer, Router } from './http.js';
 import { registerEsplora } from './esplora.js';
 import { registerAdmin } from './admin.js';
+import { registerProjection } from './projection.js';
 import { staticHandler } from './static.js';
 import { LiveEvents } from './ws.js';
 import type { ApiContext } from './context.js';
@@ -33,6 +34,7 @@ export class ApiServer {
     const { ctx } = o;
     const router = new Router();
     registerEsplora(router, ctx);
+    registerProjection(router, ctx);
     registerAdmin(router, ctx, o.token);
     // Not public data-by-default: scrapers are configured, browsers need no CORS here.
     router.get('/metrics', async () => ({ body: await ctx.metrics.text(), contentType: ctx.metrics.contentType }), {});
