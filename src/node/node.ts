@@ -420,7 +420,7 @@ export class CairnNode {
       const explorerDir = config.explorerDir ?? join(packageRoot(), 'dist', 'explorer');
       let api: ApiServer;
       try {
-        api = await ApiServer.start({ ctx, host: config.apiHost, port: config.apiPort, token, tls, explorerDir: existsSync(explorerDir) ? explorerDir : undefined });
+        api = await ApiServer.start({ ctx, host: config.apiHost, port: config.apiPort, token, tls, explorerDir });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new NodeError('port-in-use', `port ${config.apiPort} is in use: pick another with --api-port (or stop the other node)`);
