@@ -103,6 +103,26 @@ export interface MempoolInfo {
   fee_histogram: Array<[number, number]>;
 }
 
+/** One projected block (GET /api/v1/fees/mempool-blocks, mempool.space's shape). */
+export interface MempoolBlock {
+  blockSize: number;
+  blockVSize: number;
+  nTx: number;
+  totalFees: number;
+  medianFee: number;
+  /** sat/vB by vsize: min, 10th, 25th, median, 75th, 90th percentile, max */
+  feeRange: number[];
+}
+
+/** The mempool by effective fee rate (GET /api/mempool/fee-levels). */
+export interface FeeLevel {
+  from: number;
+  to: number | null;
+  count: number;
+  vsize: number;
+  fees: number;
+}
+
 export interface RecentTx {
   txid: string;
   fee: number;
@@ -112,6 +132,8 @@ export interface RecentTx {
 
 export interface NodeInfo {
   network: string;
+  /** the node's name, when it was given one (a devnet names its nodes node1, node2, …) */
+  name?: string;
   version: string;
   tip_height: number;
   tip_hash: string;
@@ -232,6 +254,8 @@ export class Api {
   addressUtxos = (addr: string): Promise<Utxo[]> => this.json(`/api/address/${enc(addr)}/utxo`);
   mempool = (): Promise<MempoolInfo> => this.json('/api/mempool');
   mempoolRecent = (): Promise<RecentTx[]> => this.json('/api/mempool/recent');
+  mempoolBlocks = (): Promise<MempoolBlock[]> => this.json('/api/v1/fees/mempool-blocks');
+  feeLevels = (): Promise<FeeLevel[]> => this.json('/api/mempool/fee-levels');
   node = (timeoutMs?: number): Promise<NodeInfo> => this.json('/api/node', timeoutMs);
   peers = (timeoutMs?: number): Promise<PeerInfo[]> => this.json('/api/peers', timeoutMs);
   chainTips = (): Promise<ChainTip[]> => this.json('/api/chain/tips');

@@ -58,6 +58,8 @@ export interface ApiContext {
   version: string;
   startedAt: number;
   siblings: string[];
+  /** the node's name (--name), if given */
+  name?: string | undefined;
   /** the signature verifier chosen at start */
   verifier?: { backend: string; requested: string; fallback_reason: string | null } | undefined;
   p2p?: P2PControl | undefined;

@@ -361,6 +361,7 @@ export class CairnNode {
         version: packageVersion(),
         startedAt,
         siblings: config.siblings,
+        ...(config.name ? { name: config.name } : {}),
         verifier: verifierInfo(selection),
         p2p: p2pControl,
         miner,
