@@ -92,6 +92,10 @@ const axis = (c: Colors, extra: uPlot.Axis = {}): uPlot.Axis => ({
   ...extra,
 });
 
+/** Tick steps for whole quantities (seconds, vbytes): never a tick between two integers. */
+const WHOLE_INCRS = Array.from({ length: 12 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+const SECOND_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+
 const bars = (): uPlot.Series.PathBuilder => uPlot.paths.bars!({ size: [0.7, 40], align: 0 });
 
 /** Seconds from each block to the one before it, by height. */
@@ -107,7 +111,7 @@ export function intervalChart(): Plot {
         { label: 'Block', value: (_u, v) => (v == null ? '–' : `#${v}`) },
         { label: 'Interval', stroke: c.accent, fill: c.fill, paths: bars(), points: { show: false }, value: (_u, v) => (v == null ? '–' : formatDuration(v, true)) },
       ],
-      axes: [axis(c, { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? `#${v}` : '')) }), axis(c, { size: 56, values: (_u, splits) => splits.map((v) => formatDuration(v, true)) })],
+      axes: [axis(c, { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? `#${v}` : '')) }), axis(c, { size: 60, incrs: SECOND_INCRS, values: (_u, splits) => splits.map((v) => formatDuration(v, true)) })],
       legend: { live: true },
     }),
   });
@@ -151,7 +155,7 @@ export function mempoolSizeChart(): Plot {
     options: (c) => ({
       scales: { x: { time: true } },
       series: [{ label: 'Time' }, { label: 'Transactions', stroke: c.accent, width: 2, value: (_u, v) => (v == null ? '–' : formatInt(v)) }],
-      axes: [axis(c), axis(c, { size: 48 })],
+      axes: [axis(c), axis(c, { size: 48, incrs: WHOLE_INCRS })],
       legend: { live: true },
     }),
   });
@@ -189,7 +193,7 @@ export function feeLevelChart(testid = 'fee-histogram'): Plot & { setLevels(leve
       ],
       axes: [
         axis(c, { grid: { show: false }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(levels[v]?.from ?? '') : '')) }),
-        axis(c, { size: 56, values: (_u, splits) => splits.map((v) => formatBytes(v, 'vB')) }),
+        axis(c, { size: 64, incrs: WHOLE_INCRS, values: (_u, splits) => splits.map((v) => formatBytes(v, 'vB')) }),
       ],
       legend: { live: true },
     }),
