@@ -70,6 +70,7 @@ export function projectBlocks(entries: Iterable<MempoolEntry>, opts: ProjectionO
     cur.vsize += e.vsize;
     cur.size += e.tx.size;
     cur.fees += e.fee;
+    if (e.children.size === 0) return;
     // Descendants' packages no longer contain e: lower their fee, size and weight.
     const fee = Number(e.fee);
     const dseen = new Set<MempoolEntry>();
@@ -120,19 +121,22 @@ export function projectBlocks(entries: Iterable<MempoolEntry>, opts: ProjectionO
     }
     const rate = c.fee / c.size;
     const touched = new Set<Cand>();
-    const pkg: MempoolEntry[] = [];
-    const seen = new Set<MempoolEntry>();
-    const stack = [c.e];
-    while (stack.length > 0) {
-      const e = stack.pop()!;
-      if (seen.has(e) || cands.get(e)?.done !== false) continue;
-      seen.add(e);
-      pkg.push(e);
-      for (const p of e.parents) stack.push(p);
+    if (c.e.parents.size === 0) include(c.e, rate, touched);
+    else {
+      const pkg: MempoolEntry[] = [];
+      const seen = new Set<MempoolEntry>();
+      const stack = [c.e];
+      while (stack.length > 0) {
+        const e = stack.pop()!;
+        if (seen.has(e) || cands.get(e)?.done !== false) continue;
+        seen.add(e);
+        pkg.push(e);
+        for (const p of e.parents) stack.push(p);
+      }
+      // An ancestor has strictly fewer ancestors than its descendants: a topological order.
+      pkg.sort((a, b) => a.ancestorCount - b.ancestorCount);
+      for (const e of pkg) include(e, rate, touched);
     }
-    // An ancestor has strictly fewer ancestors than its descendants: a topological order.
-    pkg.sort((a, b) => a.ancestorCount - b.ancestorCount);
-    for (const e of pkg) include(e, rate, touched);
     for (const t of touched) {
       if (t.done) continue;
       t.ver++;
