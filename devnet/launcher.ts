@@ -48,7 +48,7 @@ export function logPath(n: NodeRecord): string {
 export function cairndArgs(state: DevnetState, n: NodeRecord, o: Pick<LaunchOptions, 'dialAll' | 'mine' | 'minerThreads' | 'logLevel'>): string[] {
   const args = ['--network', 'devnet', '--datadir', n.datadir, '--p2p-port', String(n.p2pPort), '--api-port', String(n.apiPort), '--api-host', n.host,
     // listen (and advertise) on the node's own address: partitions match peers by it
-    '--p2p-host', n.host, '--advertise', p2pUrl(n), '--dbcache', '32', '--verify-threads', '1'];
+    '--p2p-host', n.host, '--advertise', p2pUrl(n), '--dbcache', '32', '--verify-threads', '1', '--name', n.name];
   const dial = o.dialAll ? neighboursOf(state.edges, n.index) : dialsOf(state.edges, n.index);
   // pinned: the handshake fails unless the neighbour presents the identity we recorded
   for (const j of dial) args.push('--peer', peerUrl(state.nodes[j]!));

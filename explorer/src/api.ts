@@ -24,6 +24,8 @@ export type {
   TxOut,
   TxStatus,
   Utxo,
+  MempoolBlock,
+  FeeLevel,
 } from '../../src/api/types.js';
 import type {
   AddressInfo,
@@ -39,6 +41,8 @@ import type {
   TxInfo,
   TxStatus,
   Utxo,
+  MempoolBlock,
+  FeeLevel,
 } from '../../src/api/types.js';
 
 export class ApiError extends Error {
@@ -119,6 +123,8 @@ export class Api {
   addressUtxos = (addr: string): Promise<Utxo[]> => this.json(`/api/address/${enc(addr)}/utxo`);
   mempool = (): Promise<MempoolInfo> => this.json('/api/mempool');
   mempoolRecent = (): Promise<RecentTx[]> => this.json('/api/mempool/recent');
+  mempoolBlocks = (): Promise<MempoolBlock[]> => this.json('/api/v1/fees/mempool-blocks');
+  feeLevels = (): Promise<FeeLevel[]> => this.json('/api/mempool/fee-levels');
   node = (timeoutMs?: number): Promise<NodeInfo> => this.json('/api/node', timeoutMs);
   peers = (timeoutMs?: number): Promise<PeerInfo[]> => this.json('/api/peers', timeoutMs);
   chainTips = (): Promise<ChainTip[]> => this.json('/api/chain/tips');

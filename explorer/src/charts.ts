@@ -1,176 +1,207 @@
-// Hand-drawn SVG charts (no chart library: the devnet runs offline and the bundle stays
-// small). Each function returns an <svg> that scales to its container's width; data with
-// fewer points than a chart needs yields a short "not enough data" note instead of an empty box.
-import { h, s } from './dom.js';
-import { shortHash } from './format.js';
+// Charts drawn with uPlot (bundled; the devnet runs offline): real axes with tick labels,
+// a live legend that reads the point under the pointer (the tooltip), time scales, and
+// resizing with the page. A chart is created once and fed new data with update(), so live
+// pages do not rebuild canvases on every event; destroy() releases it when the page goes.
+// Fewer points than a chart needs show a short note instead of an empty frame.
+import uPlot from 'uplot';
+import type { FeeLevel } from './api.js';
+import { h } from './dom.js';
+import { formatBytes, formatDifficulty, formatDuration, formatInt } from './format.js';
 
-export interface Point {
-  x: number;
-  y: number;
+export interface Plot {
+  readonly el: HTMLElement;
+  update(data: uPlot.AlignedData): void;
+  destroy(): void;
+  /** the uPlot instance once drawn (tests and tooltips read it) */
+  readonly chart: uPlot | null;
 }
 
-interface ChartOpts {
+interface Colors {
+  accent: string;
+  fill: string;
+  muted: string;
+  line: string;
+  fg: string;
+}
+
+function colors(): Colors {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  const accent = v('--accent', '#2f6fde');
+  return { accent, fill: `color-mix(in srgb, ${accent} 55%, transparent)`, muted: v('--muted', '#667085'), line: v('--line', '#e3e6ea'), fg: v('--fg', '#1b1f24') };
+}
+
+interface PlotSpec {
   title: string;
-  yFormat?: (v: number) => string;
-  xFormat?: (v: number) => string;
+  testid: string;
+  /** one line under the chart saying what the axes are */
+  note?: string;
   height?: number;
-  testid?: string;
-  /** draw bars instead of a line (one bar per point) */
-  bars?: boolean;
+  minPoints?: number;
+  emptyText?: string;
+  options(c: Colors): Omit<uPlot.Options, 'width' | 'height'>;
 }
 
-const W = 600;
-
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
-  return 10 * p;
-}
-
-export function lineChart(points: readonly Point[], opts: ChartOpts): HTMLElement {
-  const fig = h('figure', { class: 'chart', 'data-testid': opts.testid }, h('figcaption', null, opts.title));
-  if (points.length < (opts.bars ? 1 : 2)) {
-    fig.append(h('p', { class: 'muted' }, 'Not enough data yet.'));
-    return fig;
-  }
-  const H = opts.height ?? 160;
-  const padL = 56;
-  const padB = 22;
-  const padT = 8;
-  const padR = 8;
-  const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs);
-  const yMax = niceMax(Math.max(...ys));
-  const yMin = Math.min(0, ...ys);
-  const sx = (x: number) => (x1 === x0 ? padL + (W - padL - padR) / 2 : padL + ((x - x0) / (x1 - x0)) * (W - padL - padR));
-  const sy = (y: number) => padT + (1 - (y - yMin) / (yMax - yMin || 1)) * (H - padT - padB);
-  const yf = opts.yFormat ?? ((v: number) => String(Math.round(v)));
-  const xf = opts.xFormat ?? ((v: number) => String(v));
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': opts.title });
-  for (const frac of [0, 0.5, 1]) {
-    const v = yMin + (yMax - yMin) * frac;
-    const y = sy(v);
-    svg.append(s('line', { x1: padL, x2: W - padR, y1: y, y2: y, class: 'grid' }));
-    // a rounding formatter can print the midpoint like an end ("1 s" halfway to 1 s): leave it out
-    if (frac === 0.5 && (yf(v) === yf(yMin) || yf(v) === yf(yMax))) continue;
-    svg.append(s('text', { x: padL - 4, y: y + 4, 'text-anchor': 'end', class: 'axis' }, yf(v)));
-  }
-  svg.append(s('text', { x: padL, y: H - 4, class: 'axis' }, xf(x0)));
-  svg.append(s('text', { x: W - padR, y: H - 4, 'text-anchor': 'end', class: 'axis' }, xf(x1)));
-  if (opts.bars) {
-    // one slot per point, in order, so bars never overlap however the x values are spaced
-    const slot = (W - padL - padR) / points.length;
-    const bw = Math.max(1, Math.min(40, slot - 2));
-    points.forEach((p, i) => {
-      const y = sy(p.y);
-      svg.append(s('rect', { x: padL + i * slot + (slot - bw) / 2, y, width: bw, height: Math.max(0, sy(yMin) - y), class: 'bar' }, s('title', null, `${xf(p.x)}: ${yf(p.y)}`)));
-    });
-  } else {
-    const d = points.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
-    svg.append(s('path', { d, class: 'line' }));
-    for (const p of points) svg.append(s('circle', { cx: sx(p.x), cy: sy(p.y), r: 2.5, class: 'dot' }, s('title', null, `${xf(p.x)}: ${yf(p.y)}`)));
-  }
-  fig.append(svg);
-  return fig;
-}
-
-/** Fee-rate histogram: one bar per bucket, bucket vsize on the y axis, rate labels below. */
-export function feeHistogram(hist: ReadonlyArray<readonly [number, number]>, testid = 'fee-histogram'): HTMLElement {
-  const fig = h('figure', { class: 'chart', 'data-testid': testid }, h('figcaption', null, 'Mempool by fee rate (vB per sat/vB bucket)'));
-  const buckets = [...hist].filter(([, v]) => v > 0).sort((a, b) => a[0] - b[0]);
-  if (buckets.length === 0) {
-    fig.append(h('p', { class: 'muted' }, 'The mempool is empty.'));
-    return fig;
-  }
-  const H = 150;
-  const padB = 22;
-  const padL = 8;
-  const max = Math.max(...buckets.map(([, v]) => v));
-  const bw = Math.min(60, (W - padL * 2) / buckets.length);
-  const left = (W - bw * buckets.length) / 2;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': 'fee histogram' });
-  buckets.forEach(([rate, vsize], i) => {
-    const bh = (vsize / max) * (H - padB - 8);
-    const x = left + i * bw;
-    svg.append(s('rect', { x: x + 1, y: H - padB - bh, width: Math.max(1, bw - 2), height: bh, class: 'bar' }, s('title', null, `${rate} sat/vB: ${vsize} vB`)));
-    if (buckets.length <= 16 || i % Math.ceil(buckets.length / 16) === 0)
-      svg.append(s('text', { x: x + bw / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis' }, rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)));
+export function plot(spec: PlotSpec): Plot {
+  const box = h('div', { class: 'plot' });
+  const empty = h('p', { class: 'muted', hidden: true }, spec.emptyText ?? 'Not enough data yet.');
+  const el = h('figure', { class: 'chart', 'data-testid': spec.testid }, h('figcaption', null, spec.title), empty, box, spec.note ? h('p', { class: 'chart-note muted' }, spec.note) : null);
+  const height = spec.height ?? 170;
+  let u: uPlot | null = null;
+  let data: uPlot.AlignedData = [[]];
+  let width = 0;
+  const render = () => {
+    const enough = data[0].length >= (spec.minPoints ?? 2);
+    empty.hidden = enough;
+    box.hidden = !enough;
+    el.dataset.points = String(data[0].length);
+    if (!enough || width <= 0) return;
+    if (!u) u = new uPlot({ ...spec.options(colors()), width, height }, data, box);
+    else u.setData(data);
+  };
+  const ro = new ResizeObserver(() => {
+    const w = Math.floor(el.clientWidth);
+    if (w === width || w <= 0) return;
+    width = w;
+    if (u) u.setSize({ width, height });
+    render();
   });
-  fig.append(svg);
-  return fig;
+  ro.observe(el);
+  return {
+    el,
+    update(d) {
+      data = d;
+      render();
+    },
+    destroy() {
+      ro.disconnect();
+      u?.destroy();
+      u = null;
+    },
+    get chart() {
+      return u;
+    },
+  };
 }
 
-export interface TreeNode {
-  hash: string;
-  height: number;
-  prev: string;
-  in_best_chain: boolean;
+const axis = (c: Colors, extra: uPlot.Axis = {}): uPlot.Axis => ({
+  stroke: c.muted,
+  grid: { stroke: c.line, width: 1 },
+  ticks: { stroke: c.line, width: 1 },
+  font: '11px system-ui, sans-serif',
+  ...extra,
+});
+
+/** Tick steps for whole quantities (seconds, vbytes): never a tick between two integers. */
+const WHOLE_INCRS = Array.from({ length: 12 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+const SECOND_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+
+const bars = (): uPlot.Series.PathBuilder => uPlot.paths.bars!({ size: [0.7, 40], align: 0 });
+
+/** Seconds from each block to the one before it, by height. */
+export function intervalChart(): Plot {
+  return plot({
+    title: 'Block intervals',
+    testid: 'chart-intervals',
+    note: 'Linear axes: block height → seconds since the previous block (negative when a block’s clock was behind its parent’s).',
+    minPoints: 1,
+    options: (c) => ({
+      scales: { x: { time: false } },
+      series: [
+        { label: 'Block', value: (_u, v) => (v == null ? '–' : `#${v}`) },
+        { label: 'Interval', stroke: c.accent, fill: c.fill, paths: bars(), points: { show: false }, value: (_u, v) => (v == null ? '–' : formatDuration(v, true)) },
+      ],
+      axes: [axis(c, { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? `#${v}` : '')) }), axis(c, { size: 60, incrs: SECOND_INCRS, values: (_u, splits) => splits.map((v) => formatDuration(v, true)) })],
+      legend: { live: true },
+    }),
+  });
+}
+
+export function intervalData(blocks: ReadonlyArray<{ height: number; timestamp: number }>): uPlot.AlignedData {
+  const asc = [...blocks].sort((a, b) => a.height - b.height);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 1; i < asc.length; i++) {
+    if (asc[i]!.height !== asc[i - 1]!.height + 1) continue;
+    xs.push(asc[i]!.height);
+    ys.push(asc[i]!.timestamp - asc[i - 1]!.timestamp);
+  }
+  return [xs, ys];
+}
+
+export function difficultyChart(): Plot {
+  return plot({
+    title: 'Difficulty',
+    testid: 'chart-difficulty',
+    note: 'Linear axes: block height → difficulty.',
+    options: (c) => ({
+      scales: { x: { time: false } },
+      series: [
+        { label: 'Block', value: (_u, v) => (v == null ? '–' : `#${v}`) },
+        { label: 'Difficulty', stroke: c.accent, width: 2, value: (_u, v) => (v == null ? '–' : formatDifficulty(v)) },
+      ],
+      axes: [axis(c, { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? `#${v}` : '')) }), axis(c, { size: 64, values: (_u, splits) => splits.map(formatDifficulty) })],
+      legend: { live: true },
+    }),
+  });
+}
+
+/** Mempool transaction count over time (unix seconds on a time axis). */
+export function mempoolSizeChart(): Plot {
+  return plot({
+    title: 'Mempool size since this page opened',
+    testid: 'chart-mempool',
+    note: 'Time → transactions waiting.',
+    options: (c) => ({
+      scales: { x: { time: true } },
+      series: [{ label: 'Time' }, { label: 'Transactions', stroke: c.accent, width: 2, value: (_u, v) => (v == null ? '–' : formatInt(v)) }],
+      axes: [axis(c), axis(c, { size: 48, incrs: WHOLE_INCRS })],
+      legend: { live: true },
+    }),
+  });
 }
 
 /**
- * The recent block tree: height runs left to right, the active chain on the first row and
- * each stale branch on a row of its own below, joined to its parent by a line, so a reorg
- * shows as a branch that stopped growing. Blocks whose parent is outside the window start
- * their row at the left edge.
+ * The mempool by effective fee rate: one bar per fee level (mempool.space's levels), vsize
+ * up. The x axis is ordinal, one slot per level, and its note says so: levels widen as
+ * rates grow (1, 2, 3 … 10, 12, 15, 20, 30 …).
  */
-export function blockTree(blocks: readonly TreeNode[], hrefFor: (hash: string) => string): HTMLElement {
-  const fig = h('figure', { class: 'chart tree', 'data-testid': 'fork-tree' }, h('figcaption', null, 'Recent block tree (active chain on top, stale branches below)'));
-  if (blocks.length === 0) {
-    fig.append(h('p', { class: 'muted' }, 'No blocks yet.'));
-    return fig;
-  }
-  const byHash = new Map(blocks.map((b) => [b.hash, b]));
-  const children = new Map<string, TreeNode[]>();
-  for (const b of blocks) {
-    const list = children.get(b.prev) ?? [];
-    list.push(b);
-    children.set(b.prev, list);
-  }
-  const minH = Math.min(...blocks.map((b) => b.height));
-  const row = new Map<string, number>();
-  for (const b of blocks) if (b.in_best_chain) row.set(b.hash, 0);
-  // Stale blocks: a branch keeps its first block's row; siblings forking off get new rows.
-  let nextRow = 1;
-  const stale = blocks.filter((b) => !b.in_best_chain).sort((a, b) => a.height - b.height || (a.hash < b.hash ? -1 : 1));
-  for (const b of stale) {
-    const parent = byHash.get(b.prev);
-    const parentRow = parent ? row.get(parent.hash) : undefined;
-    const siblingsTaken = parent && !parent.in_best_chain && (children.get(parent.hash) ?? []).filter((c) => !c.in_best_chain)[0]?.hash === b.hash;
-    row.set(b.hash, siblingsTaken && parentRow !== undefined ? parentRow : nextRow++);
-  }
-  const cols = Math.max(...blocks.map((b) => b.height)) - minH + 1;
-  const cw = 92;
-  const rh = 44;
-  const bwid = 76;
-  const bh = 30;
-  const width = cols * cw + 10;
-  const height = nextRow * rh + 10;
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'tree-svg', width, height, role: 'img', 'aria-label': 'block tree' });
-  const pos = (b: TreeNode) => ({ x: 5 + (b.height - minH) * cw, y: 5 + (row.get(b.hash) ?? 0) * rh });
-  for (const b of blocks) {
-    const p = byHash.get(b.prev);
-    if (!p) continue;
-    const a = pos(p);
-    const c = pos(b);
-    svg.append(s('path', { d: `M${a.x + bwid},${a.y + bh / 2} C${a.x + bwid + 10},${a.y + bh / 2} ${c.x - 10},${c.y + bh / 2} ${c.x},${c.y + bh / 2}`, class: b.in_best_chain ? 'edge' : 'edge stale' }));
-  }
-  for (const b of blocks) {
-    const { x, y } = pos(b);
-    const a = s('a', { href: hrefFor(b.hash), 'data-hash': b.hash, 'data-stale': b.in_best_chain ? 'false' : 'true', class: 'tree-block' });
-    a.append(s('rect', { x, y, width: bwid, height: bh, rx: 4, class: b.in_best_chain ? 'blk' : 'blk stale' }));
-    a.append(s('text', { x: x + bwid / 2, y: y + 13, 'text-anchor': 'middle', class: 'blk-h' }, `#${b.height}`));
-    a.append(s('text', { x: x + bwid / 2, y: y + 25, 'text-anchor': 'middle', class: 'blk-id' }, shortHash(b.hash, 4)));
-    a.append(s('title', null, `${b.hash}${b.in_best_chain ? '' : ' (stale)'}`));
-    svg.append(a);
-  }
-  const scroller = h('div', { class: 'scroll-x' }, svg);
-  // the newest blocks are on the right: start scrolled there when the tree is wider than the page
-  requestAnimationFrame(() => {
-    scroller.scrollLeft = scroller.scrollWidth;
+export function feeLevelChart(testid = 'fee-histogram'): Plot & { setLevels(levels: readonly FeeLevel[]): void } {
+  let levels: readonly FeeLevel[] = [];
+  const levelName = (i: number) => {
+    const l = levels[i];
+    return l ? (l.to === null ? `≥ ${l.from}` : `${l.from}–${l.to}`) : '';
+  };
+  const p = plot({
+    title: 'Mempool by fee rate',
+    testid,
+    note: 'One bar per fee-rate level (sat/vB; levels are not evenly spaced) → virtual size waiting at that rate, by the rate each tx pays with its package.',
+    minPoints: 1,
+    emptyText: 'The mempool is empty.',
+    options: (c) => ({
+      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] } },
+      series: [
+        { label: 'Fee rate', value: (_u, v) => (v == null ? '–' : `${levelName(v)} sat/vB`) },
+        {
+          label: 'Waiting',
+          stroke: c.accent,
+          fill: c.fill,
+          paths: uPlot.paths.bars!({ size: [0.8, 60] }),
+          points: { show: false },
+          value: (_u, v, _s, i) => (v == null || i == null ? '–' : `${formatBytes(v, 'vB')} in ${formatInt(levels[i]?.count ?? 0)} tx`),
+        },
+      ],
+      axes: [
+        axis(c, { grid: { show: false }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(levels[v]?.from ?? '') : '')) }),
+        axis(c, { size: 64, incrs: WHOLE_INCRS, values: (_u, splits) => splits.map((v) => formatBytes(v, 'vB')) }),
+      ],
+      legend: { live: true },
+    }),
   });
-  fig.append(scroller);
-  return fig;
+  return Object.assign(p, {
+    setLevels(next: readonly FeeLevel[]) {
+      levels = next;
+      p.update([next.map((_, i) => i), next.map((l) => l.vsize)]);
+    },
+  });
 }

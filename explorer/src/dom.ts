@@ -52,3 +52,11 @@ export function kvTable(rows: ReadonlyArray<readonly [string, Child]>, testid?: 
 export function section(title: string, ...children: Child[]): HTMLElement {
   return h('section', { class: 'card' }, h('h2', null, title), ...children);
 }
+
+/**
+ * A cell of a `table.list.stack`: on a phone such a table stacks each row into label/value
+ * lines (the column name comes from data-label), so no table is wider than the screen.
+ */
+export function cell(label: string, content: Child, cls?: string): HTMLTableCellElement {
+  return h('td', { class: cls, 'data-label': label }, content);
+}

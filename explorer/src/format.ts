@@ -83,8 +83,9 @@ export function formatFeeRange(range: readonly [number, number] | undefined, txC
   return range[0] === range[1] ? `${f(range[0])} sat/vB` : `${f(range[0])}–${f(range[1])} sat/vB`;
 }
 
-/** Seconds between two unix times, as "12 s", "5 min", "3 h", "2 d". */
-export function formatDuration(seconds: number): string {
+/** Seconds between two unix times, as "12 s", "5 min", "3 h", "2 d"; signed: "-5 s" below zero (else 0). */
+export function formatDuration(seconds: number, signed = false): string {
+  if (signed && seconds < 0) return `-${formatDuration(-seconds)}`;
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
@@ -130,35 +131,4 @@ export function estimateHashrate(blocks: ReadonlyArray<{ timestamp: number; bits
   let work = 0;
   for (const b of sorted.slice(1)) work += expectedHashes(b.bits);
   return work / span;
-}
-
-export interface ProjectedBlock {
-  vsize: number;
-  minFeeRate: number;
-  maxFeeRate: number;
-  /** approximate, from histogram buckets (feerate × vsize) */
-  fees: number;
-}
-
-/**
- * The next block as a miner would fill it: the highest fee-rate mempool buckets first,
- * until the virtual size limit. Esplora's histogram lists [feerate, vsize] buckets, highest
- * rate first; we sort anyway so a differently ordered server cannot skew the projection.
- */
-export function projectNextBlock(histogram: ReadonlyArray<readonly [number, number]>, maxVsize = 1_000_000): ProjectedBlock | null {
-  const buckets = [...histogram].filter(([, v]) => v > 0).sort((a, b) => b[0] - a[0]);
-  if (buckets.length === 0) return null;
-  let vsize = 0;
-  let fees = 0;
-  let min = Infinity;
-  let max = 0;
-  for (const [rate, size] of buckets) {
-    if (vsize >= maxVsize) break;
-    const take = Math.min(size, maxVsize - vsize);
-    vsize += take;
-    fees += rate * take;
-    min = Math.min(min, rate);
-    max = Math.max(max, rate);
-  }
-  return { vsize, minFeeRate: min, maxFeeRate: max, fees: Math.round(fees) };
 }

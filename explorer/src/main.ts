@@ -1,6 +1,8 @@
-// The explorer's composition root: page chrome (navigation, search box, live indicator),
-// one Api and one LiveFeed shared by all pages, and the router that mounts a page per URL.
-// A page's listeners and timers are cancelled when the user navigates away.
+// The explorer's composition root: page chrome (navigation, search box, live indicator,
+// the "data is stale" banner), one Api and one LiveFeed shared by all pages, and the
+// router that mounts a page per URL. A page's listeners and timers are cancelled when the
+// user navigates away. When the live connection drops, a banner says the page no longer
+// follows the node; when it comes back, the page is drawn afresh (events were missed).
 import { Api } from './api.js';
 import { h, link } from './dom.js';
 import { addressPage } from './pages/address.js';
@@ -43,14 +45,32 @@ function boot(): void {
   const netBadge = h('span', { class: 'net-badge', 'data-testid': 'network-name' });
   const navLinks = NAV.map(([href, text, name]) => link(href, text, `nav-${name}`));
   const form = h('form', { class: 'search', role: 'search' }, input, h('button', { type: 'submit' }, 'Search'));
+  const bannerText = h('span', null);
+  const banner = h('div', { class: 'stale-banner', role: 'status', 'aria-live': 'polite', 'data-testid': 'stale-banner', hidden: true }, bannerText);
   document.body.replaceChildren(
     h('header', { class: 'top' }, h('a', { href: '/', class: 'brand' }, 'Cairn', h('small', null, ' explorer')), netBadge, h('nav', { class: 'nav' }, ...navLinks), form, dot),
+    banner,
     main,
     h('footer', null, 'Cairn block explorer · reads this node’s public API only'),
   );
+  let wasLive = false;
+  let lostAt = 0;
   live.onState((st) => {
     dot.textContent = st;
     dot.className = `live-dot ${st}`;
+    if (st === 'live') {
+      banner.hidden = true;
+      // events were missed while away: draw the page again from the node's current state
+      if (lostAt && current) mount(current);
+      lostAt = 0;
+      wasLive = true;
+      return;
+    }
+    if (st === 'offline' || wasLive) {
+      if (!lostAt) lostAt = Date.now();
+      bannerText.textContent = `Lost the live connection to the node at ${new Date(lostAt).toLocaleTimeString()}: what this page shows may be stale. Reconnecting…`;
+      banner.hidden = false;
+    }
   });
   live.start();
   api.node().then(
@@ -64,6 +84,7 @@ function boot(): void {
 
   let cleanups: Array<() => void> = [];
   let generation = 0;
+  let current: RouteMatch | null = null;
   const router = new Router((m) => mount(m));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -75,6 +96,7 @@ function boot(): void {
   });
 
   function mount(m: RouteMatch): void {
+    current = m;
     for (const fn of cleanups) fn();
     cleanups = [];
     const gen = ++generation;

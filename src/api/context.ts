@@ -48,6 +48,8 @@ export interface ApiContext {
   version: string;
   startedAt: number;
   siblings: string[];
+  /** the node's name (--name), if given */
+  name?: string | undefined;
   /** the signature verifier chosen at start */
   verifier?: VerifierInfo | undefined;
   p2p?: P2PControl | undefined;

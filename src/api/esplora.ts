@@ -461,6 +461,7 @@ export function registerEsplora(router: Router, ctx: ApiContext): EsploraApi {
     const best = chain.bestHeader;
     return {
       network: ctx.params.name,
+      ...(ctx.name ? { name: ctx.name } : {}),
       version: ctx.version,
       // light wallets take maturity from here so they never hard-code a network's rule
       coinbase_maturity: ctx.params.coinbaseMaturity,

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createApiServer, Router } from './http.js';
 import { registerEsplora } from './esplora.js';
 import { registerAdmin } from './admin.js';
-import { staticHandler } from './static.js';
+import { registerProjection } from './projection.js';
+import { BUILD_COMMAND, hasExplorerBuild, missingExplorerHandler, staticHandler } from './static.js';
 import { LiveEvents } from './ws.js';
 import type { ApiContext } from './context.js';
 
@@ -17,7 +18,7 @@ export interface ApiServerOptions {
   /** admin Bearer token (the cookie file's contents) */
   token: string;
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
-  /** the explorer build to serve at '/', if any */
+  /** the explorer build to serve at '/'; without a build there, '/' says how to make one */
   explorerDir?: string | undefined;
 }
 
@@ -33,12 +34,19 @@ export class ApiServer {
     const { ctx } = o;
     const router = new Router();
     registerEsplora(router, ctx);
+    registerProjection(router, ctx);
     registerAdmin(router, ctx, o.token);
     // Not public data-by-default: scrapers are configured, browsers need no CORS here.
     router.get('/metrics', async () => ({ body: await ctx.metrics.text(), contentType: ctx.metrics.contentType }), {});
+    let fallback: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<boolean>) | undefined;
+    if (o.explorerDir && hasExplorerBuild(o.explorerDir)) fallback = staticHandler(o.explorerDir);
+    else if (o.explorerDir) {
+      fallback = missingExplorerHandler(o.explorerDir);
+      ctx.log.warn({ explorer_dir: o.explorerDir }, `explorer not built: '/' explains how; run \`${BUILD_COMMAND}\``);
+    }
     const server = createApiServer({
       router,
-      ...(o.explorerDir ? { fallback: staticHandler(o.explorerDir) } : {}),
+      ...(fallback ? { fallback } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
       onError: (e, req) => ctx.log.error({ err: e, method: req.method, url: req.url }, 'API request failed'),
       onRequest: (method, route, status) => ctx.metrics.httpRequests.inc({ method, route, status: String(status) }),

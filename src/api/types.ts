@@ -185,6 +185,8 @@ export interface VerifierInfo {
 /** GET /api/node */
 export interface NodeInfo {
   network: string;
+  /** the node's name, when it was given one (`--name`; a devnet names its nodes node1, node2, …) */
+  name?: string;
   version: string;
   /** confirmations a coinbase needs before consensus lets it be spent */
   coinbase_maturity: number;
@@ -283,3 +285,23 @@ export type WsMessage<A extends Amount = number> =
   | { type: 'address'; address: string; txid: string; confirmed: boolean; block_height?: number; block_hash?: string }
   | { type: 'subscribed' | 'unsubscribed'; address: string }
   | { type: 'error'; code: string; message: string };
+
+/** One projected block (GET /api/v1/fees/mempool-blocks, mempool.space's shape). */
+export interface MempoolBlock {
+  blockSize: number;
+  blockVSize: number;
+  nTx: number;
+  totalFees: number;
+  medianFee: number;
+  /** sat/vB by vsize: min, 10th, 25th, median, 75th, 90th percentile, max */
+  feeRange: number[];
+}
+
+/** The mempool by effective fee rate (GET /api/mempool/fee-levels). */
+export interface FeeLevel {
+  from: number;
+  to: number | null;
+  count: number;
+  vsize: number;
+  fees: number;
+}

@@ -4,7 +4,8 @@
 // Files: template.ts (templates), miner.ts (the miner and generate()), miner-worker.ts (the
 // worker thread's code), grind.ts (the nonce loop: grindNonces, mineHeader), build-block.ts
 // (createBlock: a whole block from parent, coinbase and txs, for regtest callers, benches
-// and tests).
+// and tests), projection.ts (cuts the whole mempool into the blocks that selection would
+// make of it: the explorer's projected blocks).
 //
 // Error contract: buildTemplate throws only on caller bugs (an address of another
 // network: AddressError); blocks the miner submits go through chain.processBlock, whose
@@ -19,3 +20,5 @@ export { createBlock } from './build-block.js';
 export type { CreateBlockOptions } from './build-block.js';
 export { grindNonces, mineHeader } from './grind.js';
 export type { GrindResult } from './grind.js';
+export { projectBlocks, feeLevels, weightedPercentiles, FEE_LEVELS } from './projection.js';
+export type { ProjectedBlock, ProjectedTx, ProjectionOptions, FeeLevel } from './projection.js';

@@ -30,6 +30,8 @@ export interface NodeConfig {
   apiKey?: string | undefined;
   peers: string[];
   siblings: string[];
+  /** a name for this node (`node1`), shown in /api/node and by the explorer's devnet page */
+  name?: string | undefined;
   mine: boolean;
   minerAddress?: string | undefined;
   minerThreads?: number | undefined;
@@ -82,7 +84,7 @@ export function parseConfigFile(text: string, file: string): Map<string, string[
 const KNOWN_KEYS = new Set([
   'network', 'p2p-port', 'p2p-host', 'listen', 'api-port', 'api-host', 'api-cert', 'api-key', 'peer', 'sibling', 'mine',
   'miner-address', 'miner-threads', 'dbcache', 'log-level', 'log-format', 'secure', 'allow-plaintext', 'allow-peers', 'advertise', 'explorer-dir', 'verify-threads',
-  'verifier',
+  'verifier', 'name',
 ]);
 
 export function buildCommand(): Command {
@@ -100,6 +102,7 @@ export function buildCommand(): Command {
     .option('--api-key <file>', 'TLS private key (PEM)')
     .option('--peer <url>', 'peer to connect to and keep connected, e.g. ws://host:18544[#identity] (repeatable)', collect)
     .option('--sibling <url>', 'API URL of another node, listed in /api/node for the explorer (repeatable)', collect)
+    .option('--name <name>', 'a name for this node, shown in /api/node and on the explorer\'s devnet page (letters, digits, . _ -)')
     .option('--mine', 'mine continuously (needs --miner-address)')
     .option('--miner-address <addr>', 'address that receives mined coins')
     .option('--miner-threads <n>', 'mining worker threads (default: all cores)')
@@ -199,6 +202,7 @@ export function parseConfig(argv: readonly string[], opts: { readFile?: (p: stri
     apiKey: one('apiKey', 'api-key'),
     peers: list('peer', 'peer'),
     siblings: list('sibling', 'sibling'),
+    name: one('name', 'name'),
     mine: sw('mine', 'mine', false),
     minerAddress: one('minerAddress', 'miner-address'),
     minerThreads: one('minerThreads', 'miner-threads') === undefined ? undefined : intIn(one('minerThreads', 'miner-threads')!, 'miner-threads', 1, 256),
@@ -232,6 +236,7 @@ export function validate(cfg: NodeConfig): NodeConfig {
   for (const p of cfg.peers) {
     if (!/^wss?:\/\/[^\s/]+/.test(p)) throw new ConfigError(`--peer must be a ws:// or wss:// URL, got ${JSON.stringify(p)}`);
   }
+  if (cfg.name !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(cfg.name)) throw new ConfigError(`--name must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
   for (const s of cfg.siblings) {
     if (!/^https?:\/\/\S+$/.test(s)) throw new ConfigError(`--sibling must be an http(s):// API URL, got ${JSON.stringify(s)}`);
   }

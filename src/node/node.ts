@@ -364,6 +364,7 @@ export class CairnNode {
         version: packageVersion(),
         startedAt,
         siblings: config.siblings,
+        ...(config.name ? { name: config.name } : {}),
         verifier: verifierInfo(selection),
         p2p: p2pControl,
         miner,
@@ -423,7 +424,7 @@ export class CairnNode {
       const explorerDir = config.explorerDir ?? join(packageRoot(), 'dist', 'explorer');
       let api: ApiServer;
       try {
-        api = await ApiServer.start({ ctx, host: config.apiHost, port: config.apiPort, token, tls, explorerDir: existsSync(explorerDir) ? explorerDir : undefined });
+        api = await ApiServer.start({ ctx, host: config.apiHost, port: config.apiPort, token, tls, explorerDir });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new NodeError('port-in-use', `port ${config.apiPort} is in use: pick another with --api-port (or stop the other node)`);

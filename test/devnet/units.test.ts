@@ -150,6 +150,8 @@ describe('options and command lines', () => {
     expect(values('--sibling')).toEqual(['http://127.0.0.1:20001', 'http://127.0.0.1:20003']);
     expect(values('--miner-address')).toEqual(['tcrn1pexample']);
     expect(values('--datadir')).toEqual(['/d/node3']);
+    // named as the devnet names it, so the explorer's devnet page shows node3, not host:port
+    expect(values('--name')).toEqual(['node3']);
     expect(cairndArgs(s, s.nodes[0]!, {})).not.toContain('--peer');
     expect(cairndArgs(s, s.nodes[0]!, { dialAll: true }).filter((a) => a === '--peer').length).toBe(2);
     expect(() => cairndArgs(s, s.nodes[0]!, { mine: true })).toThrow(/no wallet address/);

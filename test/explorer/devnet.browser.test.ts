@@ -2,6 +2,7 @@
 // with their tips (matching each node's own API), the peer links between them, per-block
 // arrival delays, and follow a newly mined block on every node without a reload.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { LAPTOP, PHONE, launch, openPage, screenshot } from './browser.js';
 import { buildExplorer } from './harness.js';
@@ -9,6 +10,7 @@ import { startRealDevnet, type RealDevnet } from './real-node.js';
 
 // three real regtest cairnd processes in a full mesh, each given the others as --sibling
 let net: RealDevnet;
+let explorerDir: string;
 let browser: Browser;
 
 async function tipOf(url: string): Promise<{ hash: string; height: number }> {
@@ -17,7 +19,8 @@ async function tipOf(url: string): Promise<{ hash: string; height: number }> {
 }
 
 beforeAll(async () => {
-  net = await startRealDevnet(buildExplorer(), 3);
+  explorerDir = buildExplorer();
+  net = await startRealDevnet(explorerDir, 3);
   await net.mine(4);
   browser = await launch();
 });
@@ -25,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await net?.close();
+  if (explorerDir) rmSync(explorerDir, { recursive: true, force: true });
 });
 
 test('the devnet page shows all three nodes with matching tips, their links and block delays', async () => {
@@ -40,8 +44,14 @@ test('the devnet page shows all three nodes with matching tips, their links and 
     await expect(g.getAttribute('data-tip')).resolves.toBe(tip.hash);
     await expect(g.getAttribute('data-height')).resolves.toBe(String(tip.height));
     await expect(g.getAttribute('class')).resolves.toBe('gnode agree');
-    expect(i).toBeLessThan(3);
+    // shown by the name each node was started with (--name), which its own API reports
+    const name = ((await fetch(`${url}/api/node`).then((r) => r.json())) as { name: string }).name;
+    expect(name).toBe(`node${i + 1}`);
+    await expect(g.getAttribute('data-name')).resolves.toBe(name);
+    await expect(g.locator('text.g-name').textContent()).resolves.toBe(name);
   }
+  await expect(page.getByTestId('devnet-name').allTextContents()).resolves.toEqual(['node1', 'node2', 'node3']);
+  await expect(page.locator('[data-testid=propagation] thead').textContent()).resolves.toBe('Blocknode1node2node3');
   await expect(page.getByTestId('devnet-summary').textContent()).resolves.toMatch(/^All 3 nodes agree/);
   // every node peers with both others (a ring of three): three links
   expect(await page.getByTestId('peer-link').count()).toBe(3);
@@ -59,6 +69,13 @@ test('the devnet page shows all three nodes with matching tips, their links and 
   await phone.page.goto(`${net.urls[1]}/devnet`);
   await phone.page.getByTestId('devnet-node').nth(2).waitFor();
   await screenshot(phone.page, 'devnet-phone');
+  // nothing on the page scrolls sideways at phone width: not the document, not a table
+  const sideways = await phone.page.evaluate(() => {
+    const se = document.scrollingElement!;
+    const wide = Array.from(document.querySelectorAll('main *')).filter((el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX) && el.scrollWidth > el.clientWidth + 1);
+    return { document: se.scrollWidth - se.clientWidth, elements: wide.length };
+  });
+  expect(sideways).toEqual({ document: 0, elements: 0 });
   expect(w.problems()).toEqual([]);
   expect(phone.problems()).toEqual([]);
 });

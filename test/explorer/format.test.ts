@@ -10,7 +10,6 @@ import {
   formatDifficulty,
   formatFeeRange,
   formatHashrate,
-  projectNextBlock,
   shortHash,
 } from '../../explorer/src/format.js';
 import { spread } from '../../explorer/src/flow.js';
@@ -106,26 +105,6 @@ describe('estimateHashrate', () => {
   });
 });
 
-describe('projectNextBlock', () => {
-  test('takes the best-paying buckets first and stops at the size limit', () => {
-    const p = projectNextBlock(
-      [
-        [1, 600_000],
-        [10, 300_000],
-        [5, 300_000],
-      ],
-      1_000_000,
-    )!;
-    expect(p.vsize).toBe(1_000_000);
-    expect(p.maxFeeRate).toBe(10);
-    expect(p.minFeeRate).toBe(1);
-    expect(p.fees).toBe(10 * 300_000 + 5 * 300_000 + 1 * 400_000);
-  });
-  test('an empty mempool projects nothing', () => {
-    expect(projectNextBlock([])).toBeNull();
-    expect(projectNextBlock([[3, 0]])).toBeNull();
-  });
-});
 
 describe('flow label spreading', () => {
   test('labels closer than the gap are pushed down, far ones stay', () => {

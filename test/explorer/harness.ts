@@ -16,6 +16,10 @@ export interface ExplorerTarget {
   pay(to: string, value: number): Promise<string>;
   /** makes the node switch to a longer branch that replaces its last `depth` blocks */
   reorg(depth: number): Promise<void>;
+  /** stops the node (the explorer's page stays open) */
+  stop(): Promise<void>;
+  /** starts it again on the same data and the same baseUrl */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 

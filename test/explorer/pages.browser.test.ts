@@ -4,8 +4,13 @@
 // console errors happen. Expected values come from the node's REST API (see harness.ts), so
 // TARGET is any factory that keeps harness.ts's contract.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import jsQRModule from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import { LAPTOP, PHONE, launch, openPage, screenshot, type WatchedPage } from './browser.js';
+import { formatDuration } from '../../explorer/src/format.js';
+// jsqr is CommonJS: its function is both module.exports and .default
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
 import { buildExplorer, type ExplorerTarget, type TargetFactory } from './harness.js';
 import { startRealTarget, testAddress } from './real-node.js';
 
@@ -13,6 +18,7 @@ import { startRealTarget, testAddress } from './real-node.js';
 const TARGET: TargetFactory = startRealTarget;
 
 let target: ExplorerTarget;
+let explorerDir: string;
 let browser: Browser;
 let w: WatchedPage;
 let page: Page;
@@ -41,23 +47,46 @@ async function assertNoReload(): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42);
 }
 
+/**
+ * What scrolls sideways on the page as shown: the document itself, or any element in it
+ * that scrolls its content sideways, except the designed carousels (data-scroll=intended:
+ * the block strip and the fork tree, which grow with the chain).
+ */
+async function sidewaysScroll(p: Page): Promise<{ document: number; elements: string[] }> {
+  return p.evaluate(() => {
+    const se = document.scrollingElement!;
+    const elements: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      const ox = getComputedStyle(el).overflowX;
+      if ((ox === 'auto' || ox === 'scroll') && el.scrollWidth > el.clientWidth + 1 && !el.closest('[data-scroll=intended]'))
+        elements.push(`${el.tagName.toLowerCase()}.${el.className} (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    return { document: se.scrollWidth - se.clientWidth, elements };
+  });
+}
+
 async function shots(name: string): Promise<void> {
   await screenshot(page, `${name}-laptop`);
   const phone = await openPage(browser, PHONE);
   await phone.page.goto(page.url());
   await phone.page.locator('main .card').first().waitFor();
-  await phone.page.waitForTimeout(150);
   await screenshot(phone.page, `${name}-phone`);
-  // the page must fit a phone: no horizontal scrolling of the whole document
-  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow).toBeLessThanOrEqual(1);
+  expect(await sidewaysScroll(phone.page)).toEqual({ document: 0, elements: [] });
   expect(phone.problems()).toEqual([]);
   await phone.page.context().close();
 }
 
+/** The legend's values while the pointer is at fraction `fx` across a uPlot chart's plot area. */
+async function hoverChart(p: Page, testid: string, fx: number): Promise<string[]> {
+  const over = p.locator(`[data-testid=${testid}] .u-over`);
+  const box = (await over.boundingBox())!;
+  await p.mouse.move(box.x + box.width * fx, box.y + box.height / 2);
+  return p.locator(`[data-testid=${testid}] .u-legend .u-value`).allTextContents();
+}
+
 beforeAll(async () => {
-  const dir = buildExplorer();
-  target = await TARGET(dir);
+  explorerDir = buildExplorer();
+  target = await TARGET(explorerDir);
   await target.mine(6);
   confirmedTxid = await target.pay(payee, 12_5000_0000);
   await target.pay(testAddress('bob'), 3_0000_0000);
@@ -72,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await target?.close();
+  if (explorerDir) rmSync(explorerDir, { recursive: true, force: true });
 });
 
 describe('explorer pages', () => {
@@ -84,17 +114,34 @@ describe('explorer pages', () => {
     const tiles = page.getByTestId('block-tile');
     await expect(tiles.first().getAttribute('data-height')).resolves.toBe(String(tipHeight));
     expect(await tiles.count()).toBe(Math.min(8, tipHeight + 1));
-    await expect(page.getByTestId('next-block').textContent()).resolves.toMatch(/sat\/vB/);
+    // the projected next block is the node's projection of its real mempool txs
+    const [next] = await api<Array<{ nTx: number; medianFee: number; feeRange: number[] }>>('/api/v1/fees/mempool-blocks');
+    const f = (r: number) => (r >= 100 ? r.toFixed(0) : r.toFixed(1));
+    const lo = next!.feeRange[0]!;
+    const hi = next!.feeRange[6]!;
+    await expect(page.getByTestId('next-range').textContent()).resolves.toBe(lo === hi ? `${f(lo)} sat/vB` : `${f(lo)}–${f(hi)} sat/vB`);
+    await expect(page.getByTestId('next-median').textContent()).resolves.toBe(`median ${f(next!.medianFee)} sat/vB`);
+    await expect(page.getByTestId('next-block').textContent()).resolves.toContain(`${next!.nTx} tx`);
     await expect(page.getByTestId('latest-txs').textContent()).resolves.toContain(pendingTxid.slice(0, 10));
     const mp = await api<{ count: number }>('/api/mempool');
     await expect(page.getByTestId('mempool-count').textContent()).resolves.toMatch(new RegExp(`^${mp.count} txs`));
-    expect(await page.locator('[data-testid=chart-intervals] svg rect.bar').count()).toBeGreaterThan(3);
-    // regtest mines blocks within a second of each other: the axis must not repeat a label
-    const axis = await page.locator('[data-testid=chart-intervals] svg text.axis').allTextContents();
-    expect(new Set(axis).size).toBe(axis.length);
+    // block intervals: one bar per block after the oldest shown, on linear axes that say so;
+    // the legend reads the bar under the pointer: the oldest at the left, the tip at the right
+    await page.locator('[data-testid=chart-intervals] canvas').waitFor();
+    const shown = Math.min(30, tipHeight + 1);
+    await expect(page.getByTestId('chart-intervals').getAttribute('data-points')).resolves.toBe(String(shown - 1));
+    await expect(page.getByTestId('chart-intervals').textContent()).resolves.toContain('Linear axes');
+    const tipBlock = await api<{ timestamp: number }>(`/api/block/${tipHash}`);
+    const before = await api<{ timestamp: number }>(`/api/block/${await api<string>(`/api/block-height/${tipHeight - 1}`)}`);
+    expect(await hoverChart(page, 'chart-intervals', 0.999)).toEqual([`#${tipHeight}`, formatDuration(tipBlock.timestamp - before.timestamp, true)]);
+    expect((await hoverChart(page, 'chart-intervals', 0.001))[0]).toBe(`#${tipHeight - shown + 2}`);
+    const mid = Number((await hoverChart(page, 'chart-intervals', 0.5))[0]!.slice(1));
+    expect(Math.abs(mid - (tipHeight - shown + 2 + (shown - 2) / 2))).toBeLessThanOrEqual(1);
     // hashes behind a regtest block come from its nBits (about 2), not Bitcoin's difficulty × 2^32
     await expect(page.getByTestId('hashrate').textContent()).resolves.toMatch(/^(–|\d+(\.\d+)? H\/s)$/);
-    expect(await page.locator('[data-testid=chart-difficulty] svg path.line').count()).toBe(1);
+    await page.locator('[data-testid=chart-difficulty] canvas').waitFor();
+    const levels = await api<unknown[]>('/api/mempool/fee-levels');
+    await expect(page.getByTestId('fee-histogram').getAttribute('data-points')).resolves.toBe(String(levels.length));
     await shots('home');
   });
 
@@ -187,7 +234,16 @@ describe('explorer pages', () => {
     await go('/mempool');
     await expect(page.getByTestId('mempool-count').textContent()).resolves.toBe(String(mp.count));
     await expect(page.getByTestId('mempool-recent').textContent()).resolves.toContain(t1);
-    expect(await page.locator('[data-testid=fee-histogram] rect.bar').count()).toBeGreaterThan(0);
+    const projected = await api<Array<{ nTx: number }>>('/api/v1/fees/mempool-blocks');
+    expect(await page.getByTestId('projected-block').count()).toBe(projected.length);
+    await expect(page.getByTestId('projected-block').first().textContent()).resolves.toContain(String(projected[0]!.nTx));
+    const levels = await api<Array<{ from: number; vsize: number; count: number }>>('/api/mempool/fee-levels');
+    await page.locator('[data-testid=fee-histogram] canvas').waitFor();
+    // the tooltip (legend) of the highest level's bar names its rate and its vsize
+    const top = levels.at(-1)!;
+    const vals = await hoverChart(page, 'fee-histogram', 1 - 0.5 / levels.length);
+    expect(vals[0]).toMatch(new RegExp(`^(${top.from}–\\d+|≥ ${top.from}) sat/vB$`));
+    expect(vals[1]).toContain(`in ${top.count} tx`);
     await markNoReload();
     const t3 = await target.pay(testAddress('erin'), 1_0000_0000);
     await page.getByTestId('mempool-count').filter({ hasText: String(mp.count + 1) }).waitFor({ timeout: 10_000 });
@@ -293,9 +349,82 @@ describe('explorer pages', () => {
     await expect(page.getByTestId('no-siblings').textContent()).resolves.toContain('not given the API addresses');
   });
 
+  test('address page: the copy button puts the address on the clipboard; the QR code reads back as the address', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: target.baseUrl });
+    await go(`/address/${payee}`);
+    await page.getByTestId('copy').click();
+    await page.locator('[data-testid=copy][data-copied=yes]').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(payee);
+    // rasterize the drawn QR code and decode it with an independent reader (jsQR)
+    const img = await page.evaluate(async () => {
+      const svg = document.querySelector('[data-testid=address-qr]')!;
+      const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
+      const im = new Image();
+      await new Promise((ok, fail) => {
+        im.onload = ok;
+        im.onerror = fail;
+        im.src = url;
+      });
+      // 4 pixels per module, as the raw RGBA bytes in base64 (small and quick to pass back)
+      const size = 4 * Number(svg.getAttribute('viewBox')!.split(' ')[2]);
+      const c = document.createElement('canvas');
+      c.width = c.height = size;
+      const g = c.getContext('2d')!;
+      g.imageSmoothingEnabled = false;
+      g.drawImage(im, 0, 0, size, size);
+      const bytes = g.getImageData(0, 0, size, size).data;
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { size, b64: btoa(bin) };
+    });
+    const code = jsQR(new Uint8ClampedArray(Buffer.from(img.b64, 'base64')), img.size, img.size);
+    expect(code?.data).toBe(payee.toUpperCase());
+  });
+
+  test('no page scrolls sideways, at 390 px (a phone) or at 1280 px', async () => {
+    const tx = await api<{ status: { block_hash: string } }>(`/api/tx/${confirmedTxid}`);
+    const pages = ['/', '/mempool', '/network', '/devnet', `/tx/${confirmedTxid}`, `/tx/${pendingTxid}`, `/block/${tx.status.block_hash}`, `/address/${payee}`, `/address/${target.minerAddress}`, '/search?q=nothing', '/no/such/page'];
+    for (const viewport of [PHONE, { width: 1280, height: 900 }]) {
+      const v = await openPage(browser, viewport);
+      for (const path of pages) {
+        await v.page.goto(target.baseUrl + path);
+        await v.page.locator('main > *:not(.loading)').first().waitFor();
+        // charts size themselves after layout: wait until each has drawn or said it cannot
+        await v.page.waitForFunction(() => Array.from(document.querySelectorAll('figure.chart[data-points]')).every((f) => f.querySelector('canvas') || f.querySelector('p.muted:not([hidden])')));
+        expect({ path, width: viewport.width, ...(await sidewaysScroll(v.page)) }).toEqual({ path, width: viewport.width, document: 0, elements: [] });
+      }
+      expect(v.problems()).toEqual([]);
+      await v.page.context().close();
+    }
+  });
+
   test('no console errors on any page', () => {
     expect(w.problems()).toEqual([]);
     // the unknown searches above did reach the API and were answered "not found"
     expect(w.notFoundLookups.length).toBeGreaterThan(0);
+  });
+
+  test('when the node stops, a banner says the data is stale; when it is back, the page follows it again', async () => {
+    const v = await openPage(browser, PHONE);
+    await v.page.goto(`${target.baseUrl}/`);
+    await v.page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor();
+    expect(await v.page.getByTestId('stale-banner').isVisible()).toBe(false);
+    const height = Number(await v.page.getByTestId('tip-height').textContent());
+    await target.stop();
+    await v.page.getByTestId('stale-banner').waitFor({ state: 'visible', timeout: 20_000 });
+    await expect(v.page.getByTestId('stale-banner').textContent()).resolves.toMatch(/Lost the live connection to the node at .*: what this page shows may be stale\. Reconnecting…/);
+    // the banner stays in view however far down the reader is
+    await v.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    expect(await v.page.getByTestId('stale-banner').isVisible()).toBe(true);
+    const box = (await v.page.getByTestId('stale-banner').boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y).toBeLessThan(PHONE.height);
+    await screenshot(v.page, 'stale-banner-phone');
+    await target.start();
+    await target.mine(1);
+    // reconnecting backs off up to 10 s; then the banner goes and the page shows the new tip
+    await v.page.getByTestId('stale-banner').waitFor({ state: 'hidden', timeout: 30_000 });
+    await v.page.getByTestId('tip-height').filter({ hasText: String(height + 1) }).waitFor({ timeout: 10_000 });
+    await v.page.context().close();
   });
 });

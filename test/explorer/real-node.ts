@@ -3,6 +3,7 @@
 // admin HTTP API: blocks come from POST /api/admin/mine, payments are signed here with the
 // test key the blocks pay to (ChainBuilder.spend) and sent to POST /api/tx, and a reorg is a
 // longer competing branch built on an older active block and sent with POST /api/block.
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { regtestParams, type ConsensusParams } from '../../src/consensus/index.js';
 import { addressToScript, encodeAddress } from '../../src/primitives/address.js';
@@ -28,8 +29,8 @@ export function testAddress(label: string): string {
 }
 
 /** A regtest daemon that serves `staticDir` as its explorer. */
-async function startNode(staticDir: string, extra: string[] = []): Promise<Daemon> {
-  return startDaemon(tempDatadir(), ['--explorer-dir', staticDir, ...extra]);
+async function startNode(staticDir: string, extra: string[] = [], datadir = tempDatadir()): Promise<Daemon> {
+  return startDaemon(datadir, ['--explorer-dir', staticDir, ...extra]);
 }
 
 async function ok(d: Daemon, path: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -125,22 +126,33 @@ async function reorg(d: Daemon, depth: number): Promise<void> {
  * each payment the tests make) so pay() works at once; tests read heights from the API.
  */
 export const startRealTarget: TargetFactory = async (staticDir) => {
-  const d = await startNode(staticDir);
+  const datadir = tempDatadir();
+  let d = await startNode(staticDir, [], datadir);
   try {
     await mine(d, params.coinbaseMaturity + 40);
   } catch (e) {
     await d.stop();
+    rmSync(datadir, { recursive: true, force: true });
     throw e;
   }
-  const payer = new Payer(d);
+  let payer = new Payer(d);
+  const baseUrl = d.base;
   return {
-    baseUrl: d.base,
+    baseUrl,
     minerAddress: MINER_ADDRESS,
     mine: (n) => mine(d, n),
     pay: (to, value) => payer.pay(to, value),
     reorg: (depth) => reorg(d, depth),
+    stop: async () => {
+      await d.stop();
+    },
+    start: async () => {
+      d = await startNode(staticDir, ['--api-port', String(d.port)], datadir);
+      payer = new Payer(d);
+    },
     close: async () => {
       await d.stop();
+      rmSync(datadir, { recursive: true, force: true });
     },
   } satisfies ExplorerTarget;
 };
@@ -182,11 +194,12 @@ export async function startRealDevnet(staticDir: string, count: number): Promise
   const daemons: Daemon[] = [];
   const close = async () => {
     await Promise.all(daemons.map((d) => d.stop()));
+    for (const d of daemons) rmSync(d.datadir, { recursive: true, force: true });
   };
   try {
     for (let i = 0; i < count; i++) {
       const siblings = urls.filter((_, j) => j !== i).flatMap((u) => ['--sibling', u]);
-      daemons.push(await startNode(staticDir, ['--api-port', String(ports[i]), ...siblings]));
+      daemons.push(await startNode(staticDir, ['--api-port', String(ports[i]), '--name', `node${i + 1}`, ...siblings]));
     }
     for (let i = 0; i < count; i++)
       for (let j = i + 1; j < count; j++) {

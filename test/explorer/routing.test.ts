@@ -50,3 +50,11 @@ describe('classifySearch', () => {
     expect(short.kind === 'invalid' && short.reason).toMatch(/6 hex characters/);
   });
 });
+
+describe('classifySearch: 64 hex characters are a hash first', () => {
+  test('even when all of them are decimal digits (a hash can be), never a height', () => {
+    const digits = '0000000000000000000000000000000000000000000000000000000000123456';
+    expect(classifySearch(digits)).toEqual({ kind: 'hash', hash: digits });
+    expect(classifySearch('123456')).toEqual({ kind: 'height', height: 123456 });
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transaction } from '@scure/btc-signer';
@@ -35,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await node.stop();
   await removeBundle();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function balance(file: string) {

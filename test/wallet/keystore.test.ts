@@ -1,5 +1,5 @@
-import { describe, expect, it, beforeEach } from '@jest/globals';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, beforeEach, afterEach } from '@jest/globals';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRng } from '../../src/primitives/rng.js';
@@ -10,6 +10,7 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cairn-ks-'));
 });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('keystore', () => {
   it('round-trips and records its parameters', () => {

@@ -1,10 +1,12 @@
-// Address: balance (confirmed and pending), totals received and sent, the transaction
+// Address: the address with a copy button and its QR code, balance (confirmed and
+// pending), totals received and sent, the transaction
 // history newest first (25 at a time, then "load more" through the API's last-seen-txid
 // paging) and the unspent outputs. Refreshed when blocks or transactions arrive.
 import type { AddressInfo, TxInfo, Utxo } from '../api.js';
-import { h, kvTable, link, section } from '../dom.js';
+import { cell, h, kvTable, link, section } from '../dom.js';
 import { formatCoins, formatInt, shortHash } from '../format.js';
 import { debounce, errorView, loading, notFoundView, type PageCtx, txCard, txHref } from './common.js';
+import { copyButton, qrSvg } from '../qr.js';
 
 /** How much this address gained (positive) or lost in one transaction. */
 export function netForAddress(tx: TxInfo, address: string): number {
@@ -45,6 +47,13 @@ export async function addressPage(ctx: PageCtx): Promise<void> {
     const seen = new Set(history.map((t) => t.txid));
     history = [...history, ...page.filter((t) => !seen.has(t.txid))];
   };
+  // made once: the address never changes while the page is open
+  const head = h(
+    'div',
+    { class: 'addr-head' },
+    h('div', { class: 'addr-line' }, h('p', { class: 'hash big', 'data-testid': 'address' }, address), copyButton(address, 'address')),
+    h('figure', { class: 'qr-box' }, qrSvg(address.toUpperCase(), `QR code of ${address}`)),
+  );
   let lastInfo: AddressInfo | null = null;
   let lastUtxos: Utxo[] = [];
   const draw = (info: AddressInfo, utxos: Utxo[]) => {
@@ -75,7 +84,7 @@ export async function addressPage(ctx: PageCtx): Promise<void> {
       : null;
     ctx.root.replaceChildren(
       h('h1', null, 'Address'),
-      h('p', { class: 'hash big', 'data-testid': 'address' }, address),
+      head,
       section(
         'Balance',
         kvTable(
@@ -115,7 +124,7 @@ export async function addressPage(ctx: PageCtx): Promise<void> {
             ? h('p', { class: 'muted' }, 'No unspent outputs.')
             : h(
                 'table',
-                { class: 'list', 'data-testid': 'utxos' },
+                { class: 'list stack', 'data-testid': 'utxos' },
                 h('thead', null, h('tr', null, h('th', null, 'Output'), h('th', { class: 'num' }, 'Value'), h('th', null, 'Status'))),
                 h(
                   'tbody',
@@ -124,9 +133,9 @@ export async function addressPage(ctx: PageCtx): Promise<void> {
                     h(
                       'tr',
                       null,
-                      h('td', null, link(txHref(u.txid), `${shortHash(u.txid)}:${u.vout}`, 'hash')),
-                      h('td', { class: 'num' }, formatCoins(u.value)),
-                      h('td', null, u.status.confirmed ? `block ${u.status.block_height}` : 'unconfirmed'),
+                      cell('Output', link(txHref(u.txid), `${shortHash(u.txid)}:${u.vout}`, 'hash')),
+                      cell('Value', formatCoins(u.value), 'num'),
+                      cell('Status', u.status.confirmed ? `block ${u.status.block_height}` : 'unconfirmed'),
                     ),
                   ),
                 ),

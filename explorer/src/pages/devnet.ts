@@ -1,10 +1,11 @@
 // Devnet: every node of the network this node was started with (its own API plus the
-// sibling URLs the devnet passed it) as a graph of peer links with each node's tip, nodes
+// sibling URLs the devnet passed it), by name (cairnd --name, which cairn-devnet sets; the
+// host:port when a node has none), as a graph of peer links with each node's tip, nodes
 // that disagree with the majority tip highlighted, and per recent block how long it took
 // to reach each node. Sibling APIs are read directly (they send CORS headers) and polled,
 // so partitions and convergence show up live.
 import { Api } from '../api.js';
-import { h, link, s, section } from '../dom.js';
+import { cell, h, link, s, section } from '../dom.js';
 import { shortHash } from '../format.js';
 import { blockHref, debounce, errorView, loading, type PageCtx } from './common.js';
 import { analyzeDevnet, type NodeView } from './devnet-model.js';
@@ -33,13 +34,16 @@ export async function devnetPage(ctx: PageCtx): Promise<void> {
     return;
   }
   const apis = urls.map((u, i) => (i === 0 ? ctx.api : new Api(u)));
+  // a node that stops answering keeps the name it had
+  const names = new Map<string, string>();
   let busy = false;
   const poll = async () => {
     if (busy) return;
     busy = true;
     try {
       const views = await Promise.all(apis.map((api, i) => readNode(api, urls[i]!)));
-      if (ctx.alive()) ctx.root.replaceChildren(...view(views));
+      for (const v of views) if (v.info?.name) names.set(v.url, v.info.name);
+      if (ctx.alive()) ctx.root.replaceChildren(...view(views, (url) => names.get(url)));
     } finally {
       busy = false;
     }
@@ -62,7 +66,7 @@ async function readNode(api: Api, url: string): Promise<NodeView> {
   }
 }
 
-function label(url: string): string {
+function host(url: string): string {
   try {
     return new URL(url).host;
   } catch {
@@ -70,7 +74,8 @@ function label(url: string): string {
   }
 }
 
-function view(nodes: NodeView[]): HTMLElement[] {
+function view(nodes: NodeView[], nameOf: (url: string) => string | undefined): HTMLElement[] {
+  const label = (url: string) => nameOf(url) ?? host(url);
   const a = analyzeDevnet(nodes);
   const agreeing = a.disagree.filter((d) => !d).length;
   // narrow enough to stay legible on a phone without scrolling; boxes are 156 × 60
@@ -85,7 +90,7 @@ function view(nodes: NodeView[]): HTMLElement[] {
   nodes.forEach((n, i) => {
     const { x, y } = pos[i]!;
     const cls = n.info === null ? 'gnode down' : a.disagree[i] ? 'gnode disagree' : 'gnode agree';
-    const g = s('g', { class: cls, 'data-testid': 'devnet-node', 'data-url': n.url, 'data-tip': n.info?.tip_hash ?? '', 'data-height': n.info?.tip_height ?? '' });
+    const g = s('g', { class: cls, 'data-testid': 'devnet-node', 'data-url': n.url, 'data-name': label(n.url), 'data-tip': n.info?.tip_hash ?? '', 'data-height': n.info?.tip_height ?? '' });
     g.append(s('rect', { x: x - 78, y: y - 30, width: 156, height: 60, rx: 8 }));
     g.append(s('text', { x, y: y - 12, 'text-anchor': 'middle', class: 'g-name' }, label(n.url)));
     g.append(s('text', { x, y: y + 4, 'text-anchor': 'middle' }, n.info ? `height ${n.info.tip_height}` : 'unreachable'));
@@ -94,47 +99,47 @@ function view(nodes: NodeView[]): HTMLElement[] {
   });
 
   const table = h(
-    'div',
-    { class: 'scroll-x' },
+    'table',
+    { class: 'list stack', 'data-testid': 'devnet-nodes' },
+    h('thead', null, h('tr', null, ...['Node', 'Tip height', 'Tip hash', 'Peers', 'State'].map((t) => h('th', null, t)))),
     h(
-      'table',
-      { class: 'list nowrap', 'data-testid': 'devnet-nodes' },
-      h('thead', null, h('tr', null, ...['Node', 'Tip height', 'Tip hash', 'Peers', 'State'].map((t) => h('th', null, t)))),
-      h(
-        'tbody',
-        null,
-        ...nodes.map((n, i) =>
-          h(
-            'tr',
-            { class: n.info && !a.disagree[i] ? undefined : 'row-warn', 'data-testid': 'devnet-row' },
-            h('td', null, h('a', { href: n.url + '/', target: '_blank', rel: 'noopener' }, label(n.url))),
-            h('td', null, n.info ? String(n.info.tip_height) : '—'),
-            h('td', null, n.info ? link(blockHref(n.info.tip_hash), shortHash(n.info.tip_hash, 10), 'hash') : '—'),
-            h('td', null, n.info ? String(n.peers.length) : '—'),
-            h('td', { class: n.info === null ? 'warn' : a.disagree[i] ? 'warn' : 'ok' }, n.info === null ? `unreachable (${n.error ?? 'error'})` : a.disagree[i] ? 'disagrees with the majority tip' : 'agrees'),
+      'tbody',
+      null,
+      ...nodes.map((n, i) =>
+        h(
+          'tr',
+          { class: n.info && !a.disagree[i] ? undefined : 'row-warn', 'data-testid': 'devnet-row' },
+          cell(
+            'Node',
+            h(
+              'span',
+              { class: 'node-name' },
+              h('a', { href: n.url + '/', target: '_blank', rel: 'noopener', 'data-testid': 'devnet-name' }, label(n.url)),
+              nameOf(n.url) ? h('small', { class: 'muted' }, ` ${host(n.url)}`) : null,
+            ),
           ),
+          cell('Tip height', n.info ? String(n.info.tip_height) : '—'),
+          cell('Tip hash', n.info ? link(blockHref(n.info.tip_hash), shortHash(n.info.tip_hash, 8), 'hash') : '—'),
+          cell('Peers', n.info ? String(n.peers.length) : '—'),
+          cell('State', n.info === null ? `unreachable (${n.error ?? 'error'})` : a.disagree[i] ? 'disagrees with the majority tip' : 'agrees', n.info === null ? 'warn' : a.disagree[i] ? 'warn' : 'ok'),
         ),
       ),
     ),
   );
 
   const prop = h(
-    'div',
-    { class: 'scroll-x' },
+    'table',
+    { class: 'list stack', 'data-testid': 'propagation' },
+    h('thead', null, h('tr', null, h('th', null, 'Block'), ...nodes.map((n) => h('th', { class: 'num' }, label(n.url))))),
     h(
-      'table',
-      { class: 'list nowrap', 'data-testid': 'propagation' },
-      h('thead', null, h('tr', null, h('th', null, 'Block'), ...nodes.map((n) => h('th', { class: 'num' }, label(n.url))))),
-      h(
-        'tbody',
-        null,
-        ...a.propagation.map((p) =>
-          h(
-            'tr',
-            null,
-            h('td', null, link(blockHref(p.hash), `#${p.height} ${shortHash(p.hash, 4)}`, 'hash')),
-            ...p.delays.map((d) => h('td', { class: d === null ? 'num warn' : 'num' }, d === null ? 'not received' : d === 0 ? 'first' : `+${d} ms`)),
-          ),
+      'tbody',
+      null,
+      ...a.propagation.map((p) =>
+        h(
+          'tr',
+          null,
+          cell('Block', link(blockHref(p.hash), `#${p.height} ${shortHash(p.hash, 4)}`, 'hash')),
+          ...p.delays.map((d, i) => cell(label(nodes[i]!.url), d === null ? 'not received' : d === 0 ? 'first' : `+${d} ms`, d === null ? 'num warn' : 'num')),
         ),
       ),
     ),

@@ -1,8 +1,9 @@
 // Home: the tip, difficulty and estimated hash rate, the mempool, a strip of recent block
-// tiles beside the projected next block, the newest transactions, and charts; kept
-// current from the WebSocket (block, reorg, tx and mempool events) without reloading.
-import type { BlockInfo, MempoolInfo, RecentTx } from '../api.js';
-import { feeHistogram, lineChart, type Point } from '../charts.js';
+// tiles beside the projected next block (the node's own projection of its mempool), the
+// newest transactions, and charts; kept current from the WebSocket (block, reorg, tx and
+// mempool events) without reloading. Charts are made once and fed new data.
+import type { BlockInfo, FeeLevel, MempoolBlock, MempoolInfo, RecentTx } from '../api.js';
+import { difficultyChart, feeLevelChart, intervalChart, intervalData, mempoolSizeChart } from '../charts.js';
 import { h, kvTable, link, section } from '../dom.js';
 import {
   estimateHashrate,
@@ -10,12 +11,10 @@ import {
   formatBytes,
   formatCoins,
   formatDifficulty,
-  formatDuration,
   formatFeeRange,
   formatFeeRate,
   formatHashrate,
   formatInt,
-  projectNextBlock,
   shortHash,
 } from '../format.js';
 import { blockHref, debounce, errorView, loading, type PageCtx, txHref } from './common.js';
@@ -29,27 +28,46 @@ export async function homePage(ctx: PageCtx): Promise<void> {
   let blocks: BlockInfo[];
   let mempool: MempoolInfo;
   let recent: RecentTx[];
+  let projected: MempoolBlock[];
+  let levels: FeeLevel[];
   try {
-    [blocks, mempool, recent] = await Promise.all([loadBlocks(ctx), ctx.api.mempool(), ctx.api.mempoolRecent()]);
+    [blocks, mempool, recent, projected, levels] = await Promise.all([loadBlocks(ctx), ctx.api.mempool(), ctx.api.mempoolRecent(), ctx.api.mempoolBlocks(), ctx.api.feeLevels()]);
   } catch (e) {
     if (ctx.alive()) ctx.root.replaceChildren(errorView(e, 'The chain tip could not be read.'));
     return;
   }
   if (!ctx.alive()) return;
-  const samples: Point[] = [{ x: ctx.now() / 1000, y: mempool.count }];
+  const samples: [number[], number[]] = [[Math.floor(ctx.now() / 1000)], [mempool.count]];
   recent = recent.slice(0, 10);
+  const charts = { intervals: intervalChart(), difficulty: difficultyChart(), mempool: mempoolSizeChart(), fees: feeLevelChart() };
+  ctx.onCleanup(() => Object.values(charts).forEach((c) => c.destroy()));
+  const chartSection = section('Charts', h('div', { class: 'charts' }, charts.intervals.el, charts.difficulty.el, charts.mempool.el, charts.fees.el));
 
   const draw = () => {
-    ctx.root.replaceChildren(...view(ctx, blocks, mempool, recent, samples));
+    ctx.root.replaceChildren(...view(ctx, blocks, mempool, recent, projected[0], chartSection));
+    const asc = [...blocks].sort((a, b) => a.height - b.height);
+    charts.intervals.update(intervalData(asc));
+    charts.difficulty.update([asc.map((b) => b.height), asc.map((b) => b.difficulty)]);
+    charts.mempool.update(samples);
+    charts.fees.setLevels(levels);
   };
   draw();
 
   const reload = debounce(ctx, 150, async () => {
-    const [b, m, r] = await Promise.all([loadBlocks(ctx), ctx.api.mempool(), ctx.api.mempoolRecent()]);
+    const [b, m, r, p, l] = await Promise.all([loadBlocks(ctx), ctx.api.mempool(), ctx.api.mempoolRecent(), ctx.api.mempoolBlocks(), ctx.api.feeLevels()]);
     if (!ctx.alive()) return;
     blocks = b;
     mempool = m;
     recent = r.slice(0, 10);
+    projected = p;
+    levels = l;
+    draw();
+  });
+  const reloadProjection = debounce(ctx, 300, async () => {
+    const [p, l] = await Promise.all([ctx.api.mempoolBlocks(), ctx.api.feeLevels()]);
+    if (!ctx.alive()) return;
+    projected = p;
+    levels = l;
     draw();
   });
   ctx.onLive((ev) => {
@@ -65,9 +83,11 @@ export async function homePage(ctx: PageCtx): Promise<void> {
       reload();
     } else if (ev.type === 'mempool') {
       mempool = ev.mempool;
-      samples.push({ x: ctx.now() / 1000, y: mempool.count });
-      if (samples.length > 120) samples.shift();
+      samples[0].push(Math.floor(ctx.now() / 1000));
+      samples[1].push(mempool.count);
+      if (samples[0].length > 120) samples.forEach((a) => a.shift());
       draw();
+      reloadProjection();
     } else if (ev.type === 'tx') {
       recent = [ev.tx, ...recent.filter((t) => t.txid !== ev.tx.txid)].slice(0, 10);
       draw();
@@ -88,7 +108,7 @@ async function loadBlocks(ctx: PageCtx): Promise<BlockInfo[]> {
   return out.slice(0, CHART_BLOCKS);
 }
 
-function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: RecentTx[], samples: Point[]): HTMLElement[] {
+function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: RecentTx[], next: MempoolBlock | undefined, charts: HTMLElement): HTMLElement[] {
   const tip = blocks[0];
   const now = ctx.now();
   const hashrate = estimateHashrate(blocks.slice(0, 12));
@@ -106,14 +126,14 @@ function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: R
     ),
   );
 
-  const next = projectNextBlock(mempool.fee_histogram);
   const nextTile = h(
-    'div',
-    { class: 'tile next', 'data-testid': 'next-block' },
+    'a',
+    { class: 'tile next', href: '/mempool', 'data-testid': 'next-block', title: 'projected from this node’s mempool' },
     h('div', { class: 'tile-h' }, 'Next block'),
-    h('div', null, next ? formatFeeRange([next.minFeeRate, next.maxFeeRate], 2) : 'empty'),
-    h('div', null, next ? formatBytes(next.vsize, 'vB') : '0 vB'),
-    h('div', { class: 'muted' }, next ? `~${formatCoins(next.fees)} fees` : `${mempool.count} txs`),
+    h('div', { 'data-testid': 'next-range' }, next ? formatFeeRange([next.feeRange[0]!, next.feeRange[next.feeRange.length - 1]!], 2) : 'empty'),
+    h('div', { 'data-testid': 'next-median' }, next ? `median ${formatFeeRate(next.medianFee)}` : ''),
+    h('div', null, next ? `${formatInt(next.nTx)} tx · ${formatBytes(next.blockVSize, 'vB')}` : '0 tx'),
+    h('div', { class: 'muted' }, next ? `${formatCoins(next.totalFees)} fees` : ''),
   );
   const tiles = blocks.slice(0, TILES).map((b) =>
     h(
@@ -125,7 +145,7 @@ function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: R
       h('div', { class: 'muted' }, formatAge(b.timestamp, now)),
     ),
   );
-  const strip = section('Blocks', h('div', { class: 'strip', 'data-testid': 'block-strip' }, nextTile, h('div', { class: 'divider', 'aria-hidden': 'true' }), ...tiles));
+  const strip = section('Blocks', h('div', { class: 'strip', 'data-testid': 'block-strip', 'data-scroll': 'intended' }, nextTile, h('div', { class: 'divider', 'aria-hidden': 'true' }), ...tiles));
 
   const txs = section(
     'Latest transactions',
@@ -143,22 +163,5 @@ function view(ctx: PageCtx, blocks: BlockInfo[], mempool: MempoolInfo, recent: R
         ),
   );
 
-  const asc = [...blocks].sort((a, b) => a.height - b.height);
-  const intervals: Point[] = [];
-  for (let i = 1; i < asc.length; i++) intervals.push({ x: asc[i]!.height, y: Math.max(0, asc[i]!.timestamp - asc[i - 1]!.timestamp) });
-  const charts = section(
-    'Charts',
-    h(
-      'div',
-      { class: 'charts' },
-      lineChart(intervals, { title: 'Block intervals (seconds)', bars: true, yFormat: (v) => formatDuration(v), xFormat: (v) => `#${v}`, testid: 'chart-intervals' }),
-      lineChart(
-        asc.map((b) => ({ x: b.height, y: b.difficulty })),
-        { title: 'Difficulty', yFormat: formatDifficulty, xFormat: (v) => `#${v}`, testid: 'chart-difficulty' },
-      ),
-      lineChart(samples, { title: 'Mempool size (txs) since this page opened', xFormat: (v) => new Date(v * 1000).toLocaleTimeString(), testid: 'chart-mempool' }),
-      feeHistogram(mempool.fee_histogram),
-    ),
-  );
   return [stats, strip, h('div', { class: 'cols' }, txs, charts)];
 }

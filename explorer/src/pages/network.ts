@@ -2,8 +2,8 @@
 // stale branches) so a reorg is visible. Peers are polled (they change without chain
 // events); tips and the tree are redrawn on block and reorg events.
 import type { ChainTip, NodeInfo, PeerInfo, TreeBlock } from '../api.js';
-import { blockTree } from '../charts.js';
-import { h, kvTable, link, section } from '../dom.js';
+import { cell, h, kvTable, link, section } from '../dom.js';
+import { blockTree } from '../tree.js';
 import { formatBytes, formatDuration, formatInt, shortHash } from '../format.js';
 import { blockHref, debounce, errorView, loading, type PageCtx } from './common.js';
 
@@ -36,6 +36,7 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
     kvTable(
       [
         ['Network', node.network],
+        ...(node.name ? ([['Name', h('span', { 'data-testid': 'node-name' }, node.name)]] as const) : []),
         ['Version', node.version],
         ['Tip', h('span', null, `${node.tip_height} `, link(blockHref(node.tip_hash), shortHash(node.tip_hash), 'hash'))],
         ['Sync', node.sync ? `${node.sync.state} (${(node.sync.progress * 100).toFixed(1)}%, headers ${node.sync.headers_height}, blocks ${node.sync.blocks_height})` : '—'],
@@ -51,10 +52,10 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
       ? h('p', { class: 'muted', 'data-testid': 'peers' }, 'No peers connected.')
       : h(
           'div',
-          { class: 'scroll-x' },
+          null,
           h(
             'table',
-            { class: 'list', 'data-testid': 'peers' },
+            { class: 'list stack', 'data-testid': 'peers' },
             h('thead', null, h('tr', null, ...['Address', 'Direction', 'Height', 'Ping', 'Ban score', 'Agent', 'In / out'].map((t) => h('th', null, t)))),
             h(
               'tbody',
@@ -63,13 +64,13 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
                 h(
                   'tr',
                   { 'data-testid': 'peer' },
-                  h('td', null, p.addr),
-                  h('td', null, p.direction),
-                  h('td', null, p.height === undefined ? '—' : String(p.height)),
-                  h('td', null, p.ping_ms === undefined || p.ping_ms === null ? '—' : `${p.ping_ms.toFixed(p.ping_ms < 10 ? 1 : 0)} ms`),
-                  h('td', { class: (p.ban_score ?? 0) > 0 ? 'warn' : undefined }, String(p.ban_score ?? 0)),
-                  h('td', null, p.user_agent ?? '—'),
-                  h('td', null, `${formatBytes(p.bytes_in ?? 0)} / ${formatBytes(p.bytes_out ?? 0)}`),
+                  cell('Address', p.addr),
+                  cell('Direction', p.direction),
+                  cell('Height', p.height === undefined ? '—' : String(p.height)),
+                  cell('Ping', p.ping_ms === undefined || p.ping_ms === null ? '—' : `${p.ping_ms.toFixed(p.ping_ms < 10 ? 1 : 0)} ms`),
+                  cell('Ban score', String(p.ban_score ?? 0), (p.ban_score ?? 0) > 0 ? 'warn' : undefined),
+                  cell('Agent', p.user_agent ?? '—'),
+                  cell('In / out', `${formatBytes(p.bytes_in ?? 0)} / ${formatBytes(p.bytes_out ?? 0)}`),
                 ),
               ),
             ),
@@ -80,7 +81,7 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
     'Chain tips',
     h(
       'table',
-      { class: 'list', 'data-testid': 'chain-tips' },
+      { class: 'list stack', 'data-testid': 'chain-tips' },
       h('thead', null, h('tr', null, ...['Height', 'Hash', 'Branch length', 'Status'].map((t) => h('th', null, t)))),
       h(
         'tbody',
@@ -91,10 +92,10 @@ function view(node: NodeInfo, peers: PeerInfo[], tips: ChainTip[], tree: TreeBlo
             h(
               'tr',
               { 'data-testid': 'chain-tip', 'data-status': t.status },
-              h('td', null, formatInt(t.height)),
-              h('td', null, link(blockHref(t.hash), t.hash, 'hash')),
-              h('td', null, String(t.branchlen)),
-              h('td', { class: t.status === 'active' ? 'ok' : 'warn' }, t.status),
+              cell('Height', formatInt(t.height)),
+              cell('Hash', link(blockHref(t.hash), t.hash, 'hash')),
+              cell('Branch length', String(t.branchlen)),
+              cell('Status', t.status, t.status === 'active' ? 'ok' : 'warn'),
             ),
           ),
       ),

@@ -1,6 +1,7 @@
 // /search?q=…: works out what was typed and goes to that page, replacing the search URL
-// in history so the back button skips it. A 64-hex string is tried as a transaction first
-// (far more common), then as a block. Anything unknown gets a "not found" panel.
+// in history so the back button skips it. A 64-hex string is looked up as a block hash and
+// as a txid at once (a block wins if both exist); only then could it be anything else.
+// Anything unknown gets a "not found" panel.
 import { ApiError } from '../api.js';
 import { classifySearch } from '../search.js';
 import { addressHref, blockHref, errorView, loading, notFoundView, type PageCtx, txHref } from './common.js';
@@ -36,16 +37,9 @@ export async function searchPage(ctx: PageCtx): Promise<void> {
 }
 
 async function whichHash(ctx: PageCtx, hash: string): Promise<'tx' | 'block' | null> {
-  for (const [kind, probe] of [
-    ['tx', () => ctx.api.txStatus(hash)],
-    ['block', () => ctx.api.blockStatus(hash)],
-  ] as const) {
-    try {
-      await probe();
-      return kind;
-    } catch (e) {
-      if (!(e instanceof ApiError && e.notFound)) throw e;
-    }
-  }
+  const [block, tx] = await Promise.allSettled([ctx.api.blockStatus(hash), ctx.api.txStatus(hash)]);
+  if (block.status === 'fulfilled') return 'block';
+  if (tx.status === 'fulfilled') return 'tx';
+  for (const r of [block, tx]) if (!(r.reason instanceof ApiError && r.reason.notFound)) throw r.reason;
   return null;
 }

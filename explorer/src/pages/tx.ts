@@ -3,7 +3,7 @@
 // hex on request. Redrawn on block, reorg and tx events, so a mempool tx turns into a
 // confirmed one in place.
 import type { Outspend, TxInfo } from '../api.js';
-import { h, kvTable, link, section } from '../dom.js';
+import { cell, h, kvTable, link, section } from '../dom.js';
 import { txFlow } from '../flow.js';
 import { feeRate, formatBytes, formatCoins, formatFeeRate, formatInt, formatTime, shortHash } from '../format.js';
 import { addressHref, blockHref, debounce, errorView, loading, notFoundView, outLabel, outTarget, type PageCtx, txHref } from './common.js';
@@ -67,12 +67,14 @@ function view(ctx: PageCtx, tx: TxInfo, outspends: Outspend[], tip: number, hexS
     tx.vin.map((i, n) => ({ label: i.is_coinbase ? 'coinbase' : i.prevout ? outLabel(i.prevout) : `input ${n}`, value: i.is_coinbase ? tx.vout.reduce((a, o) => a + o.value, 0) : (i.prevout?.value ?? 0) })),
     tx.vout.map((o) => ({ label: outLabel(o), value: o.value })),
     coinbase ? 0 : tx.fee,
+    // the card's inner width: the picture is laid out for it
+    ctx.root.clientWidth - 40,
   );
   const inputs = section(
     `Inputs (${tx.vin.length})`,
     h(
       'table',
-      { class: 'list', 'data-testid': 'tx-inputs' },
+      { class: 'list stack', 'data-testid': 'tx-inputs' },
       h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'Previous output'), h('th', null, 'Address'), h('th', { class: 'num' }, 'Value'))),
       h(
         'tbody',
@@ -81,10 +83,10 @@ function view(ctx: PageCtx, tx: TxInfo, outspends: Outspend[], tip: number, hexS
           h(
             'tr',
             null,
-            h('td', null, String(n)),
-            h('td', null, i.is_coinbase ? h('span', { class: 'coinbase' }, 'Coinbase') : link(txHref(i.txid), `${shortHash(i.txid)}:${i.vout}`, 'hash')),
-            h('td', null, i.prevout?.scriptpubkey_address ? link(addressHref(i.prevout.scriptpubkey_address), i.prevout.scriptpubkey_address, 'addr') : i.prevout ? outLabel(i.prevout) : '—'),
-            h('td', { class: 'num' }, i.prevout ? formatCoins(i.prevout.value) : '—'),
+            cell('#', String(n)),
+            cell('Previous output', i.is_coinbase ? h('span', { class: 'coinbase' }, 'Coinbase') : link(txHref(i.txid), `${shortHash(i.txid)}:${i.vout}`, 'hash')),
+            cell('Address', i.prevout?.scriptpubkey_address ? link(addressHref(i.prevout.scriptpubkey_address), i.prevout.scriptpubkey_address, 'addr') : i.prevout ? outLabel(i.prevout) : '—'),
+            cell('Value', i.prevout ? formatCoins(i.prevout.value) : '—', 'num'),
           ),
         ),
       ),
@@ -94,7 +96,7 @@ function view(ctx: PageCtx, tx: TxInfo, outspends: Outspend[], tip: number, hexS
     `Outputs (${tx.vout.length})`,
     h(
       'table',
-      { class: 'list', 'data-testid': 'tx-outputs' },
+      { class: 'list stack', 'data-testid': 'tx-outputs' },
       h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'To'), h('th', { class: 'num' }, 'Value'), h('th', null, 'Spent'))),
       h(
         'tbody',
@@ -107,7 +109,7 @@ function view(ctx: PageCtx, tx: TxInfo, outspends: Outspend[], tip: number, hexS
               : sp?.spent && sp.txid
                 ? h('span', { class: 'spent' }, 'spent by ', link(txHref(sp.txid), `${shortHash(sp.txid)}:${sp.vin ?? '?'}`, 'hash'), sp.status && !sp.status.confirmed ? ' (unconfirmed)' : '')
                 : h('span', { class: 'ok word' }, 'unspent');
-          return h('tr', { 'data-testid': 'tx-output' }, h('td', null, String(n)), h('td', null, outTarget(o)), h('td', { class: 'num' }, formatCoins(o.value)), h('td', null, spent));
+          return h('tr', { 'data-testid': 'tx-output' }, cell('#', String(n)), cell('To', outTarget(o)), cell('Value', formatCoins(o.value), 'num'), cell('Spent', spent));
         }),
       ),
     ),
