@@ -16,6 +16,11 @@ export interface VerifyReply {
   bad: number;
 }
 
+/** A worker's first message: its backend has loaded (a native one passed its self-test). */
+export interface VerifyReady {
+  ready: true;
+}
+
 export interface VerifyWorkerData {
   backend: VerifierBackend;
 }

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { SigCheck } from '../consensus/index.js';
 import { defaultSelection, selectVerifier, type SchnorrVerifier, type VerifierChoice, type VerifierSelection } from '../primitives/index.js';
 import type { SigCache } from './sigcache.js';
-import { CHECK_BYTES, verifyPacked, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+import { CHECK_BYTES, verifyPacked, type VerifyReady, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
 import { workerModule } from './worker-url.js';
 
 const BATCH = 128;
@@ -58,6 +58,10 @@ export interface VerifyStats {
 
 export class VerifyPool {
   private readonly workers: Worker[] = [];
+  /** one per worker: settles once it has loaded its backend (or failed, or exited) */
+  private readonly loaded: Promise<void>[] = [];
+  private readonly loading = new Set<Worker>();
+  private loadedCount = 0;
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private rr = 0;
@@ -81,9 +85,27 @@ export class VerifyPool {
       const workerData: VerifyWorkerData = { backend: this.selection.backend };
       for (let i = 0; i < this.threads; i++) {
         const w = new Worker(mod.url, { workerData, ...(mod.execArgv ? { execArgv: mod.execArgv } : {}) });
-        w.on('message', (m: VerifyReply) => this.finish(m.id, m.bad));
-        w.on('error', (e) => this.failAll(e));
-        w.unref();
+        // Until it has loaded its backend the worker stays referenced and is not
+        // terminated (see close()): cutting a native addon's initialisation short aborts
+        // the process. A worker that fails to start counts as settled.
+        let settle!: () => void;
+        this.loaded.push(new Promise<void>((r) => (settle = r)));
+        this.loading.add(w);
+        const loadedOne = (): void => {
+          this.loadedCount++;
+          settle();
+          this.loading.delete(w);
+          if (this.jobs.size === 0) w.unref();
+        };
+        w.on('message', (m: VerifyReply | VerifyReady) => ('ready' in m ? loadedOne() : this.finish(m.id, m.bad)));
+        w.on('error', (e) => {
+          settle();
+          this.failAll(e);
+        });
+        w.on('exit', () => {
+          settle();
+          this.loading.delete(w);
+        });
         this.workers.push(w);
       }
     }
@@ -98,7 +120,7 @@ export class VerifyPool {
     const job = this.jobs.get(id);
     if (!job) return;
     this.jobs.delete(id);
-    if (this.jobs.size === 0) for (const w of this.workers) w.unref();
+    if (this.jobs.size === 0) for (const w of this.workers) if (!this.loading.has(w)) w.unref();
     job.resolve(bad);
   }
 
@@ -137,6 +159,11 @@ export class VerifyPool {
     return p;
   }
 
+  /** Workers that have loaded their backend (and so may be terminated safely). */
+  get workersLoaded(): number {
+    return this.loadedCount;
+  }
+
   get inline(): boolean {
     return this.workers.length === 0;
   }
@@ -145,6 +172,9 @@ export class VerifyPool {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new Error('verify-pool: closed'));
+    // Never terminate a worker mid-load (a native addon's init would abort the process);
+    // loading takes milliseconds, the bound is for a worker that hangs in it.
+    await Promise.race([Promise.all(this.loaded), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

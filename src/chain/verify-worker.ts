@@ -3,7 +3,7 @@
 // worker fails at start instead of judging blocks, then verifies packed batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendVerifier } from '../primitives/verifiers.js';
-import { verifyPacked, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+import { verifyPacked, type VerifyReady, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('verify-worker: must run in a worker thread');
@@ -13,3 +13,8 @@ port.on('message', (m: VerifyRequest) => {
   const reply: VerifyReply = { id: m.id, bad: verifyPacked(verify, new Uint8Array(m.buf), m.n) };
   port.postMessage(reply);
 });
+// Loaded: from here the pool may terminate this thread. (A native addon whose module
+// initialisation is cut short by terminate() aborts the whole process: bcrypto's
+// napi_create_external CHECK, seen as cairnd dying with SIGABRT when stopped at start.)
+const ready: VerifyReady = { ready: true };
+port.postMessage(ready);
