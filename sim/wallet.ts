@@ -48,9 +48,16 @@ export class Actor {
     }
   }
 
-  /** The oldest coin worth spending in a block at `height`, taken out of the wallet. */
-  take(height: number): WCoin | undefined {
-    const i = this.coins.findIndex((c) => c.value > PAYMENT_FEE + 2n * DUST && (c.minHeight ?? 0) <= height);
+  /**
+   * A coin worth spending in a block at `height`, taken out of the wallet: the newest
+   * (often unconfirmed change, as wallets spend it) or the oldest, one time in two each.
+   */
+  take(height: number, rng: Rng): WCoin | undefined {
+    const ok = (c: WCoin): boolean => c.value > PAYMENT_FEE + 2n * DUST && (c.minHeight ?? 0) <= height;
+    let i = -1;
+    if (rng.float() < 0.5) {
+      for (let j = this.coins.length - 1; j >= 0 && i < 0; j--) if (ok(this.coins[j]!)) i = j;
+    } else i = this.coins.findIndex(ok);
     if (i < 0) return undefined;
     return this.coins.splice(i, 1)[0];
   }

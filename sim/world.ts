@@ -343,7 +343,7 @@ export class World {
     if (up.length === 0) return;
     const from = this.actors[this.rng.int(this.actors.length)]!;
     const height = up[0]!.chain.height;
-    const coin = from.take(height + 1);
+    const coin = from.take(height + 1, this.rng);
     if (!coin) return;
     const pick = (): Actor => this.actors[this.rng.int(this.actors.length)]!;
     const groups = this.net.groups;
