@@ -25,6 +25,12 @@ export interface Connection {
   /** Bytes queued but not yet handed to the network, where the transport can tell. */
   readonly bufferedAmount?: number;
   /**
+   * When bytes last arrived (clock ms), even of a frame not yet complete, where the
+   * transport can tell: a peer whose pong is queued behind a large frame still in
+   * transit is alive (the ping timeout asks this).
+   */
+  readonly lastReceivedAt?: number;
+  /**
    * Tells the transport that the peer finished the protocol handshake (Noise and
    * version/verack): pre-handshake limits (small frames, the pending-handshake slot,
    * the pre-handshake deadline) are lifted. Transports without such limits omit it.
@@ -199,6 +205,7 @@ class WsConnection extends BaseConnection {
     // for frameStallMs costs the connection (its bytes are held until then).
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     socket?.on('data', () => {
+      this.lastReceivedAt = this.clock.now();
       if (this.stallTimer !== undefined) this.clock.clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
       if (this.closed || !midFrame(receiver)) return;
@@ -209,6 +216,8 @@ class WsConnection extends BaseConnection {
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
+
+  lastReceivedAt = 0;
 
   /** Lifts the pre-handshake limits: full frame size, no pre-handshake deadline, pending slot freed. */
   handshakeDone(): void {

@@ -161,6 +161,10 @@ class SecureConn implements SecureConnection {
     return this.phase !== 'plain';
   }
 
+  get lastReceivedAt(): number | undefined {
+    return this.inner.lastReceivedAt;
+  }
+
   get bufferedAmount(): number | undefined {
     return this.inner.bufferedAmount;
   }
