@@ -28,7 +28,7 @@ interface Started {
 }
 
 /** Starts cairnd and resolves with its banner (the 'started' log line). */
-function startCairnd(args: string[]): Promise<Started> {
+export function startCairnd(args: string[]): Promise<Started> {
   const proc = spawn(process.execPath, [CAIRND, '--network', 'regtest', '--api-port', '0', '--p2p-port', '0', '--p2p-host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let buf = '';
@@ -62,7 +62,7 @@ function startCairnd(args: string[]): Promise<Started> {
   });
 }
 
-async function stop(p: ChildProcess): Promise<void> {
+export async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));
   p.kill('SIGTERM');
@@ -81,7 +81,7 @@ export interface Poll {
  * Sends GET url every POLL_MS until `done` says stop; each answer may update what
  * `done` sees. Returns every request's latency.
  */
-async function poll(url: string, done: (info: Record<string, unknown> | undefined) => boolean): Promise<Poll> {
+export async function poll(url: string, done: (info: Record<string, unknown> | undefined) => boolean): Promise<Poll> {
   const out: Poll = { samples: [], failures: 0 };
   const inflight = new Set<Promise<void>>();
   let last: Record<string, unknown> | undefined;

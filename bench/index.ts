@@ -21,6 +21,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'connect', module: './connect.js', fn: 'benchConnect', what: 'block connect on LevelDB' },
   { name: 'sync', module: './sync.js', fn: 'benchSync', what: 'initial sync and propagation' },
   { name: 'api', module: './api-latency.js', fn: 'benchApiLatency', what: 'API latency idle and during sync' },
+  { name: 'flood', module: './inv-flood.js', fn: 'benchInvFlood', what: 'API latency idle and during an inventory flood' },
   { name: 'mempool', module: './mempool.js', fn: 'benchMempool', what: 'mempool acceptance and block template' },
   { name: 'compact', module: './compact.js', fn: 'benchCompact', what: 'compact block propagation (BIP152)' },
   { name: 'secure', module: './secure.js', fn: 'benchSecure', what: 'p2p transport encryption vs plaintext' },

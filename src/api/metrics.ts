@@ -31,6 +31,8 @@ export interface MetricsSources {
   verifier?: { backend: string; requested: string; stats: () => { verified: number; cached: number; inlineJobs: number; entries: number; evictions: number } };
   /** p2p resource-limit counters and levels (docs/protocol.md "Resource limits"), by name */
   p2pLimits?: () => Record<string, number>;
+  /** inventory items dropped by the relay, by reason (allowance, global, disconnect, malformed) */
+  invDropped?: () => Record<string, number>;
   /**
    * Transport-encryption counters (monotonic, owned by the secure layer): failures by
    * reason and completed handshakes by mode. Every reason listed is exported from the
@@ -111,6 +113,14 @@ export class Metrics {
       const g = new Gauge({ name: 'cairn_p2p_limits', help: 'p2p resource limits at work: pending handshakes, refusals, evictions, inventory accepted/processed/dropped/backlog', labelNames: ['what'] as const, registers, collect() {
         for (const [k, v] of Object.entries(read())) g.set({ what: k }, v);
       } });
+    }
+    if (src.invDropped) {
+      const read = src.invDropped;
+      const f = followerOf<'reason'>();
+      const c: Counter<'reason'> = new Counter({ name: 'cairn_p2p_inv_dropped_total', help: 'announced inventory items not processed, by reason: over the sender\'s allowance, over the global queue, sender gone before its turn, after a malformed item', labelNames: ['reason'] as const, registers, collect() {
+        f(c, Object.entries(read()).map(([k, v]) => [{ reason: k }, v]));
+      } });
+      for (const k of Object.keys(read())) c.inc({ reason: k }, 0);
     }
     if (src.secure) {
       const sec = src.secure;

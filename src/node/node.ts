@@ -325,11 +325,23 @@ export class CairnNode {
           banned_at_accept: ws.refusedAtAccept,
           inbound_evicted: p2p.metrics.connections.evicted,
           inbound_refused: p2p.metrics.connections.refused,
+          inv_received: p2p.relay.invStats.received,
           inv_accepted: p2p.relay.invStats.accepted,
           inv_processed: p2p.relay.invStats.processed,
+          inv_dropped_allowance: p2p.relay.invStats.droppedAllowance,
           inv_dropped_global: p2p.relay.invStats.droppedGlobal,
+          inv_dropped_disconnect: p2p.relay.invStats.droppedDisconnect,
+          inv_dropped_malformed: p2p.relay.invStats.droppedMalformed,
           inv_backlog: p2p.relay.invBacklog,
+          getdata_received: p2p.relay.getdataStats.received,
+          getdata_dropped_allowance: p2p.relay.getdataStats.droppedAllowance,
+          getdata_dropped_queue: p2p.relay.getdataStats.droppedQueue,
+          notfound_dropped: p2p.relay.getdataStats.notFoundDropped,
         }),
+        invDropped: () => {
+          const s = p2p.relay.invStats;
+          return { allowance: s.droppedAllowance, global: s.droppedGlobal, disconnect: s.droppedDisconnect, malformed: s.droppedMalformed };
+        },
         ...(config.secure
           ? { secure: { reasons: SECURE_FAILURE_REASONS, failures: () => ({ ...secureStats.failures }), handshakes: () => ({ ...secureStats.handshakes }) } }
           : {}),

@@ -114,6 +114,8 @@ export interface PeerOptions {
  */
 export const DEFAULT_PING_INTERVAL_MS = 3_000;
 export const DEFAULT_PING_TIMEOUT_MS = 6_000;
+/** A ping timer this late means our own event loop stalled, not the peer: wait again. */
+export const PING_STALL_SLACK_MS = 1_000;
 
 export type PeerState = 'handshake' | 'ready' | 'closed';
 
@@ -179,6 +181,7 @@ export class Peer {
   private readonly listeners = new Map<keyof PeerEvents, Handler<never[]>[]>();
   private readonly cmdHandlers = new Map<Command, Handler<never[]>[]>();
   private readonly rawHandlers = new Map<Command, (payload: Uint8Array) => void>();
+  private readonly prechecks = new Map<Command, (payload: Uint8Array) => boolean>();
 
   private readonly magic: number;
   private readonly genesis: Uint8Array;
@@ -266,6 +269,16 @@ export class Peer {
    */
   onRawCommand(cmd: Command, fn: (payload: Uint8Array) => void): void {
     this.rawHandlers.set(cmd, fn);
+  }
+
+  /**
+   * Looks at one post-handshake command before it is decoded, for a command several
+   * handlers consume decoded (notfound): `fn` gets the payload as onRawCommand's handler
+   * does and returns false to drop the frame unread (scoring it itself if it wants), true
+   * to let it be decoded and delivered as usual.
+   */
+  onPrecheck(cmd: Command, fn: (payload: Uint8Array) => boolean): void {
+    this.prechecks.set(cmd, fn);
   }
 
   private emit<E extends keyof PeerEvents>(event: E, ...args: PeerEvents[E]): void {
@@ -363,18 +376,29 @@ export class Peer {
     if (this._state !== 'ready' || this.pingNonce !== undefined) return;
     this.pingNonce = this.rng.u64();
     this.pingSentAt = this.clock.now();
-    const sentAt = this.pingSentAt;
-    this.pingTimer = this.clock.setTimeout(() => this.pingDue(sentAt), this.pingTimeoutMs);
+    this.armPingTimer(this.pingSentAt);
     this.send({ cmd: 'ping', nonce: this.pingNonce });
   }
 
-  /** The pong is late: messages that came since `since` prove the peer alive (wait again); none, and it is gone. */
-  private pingDue(since: number): void {
+  private armPingTimer(since: number): void {
+    const due = since + this.pingTimeoutMs;
+    this.pingTimer = this.clock.setTimeout(() => this.pingDue(since, due), this.pingTimeoutMs);
+  }
+
+  /**
+   * The pong is late: messages (or bytes of one still arriving, which the pong may be
+   * queued behind) that came since `since` prove the peer alive (wait again);
+   * so does our own stall: a timer firing more than PING_STALL_SLACK_MS after it was due
+   * means this event loop was busy, and timers run before pending input is read, so the
+   * pong may be sitting unread in our socket (wait again, now that we read again). None
+   * of these, and the peer is gone.
+   */
+  private pingDue(since: number, due: number): void {
     this.pingTimer = undefined;
     if (this._state !== 'ready' || this.pingNonce === undefined) return;
-    if (this.lastTraffic > since) {
-      const now = this.clock.now();
-      this.pingTimer = this.clock.setTimeout(() => this.pingDue(now), this.pingTimeoutMs);
+    const now = this.clock.now();
+    if (this.lastTraffic > since || (this.conn.lastReceivedAt ?? 0) > since || now - due > PING_STALL_SLACK_MS) {
+      this.armPingTimer(now);
       return;
     }
     this.close('ping timeout');
@@ -414,7 +438,7 @@ export class Peer {
       this.misbehave(Score.RATE_LIMIT, bytesOk ? 'message rate limit exceeded' : 'byte rate limit exceeded');
       return;
     }
-    if (this._state === 'ready' && this.rawHandlers.size > 0 && this.takeRaw(data)) return;
+    if (this._state === 'ready' && (this.rawHandlers.size > 0 || this.prechecks.size > 0) && this.takeRaw(data)) return;
     let msg: Message;
     try {
       msg = decodeMessage(this.magic, data);
@@ -439,9 +463,23 @@ export class Peer {
     }
     if (!isCommand(cmd) || length > maxPayload(cmd)) return false;
     const fn = this.rawHandlers.get(cmd);
-    if (!fn) return false;
+    const pre = this.prechecks.get(cmd);
+    if (!fn && !pre) return false;
+    // Proof of life for the ping timeout, as any decoded message is (a pong may be queued behind it).
+    this.lastTraffic = this.clock.now();
+    if (fn) {
+      this.count(cmd, data.length);
+      this.call([fn as Handler<never[]>], [data.subarray(FRAME_HEADER_SIZE)], cmd);
+      return true;
+    }
+    let pass = true;
+    try {
+      pass = pre!(data.subarray(FRAME_HEADER_SIZE));
+    } catch (e) {
+      this.log.error({ peer: this.remote, event: cmd, err: e }, 'peer precheck threw');
+    }
+    if (pass) return false;
     this.count(cmd, data.length);
-    this.call([fn as Handler<never[]>], [data.subarray(FRAME_HEADER_SIZE)], cmd);
     return true;
   }
 

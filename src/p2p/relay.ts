@@ -16,7 +16,12 @@
 //     accepted ones wait in a global queue (bounded: beyond maxQueuedInv items new ones
 //     are dropped unread, at no cost to the sender) and are worked off round-robin across
 //     peers, at most invItemsPerTurn items per event-loop turn, so a flood from many
-//     well-behaved peers cannot stall the API (issue #16).
+//     well-behaved peers cannot stall the API (issue #16). Every item of a well-formed inv
+//     is counted once as received and ends up processed or counted as dropped (invStats);
+//   - getdata is checked the same way (allowance, queue room) before any of it is read,
+//     queued raw and read item by item while being served, yielding to the event loop
+//     every serveItemsPerTurn items; a notfound longer than anything we could have asked
+//     for is dropped unread.
 import type { Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes, silentLogger } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
@@ -67,9 +72,50 @@ export interface RelayOptions {
   maxQueuedInv?: number;
   /** inv items processed per event-loop turn, over all peers */
   invItemsPerTurn?: number;
+  /** and at most this long per turn (ms, by the injected clock): a loaded machine runs each item slower */
+  invTurnMs?: number;
+  /** getdata items accepted per second per peer, and burst */
+  getdataPerSec?: number;
+  getdataBurst?: number;
+  /** getdata items queued per peer; beyond it a getdata is dropped unread */
+  maxGetDataQueue?: number;
+  /** getdata items answered in one event-loop turn per peer before yielding */
+  serveItemsPerTurn?: number;
+  /** notfound items beyond this (more than we ever ask one peer for) → dropped unread */
+  maxNotFound?: number;
 }
 
-/** One accepted inv message, worked off in slices. */
+/** Inventory counters: received = droppedAllowance + droppedGlobal + accepted; accepted = processed + dropped* + backlog. */
+export interface InvStats {
+  /** items of every well-formed inv that reached the relay */
+  received: number;
+  /** over the sender's allowance (INV_FLOOD) */
+  droppedAllowance: number;
+  /** within the allowance but beyond the global queue bound */
+  droppedGlobal: number;
+  /** queued for processing */
+  accepted: number;
+  processed: number;
+  /** queued, then their sender disconnected before they were processed */
+  droppedDisconnect: number;
+  /** queued, after an item of unknown type in the same message */
+  droppedMalformed: number;
+  maxQueued: number;
+  turns: number;
+}
+
+/** getdata counters, in items. */
+export interface GetDataStats {
+  received: number;
+  droppedAllowance: number;
+  droppedQueue: number;
+  served: number;
+  notFound: number;
+  /** notfound messages dropped unread for listing more than we could have asked for */
+  notFoundDropped: number;
+}
+
+/** One accepted inv (or getdata) message, worked off in slices. */
 interface InvJob {
   payload: Uint8Array;
   /** offset of the next item */
@@ -79,6 +125,8 @@ interface InvJob {
 
 export const RelayScore = {
   INV_FLOOD: 10,
+  /** getdata items over the allowance */
+  GETDATA_FLOOD: 10,
   UNREQUESTED_TX: 10,
   /** getaddr more than once per connection */
   DUPLICATE_GETADDR: 1,
@@ -92,9 +140,12 @@ interface RelayPeer {
   inv: TokenBucket;
   unrequestedTx: TokenBucket;
   addr: TokenBucket;
+  getdataBucket: TokenBucket;
   /** tx hashes requested from this peer */
   txInFlight: Set<string>;
-  getdata: InvItem[];
+  /** getdata messages waiting to be answered, raw */
+  getdata: InvJob[];
+  getdataQueued: number;
   serving: boolean;
   gotGetaddr: boolean;
   /** addresses this peer has or was sent */
@@ -124,8 +175,9 @@ export class Relay {
   private readonly invRing: RelayPeer[] = [];
   private invQueued = 0;
   private invScheduled = false;
-  /** for metrics and tests: inv items accepted, processed, and dropped at the global cap */
-  readonly invStats = { accepted: 0, processed: 0, droppedGlobal: 0, maxQueued: 0, turns: 0 };
+  /** for metrics and tests: where every inv item went */
+  readonly invStats: InvStats = { received: 0, droppedAllowance: 0, droppedGlobal: 0, accepted: 0, processed: 0, droppedDisconnect: 0, droppedMalformed: 0, maxQueued: 0, turns: 0 };
+  readonly getdataStats: GetDataStats = { received: 0, droppedAllowance: 0, droppedQueue: 0, served: 0, notFound: 0, notFoundDropped: 0 };
 
   constructor(o: RelayOptions) {
     this.chain = o.chain;
@@ -148,6 +200,13 @@ export class Relay {
       maxServeBuffer: o.maxServeBuffer ?? 8 * 1024 * 1024,
       maxQueuedInv: o.maxQueuedInv ?? 250_000,
       invItemsPerTurn: o.invItemsPerTurn ?? 2_000,
+      invTurnMs: o.invTurnMs ?? 10,
+      getdataPerSec: o.getdataPerSec ?? 5_000,
+      getdataBurst: o.getdataBurst ?? 50_000,
+      maxGetDataQueue: o.maxGetDataQueue ?? 2 * MAX_INV,
+      serveItemsPerTurn: o.serveItemsPerTurn ?? 1_000,
+      // Core's bound: MAX_PEER_TX_ANNOUNCEMENTS + MAX_BLOCKS_IN_TRANSIT_PER_PEER
+      maxNotFound: o.maxNotFound ?? 5_000 + 16,
     };
     this.onTip = (c) => this.announceTip(c);
     this.onAdded = (e) => this.announceTx(e.txid);
@@ -167,8 +226,10 @@ export class Relay {
       inv: new TokenBucket(this.o.invPerSec, this.o.invBurst, this.clock),
       unrequestedTx: new TokenBucket(this.o.unrequestedTxPerSec, this.o.unrequestedTxBurst, this.clock),
       addr: new TokenBucket(this.o.addrPerSec, this.o.addrBurst, this.clock),
+      getdataBucket: new TokenBucket(this.o.getdataPerSec, this.o.getdataBurst, this.clock),
       txInFlight: new Set(),
       getdata: [],
+      getdataQueued: 0,
       serving: false,
       gotGetaddr: false,
       knownAddrs: new Set(),
@@ -179,7 +240,8 @@ export class Relay {
     const p = np.peer;
     p.onCommand('sendheaders', () => (np.sendHeaders = true));
     p.onRawCommand('inv', (payload) => this.onRawInv(rp, payload));
-    p.onCommand('getdata', (m) => this.onGetData(rp, m.items));
+    p.onRawCommand('getdata', (payload) => this.onRawGetData(rp, payload));
+    p.onPrecheck('notfound', (payload) => this.checkNotFound(rp, payload));
     p.onCommand('notfound', (m) => this.onNotFound(rp, m.items));
     p.onCommand('tx', (m) => this.onTx(rp, m.tx));
     p.onCommand('mempool', () => this.onMempool(rp));
@@ -203,8 +265,13 @@ export class Relay {
     const rp = this.peers.get(np);
     if (!rp) return;
     this.peers.delete(np);
-    for (const j of rp.invJobs) this.invQueued -= j.left;
+    for (const j of rp.invJobs) {
+      this.invQueued -= j.left;
+      this.invStats.droppedDisconnect += j.left;
+    }
     rp.invJobs.length = 0;
+    rp.getdata.length = 0;
+    rp.getdataQueued = 0;
     for (const k of rp.txInFlight) if (this.txRequested.get(k)?.rp === rp) this.txRequested.delete(k);
   }
 
@@ -279,7 +346,9 @@ export class Relay {
       return;
     }
     if (c.n === 0) return;
+    this.invStats.received += c.n;
     if (!rp.inv.take(c.n)) {
+      this.invStats.droppedAllowance += c.n;
       peer.misbehave(RelayScore.INV_FLOOD, `inv flood (${c.n} items over the allowance)`);
       return;
     }
@@ -311,9 +380,10 @@ export class Relay {
     if (this.stopped) return;
     this.invStats.turns++;
     let budget = this.o.invItemsPerTurn;
-    const slice = Math.max(1, Math.ceil(budget / Math.max(1, this.invRing.length)));
+    const slice = Math.max(1, Math.min(200, Math.ceil(budget / Math.max(1, this.invRing.length))));
+    const started = this.clock.now();
     this.expireTxRequests();
-    while (budget > 0 && this.invRing.length > 0) {
+    while (budget > 0 && this.invRing.length > 0 && this.clock.now() - started < this.o.invTurnMs) {
       const rp = this.invRing.shift()!;
       if (this.peers.get(rp.np) !== rp || rp.invJobs.length === 0) continue;
       const done = this.invSlice(rp, Math.min(slice, budget));
@@ -337,6 +407,7 @@ export class Relay {
       if (!isInvType(type)) {
         // Items before it were fine and are kept; the rest of the message is dropped.
         this.invQueued -= job.left;
+        this.invStats.droppedMalformed += job.left;
         job.left = 0;
         np.peer.misbehave(Score.MALFORMED, `malformed inv: unknown inventory type ${type}`);
         break;
@@ -386,27 +457,91 @@ export class Relay {
     }
   }
 
-  private onGetData(rp: RelayPeer, items: readonly InvItem[]): void {
-    rp.getdata.push(...items);
-    if (rp.getdata.length > MAX_INV * 2) {
-      // Far more outstanding than any honest peer asks for at once.
-      rp.getdata.length = MAX_INV * 2;
+  /** A notfound, before decoding: one listing more than we could have asked for is dropped unread. */
+  private checkNotFound(rp: RelayPeer, payload: Uint8Array): boolean {
+    const c = readCount(payload);
+    // A malformed one is decoded and scored as such by the peer.
+    if (c === undefined || c.n <= this.o.maxNotFound) return true;
+    this.getdataStats.notFoundDropped++;
+    this.log.debug({ peer: rp.np.peer.remote, items: c.n }, 'notfound longer than any request: dropped unread');
+    return false;
+  }
+
+  /** A getdata, before decoding: structure, allowance and queue room from its count, then queued raw. */
+  private onRawGetData(rp: RelayPeer, payload: Uint8Array): void {
+    const { peer } = rp.np;
+    const c = readCount(payload);
+    if (c === undefined || c.n > MAX_INV || payload.length !== c.at + c.n * INV_ITEM_SIZE) {
+      peer.misbehave(Score.MALFORMED, `malformed getdata: ${payload.length} bytes do not hold the items their count says`);
+      return;
     }
+    if (c.n === 0) return;
+    this.getdataStats.received += c.n;
+    if (!rp.getdataBucket.take(c.n)) {
+      this.getdataStats.droppedAllowance += c.n;
+      peer.misbehave(RelayScore.GETDATA_FLOOD, `getdata flood (${c.n} items over the allowance)`);
+      return;
+    }
+    if (rp.getdataQueued + c.n > this.o.maxGetDataQueue) {
+      // Only a peer that stopped reading our answers gets here (the send buffer limit
+      // then disconnects it): drop the request unread.
+      this.getdataStats.droppedQueue += c.n;
+      return;
+    }
+    rp.getdata.push({ payload, at: c.at, left: c.n });
+    rp.getdataQueued += c.n;
     if (!rp.serving) void this.serve(rp);
   }
 
-  /** Answers a peer's getdata queue in order, pausing while its send buffer is full. */
+  /** The next queued getdata item, read from its message; undefined when none is left (or the rest was malformed). */
+  private nextGetData(rp: RelayPeer): InvItem | undefined {
+    while (rp.getdata.length > 0) {
+      const job = rp.getdata[0]!;
+      if (job.left === 0) {
+        rp.getdata.shift();
+        continue;
+      }
+      const p = job.payload;
+      const type = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(job.at, true);
+      if (!isInvType(type)) {
+        rp.getdataQueued -= job.left;
+        rp.getdata.shift();
+        rp.np.peer.misbehave(Score.MALFORMED, `malformed getdata: unknown inventory type ${type}`);
+        continue;
+      }
+      const item = { type, hash: p.slice(job.at + 4, job.at + 36) } as InvItem;
+      job.at += INV_ITEM_SIZE;
+      job.left--;
+      rp.getdataQueued--;
+      if (job.left === 0) rp.getdata.shift();
+      return item;
+    }
+    return undefined;
+  }
+
+  /**
+   * Answers a peer's getdata queue in order, pausing while its send buffer is full and
+   * yielding to the event loop every serveItemsPerTurn items (a 50,000-item getdata of
+   * unknown hashes is otherwise one long synchronous stretch).
+   */
   private async serve(rp: RelayPeer): Promise<void> {
     rp.serving = true;
     const { peer } = rp.np;
     const notFound: InvItem[] = [];
+    let sinceYield = 0;
     try {
-      while (rp.getdata.length > 0 && peer.state === 'ready' && !this.stopped) {
+      while (rp.getdataQueued > 0 && peer.state === 'ready' && !this.stopped) {
         if (peer.sendBuffered > this.o.maxServeBuffer) {
           await new Promise<void>((r) => this.clock.setTimeout(r, 10));
           continue;
         }
-        const it = rp.getdata.shift()!;
+        if (++sinceYield > this.o.serveItemsPerTurn) {
+          sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
+        const it = this.nextGetData(rp);
+        if (!it) break;
         const base = it.type & ~MSG_WITNESS_FLAG;
         if (base === MSG_BLOCK) {
           const e = this.chain.getEntry(it.hash);
@@ -417,6 +552,7 @@ export class Relay {
           else {
             peer.send({ cmd: 'block', block });
             rp.np.known.add(it.hash);
+            this.getdataStats.served++;
           }
         } else {
           const entry = this.mempool?.get(it.hash);
@@ -424,11 +560,18 @@ export class Relay {
           else {
             peer.send({ cmd: 'tx', tx: entry.tx });
             rp.np.known.add(it.hash);
+            this.getdataStats.served++;
           }
         }
-        if (notFound.length >= MAX_INV) peer.send({ cmd: 'notfound', items: notFound.splice(0) });
+        if (notFound.length >= MAX_INV) {
+          this.getdataStats.notFound += notFound.length;
+          peer.send({ cmd: 'notfound', items: notFound.splice(0) });
+        }
       }
-      if (notFound.length > 0 && peer.state === 'ready') peer.send({ cmd: 'notfound', items: notFound });
+      if (notFound.length > 0 && peer.state === 'ready') {
+        this.getdataStats.notFound += notFound.length;
+        peer.send({ cmd: 'notfound', items: notFound });
+      }
     } catch (e) {
       this.log.error({ peer: peer.remote, err: e }, 'serving getdata failed');
     } finally {

@@ -159,6 +159,10 @@ class SecureConn implements SecureConnection {
     return this.phase !== 'plain';
   }
 
+  get lastReceivedAt(): number | undefined {
+    return this.inner.lastReceivedAt;
+  }
+
   get bufferedAmount(): number | undefined {
     return this.inner.bufferedAmount;
   }

@@ -18,6 +18,12 @@ export interface Connection {
   /** Bytes queued but not yet handed to the network, where the transport can tell. */
   readonly bufferedAmount?: number;
   /**
+   * When bytes last arrived (clock ms), even of a frame not yet complete, where the
+   * transport can tell: a peer whose pong is queued behind a large frame still in
+   * transit is alive (the ping timeout asks this).
+   */
+  readonly lastReceivedAt?: number;
+  /**
    * Tells the transport that the peer finished the protocol handshake (Noise and
    * version/verack): pre-handshake limits (small frames, the pending-handshake slot,
    * the pre-handshake deadline) are lifted. Transports without such limits omit it.

@@ -96,6 +96,7 @@ class WsConnection extends BaseConnection {
     // for frameStallMs costs the connection (its bytes are held until then).
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     socket?.on('data', () => {
+      this.lastReceivedAt = this.clock.now();
       if (this.stallTimer !== undefined) this.clock.clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
       if (this.closed || !midFrame(receiver)) return;
@@ -106,6 +107,8 @@ class WsConnection extends BaseConnection {
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
+
+  lastReceivedAt = 0;
 
   /** Lifts the pre-handshake limits: full frame size, no pre-handshake deadline, pending slot freed. */
   handshakeDone(): void {
