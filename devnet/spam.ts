@@ -60,27 +60,42 @@ export function coinsFor(rate: number): number {
 
 async function postTx(fetchFn: FetchFn, base: string, tx: Tx): Promise<void> {
   const post = (): Promise<Response> => fetchFn(`${base}/api/tx`, { method: 'POST', body: Buffer.from(tx.encode()).toString('hex'), signal: AbortSignal.timeout(30_000) });
-  let res: Response;
+  let res: Response | undefined;
   let retried = false;
-  try {
-    res = await post();
-  } catch {
-    // a kept-alive socket the server had just closed: send again once (if the first one
-    // arrived after all, the node answers txn-already-in-mempool, which is success)
-    retried = true;
-    res = await post();
+  // A kept-alive socket the server had just closed fails the request before the node saw
+  // it ("other side closed"); under load several pooled sockets can be stale at once, so
+  // send again up to 3 times. Resending is safe: if an earlier attempt arrived after all,
+  // the node answers txn-already-in-mempool (or txn-already-known once mined): success.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await post();
+      break;
+    } catch (e) {
+      if (attempt >= 4 || (e as Error).name === 'TimeoutError') throw e;
+      retried = true;
+    }
   }
   const text = await res.text();
-  if (retried && res.status === 400 && text.includes('txn-already-in-mempool')) return;
+  if (retried && res.status === 400 && /txn-already-(in-mempool|known)/.test(text)) return;
   if (!res.ok) {
     let msg = text.slice(0, 200);
     try {
-      msg = (JSON.parse(text) as { code?: string; message?: string }).code ?? msg;
+      const j = JSON.parse(text) as { code?: string; message?: string; error?: string };
+      // the code first (what callers match on), then the node's detail (which input, which coin)
+      const detail = j.message ?? j.error;
+      msg = j.code ? `${j.code}${detail && detail !== j.code ? ` (${detail})` : ''}` : msg;
     } catch {
       /* plain text */
     }
     throw new DevnetError('node-error', `POST /api/tx: HTTP ${res.status} ${msg}`);
   }
+}
+
+/** An error's message with its cause (undici's "fetch failed" hides the socket error there). */
+function describeError(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause ? ` (${err.cause.code ?? err.cause.message ?? String(err.cause)})` : '';
+  return `${err.message}${cause}`;
 }
 
 export async function spam(state: DevnetState, o: SpamOptions, env: Env, ctx: WalletContext): Promise<SpamResult> {
@@ -177,7 +192,7 @@ export async function spam(state: DevnetState, o: SpamOptions, env: Env, ctx: Wa
           (canSpend(spend.next) ? idle : resting).push(spend.next);
         } catch (e) {
           r.failed++;
-          if (r.errors.length < 20) r.errors.push((e as Error).message);
+          if (r.errors.length < 20) r.errors.push(describeError(e));
           resting.push(coin); // its state is unknown: let the mempool check decide
         }
       })();
