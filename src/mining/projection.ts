@@ -28,6 +28,11 @@ export interface ProjectionOptions {
   maxWeight: number;
   /** how many blocks to project; the last one holds whatever is left (default 8, as mempool.space) */
   maxBlocks?: number;
+  /**
+   * Stop once the first block is full and return only it (possibly empty): the block
+   * template's selection (selectPackages), with nothing spent on the blocks after it.
+   */
+  firstOnly?: boolean;
 }
 
 interface Cand {
@@ -89,7 +94,13 @@ export function projectBlocks(entries: Iterable<MempoolEntry>, opts: ProjectionO
       for (const x of d.children) dstack.push(x);
     }
   };
+  let stop = false;
   const closeBlock = (): void => {
+    if (opts.firstOnly) {
+      blocks.push(cur);
+      stop = true;
+      return;
+    }
     // a block that took nothing while packages wait (none fits a block): the next takes all
     if (cur.txs.length === 0) unlimited = true;
     else blocks.push(cur);
@@ -104,9 +115,9 @@ export function projectBlocks(entries: Iterable<MempoolEntry>, opts: ProjectionO
     failed = [];
   };
 
-  for (;;) {
+  while (!stop) {
     if (heap.size === 0) {
-      if (failed.length === 0) break;
+      if (failed.length === 0 || opts.firstOnly) break;
       closeBlock();
       continue;
     }
@@ -144,7 +155,7 @@ export function projectBlocks(entries: Iterable<MempoolEntry>, opts: ProjectionO
       heap.push({ c: t, ver: t.ver, rate: t.fee / t.size });
     }
   }
-  if (cur.txs.length > 0) blocks.push(cur);
+  if (!stop && (cur.txs.length > 0 || (opts.firstOnly && blocks.length === 0))) blocks.push(cur);
   return blocks;
 }
 

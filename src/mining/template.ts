@@ -17,7 +17,8 @@ import {
 } from '../primitives/index.js';
 import { blockSubsidy, createCoinbase, nextWorkRequired, type ConsensusParams } from '../consensus/index.js';
 import type { Chain, ChainEntry } from '../chain/index.js';
-import type { Mempool, MempoolEntry } from '../mempool/index.js';
+import type { Mempool } from '../mempool/index.js';
+import { projectBlocks } from './projection.js';
 
 /** Weight kept free for the coinbase (Core reserves 4000). */
 export const COINBASE_RESERVED_WEIGHT = 4000;
@@ -56,22 +57,7 @@ export interface BlockTemplate {
   header(extraNonce?: number, time?: number): { header: BlockHeader; coinbase: Tx };
 }
 
-interface Cand {
-  e: MempoolEntry;
-  /** Package (self + not-yet-included ancestors) fee in base units; exact as a double below 2^53. */
-  fee: number;
-  size: number;
-  weight: number;
-  ver: number;
-  done: boolean;
-  failed: boolean;
-}
 
-interface HeapItem {
-  c: Cand;
-  ver: number;
-  rate: number;
-}
 
 /** Selects mempool txs for the next block and returns a template to mine. */
 export function buildTemplate(opts: TemplateOptions): BlockTemplate {
@@ -133,140 +119,12 @@ function placeholderTx(): Tx {
   return new Tx({ version: 2, inputs: [], outputs: [], locktime: 0 });
 }
 
-/** Core's addPackageTxs with a lazily updated max-heap of package fee rates. */
+/**
+ * Core's addPackageTxs: the first block of the mempool's projection (projection.ts keeps
+ * the one implementation: a lazily updated max-heap of package fee rates).
+ */
 export function selectPackages(mempool: Mempool, maxWeight: number): { txs: Tx[]; fees: bigint; weight: number } {
-  const cands = new Map<MempoolEntry, Cand>();
-  const items: HeapItem[] = [];
-  for (const e of mempool.entries()) {
-    const c: Cand = { e, fee: Number(e.ancestorFee), size: e.ancestorSize, weight: e.ancestorWeight, ver: 0, done: false, failed: false };
-    cands.set(e, c);
-    items.push({ c, ver: 0, rate: c.fee / c.size });
-  }
-  const heap = new Heap<HeapItem>(above, items);
-  const out: MempoolEntry[] = [];
-  let weight = 0;
-  let fees = 0n;
-  let failures = 0;
-  const include = (e: MempoolEntry, touched: Set<Cand>): void => {
-    cands.get(e)!.done = true;
-    out.push(e);
-    weight += e.weight;
-    fees += e.fee;
-    if (e.children.size === 0) return;
-    // Descendants' packages no longer contain e: lower their fee, size and weight.
-    const fee = Number(e.fee);
-    const dseen = new Set<MempoolEntry>();
-    const dstack = [...e.children];
-    while (dstack.length > 0) {
-      const d = dstack.pop()!;
-      if (dseen.has(d)) continue;
-      dseen.add(d);
-      const dc = cands.get(d)!;
-      if (!dc.done) {
-        dc.fee -= fee;
-        dc.size -= e.vsize;
-        dc.weight -= e.weight;
-        touched.add(dc);
-      }
-      for (const x of d.children) dstack.push(x);
-    }
-  };
-  while (heap.size > 0) {
-    const { c, ver } = heap.pop()!;
-    if (c.done || c.failed || ver !== c.ver) continue;
-    if (weight + c.weight > maxWeight) {
-      c.failed = true;
-      // Near full, stop looking for something small enough (as Core).
-      if (++failures > 1000 && weight > maxWeight - 4000) break;
-      continue;
-    }
-    const touched = new Set<Cand>();
-    let pendingParent = false;
-    for (const p of c.e.parents) if (!cands.get(p)!.done) pendingParent = true;
-    if (!pendingParent) {
-      include(c.e, touched);
-    } else {
-      // The package: c and its ancestors not yet in the block.
-      const pkg: MempoolEntry[] = [];
-      const seen = new Set<MempoolEntry>();
-      const stack = [c.e];
-      while (stack.length > 0) {
-        const e = stack.pop()!;
-        if (seen.has(e) || cands.get(e)!.done) continue;
-        seen.add(e);
-        pkg.push(e);
-        for (const p of e.parents) stack.push(p);
-      }
-      // An ancestor has strictly fewer ancestors than its descendants: a topological order.
-      pkg.sort((a, b) => a.ancestorCount - b.ancestorCount);
-      for (const e of pkg) include(e, touched);
-    }
-    for (const t of touched) {
-      if (t.done) continue;
-      t.ver++;
-      t.failed = false;
-      heap.push({ c: t, ver: t.ver, rate: t.fee / t.size });
-    }
-  }
-  return { txs: out.map((e) => e.tx), fees, weight };
-}
-
-function above(a: HeapItem, b: HeapItem): boolean {
-  if (a.rate !== b.rate) return a.rate > b.rate;
-  return a.c.e.txidHex < b.c.e.txidHex; // deterministic order among equal rates
-}
-
-/** Binary max-heap by `above`. */
-class Heap<T> {
-  private readonly a: T[];
-  constructor(
-    private readonly above: (x: T, y: T) => boolean,
-    initial: T[] = [],
-  ) {
-    this.a = initial;
-    for (let i = (initial.length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-  get size(): number {
-    return this.a.length;
-  }
-  push(x: T): void {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.above(a[i]!, a[p]!)) break;
-      const t = a[i]!;
-      a[i] = a[p]!;
-      a[p] = t;
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      this.down(0);
-    }
-    return top;
-  }
-  private down(start: number): void {
-    const a = this.a;
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && this.above(a[l]!, a[m]!)) m = l;
-      if (r < a.length && this.above(a[r]!, a[m]!)) m = r;
-      if (m === i) break;
-      const t = a[i]!;
-      a[i] = a[m]!;
-      a[m] = t;
-      i = m;
-    }
-  }
+  const [first] = projectBlocks(mempool.entries(), { maxWeight, maxBlocks: 2, firstOnly: true });
+  const txs = first?.txs ?? [];
+  return { txs: txs.map((t) => t.entry.tx), fees: first?.fees ?? 0n, weight: first?.weight ?? 0 };
 }
