@@ -3,6 +3,10 @@
 // goes and at the end, and returns what happened with the trace's hash. Everything
 // random comes from one seeded Rng; nothing reads the wall clock except to measure
 // the simulator's own speed.
+//
+// Why this file is long: World runs one simulation, and the nodes, faults, actors and
+// checks share its scheduler and trace; the transport, oracle, scheduler and report are
+// modules of their own.
 import { Chain, VerifyPool, type TipChange } from '../src/chain/index.js';
 import { regtestParams, type ConsensusParams } from '../src/consensus/index.js';
 import { createBlock } from '../src/mining/index.js';

@@ -2,6 +2,10 @@
 // the chain take an EsploraClient; nothing here touches the file system (cli.ts decides
 // when to save, and saves only after a command succeeded). Changes to `data` made by a
 // command that later fails are simply never written.
+//
+// Why this file is long: one Wallet class whose methods share its key and coin state
+// (addresses, the node's view of the coins, pending spends); selection, the builder and
+// PSBT are already modules of their own.
 import { AddressError, HRPS, addressToScript, scriptToAddress } from '../src/primitives/address.js';
 import { bytesToHex, hashToHex, hexToBytes } from '../src/primitives/bytes.js';
 import type { Rng } from '../src/primitives/rng.js';

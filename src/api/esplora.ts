@@ -5,6 +5,10 @@
 //
 // `difficulty` is powLimit / target of the block (so 1.0 at the network's easiest
 // target), i.e. Bitcoin's definition with each network's own powLimit as "difficulty 1".
+//
+// Why this file is long: it is the one route table of the Esplora REST surface, each
+// handler a few lines beside its path (the response shapes live in types.ts, the JSON
+// builders above it).
 import {
   Block,
   Tx,

@@ -20,7 +20,7 @@
 // the UTXO statistics and MuHash digest (utxo-stats.ts), the recent-block cache
 // (block-cache.ts), the coin cache (coins.ts) and storage (chaindb.ts). The block rules and
 // the undo rule are consensus's (connectBlockTxs / disconnectBlockTxs); the event and
-// result types are in events.ts. What stays here (~600 lines, over the usual 400 on
+// result types are in events.ts. Why this file is long: what stays here (~600 lines, over the usual 400 on
 // purpose) is what shares the invariants above, the lock and the pending writes: start-up,
 // accepting headers and blocks, activation (connect, disconnect, fall-back) and flushing;
 // split further, each part would need all of them.

@@ -1,6 +1,10 @@
 // CairnNode: the composition root. It owns the clock, rng, logger, datadir and cookie,
 // builds chain → mempool → indexes → miner → p2p → API in that order, and tears them
 // down in reverse. One process may run several nodes (tests): nothing here is global.
+//
+// Why this file is long: it is the composition root: it builds every subsystem in
+// dependency order and unwinds them in reverse on failure or stop; that sequence is the
+// content, and split it would no longer read as one.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

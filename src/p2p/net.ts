@@ -13,6 +13,9 @@
 //     instead when it gave one;
 //   - the address manager and the ban list are kept in `<datadir>/peers.json`.
 // Nothing here throws at a peer's behaviour; errors in our own handlers are logged.
+//
+// Why this file is long: P2PNode owns the set of peers, and dialing, accepting, eviction,
+// banning and address gossip all read and change that set under the same bookkeeping.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Clock, Rng, TimerHandle } from '../primitives/index.js';

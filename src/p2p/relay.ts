@@ -22,6 +22,9 @@
 //     queued raw and read item by item while being served, yielding to the event loop
 //     every serveItemsPerTurn items; a notfound longer than anything we could have asked
 //     for is dropped unread.
+//
+// Why this file is long: one Relay whose handlers share per-peer inventory state and the
+// global inventory queue; about 100 of its lines are the comments stating its limits.
 import type { Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes, silentLogger } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';

@@ -12,6 +12,10 @@
 // Invariants: the user's handler never sees a frame that failed any check; the first
 // failure closes the connection with a reason, counts it in SecureStats and logs it once;
 // nothing is delivered before the handshake is complete, and never after close.
+//
+// Why this file is long: SecureConn is one state machine (the handshake under its
+// pre-authentication limits, then framed encryption with rekeying) whose states share
+// buffers and timers; split by state, that private state would have to cross files.
 import type { Clock, Rng, TimerHandle } from '../../primitives/index.js';
 import { bytesToHex, silentLogger, systemClock } from '../../primitives/index.js';
 import type { Connection } from '../transport.js';

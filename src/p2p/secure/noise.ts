@@ -9,6 +9,10 @@
 //
 // Errors: anything a remote party can cause (bad point, bad tag, wrong length) throws
 // NoiseError; the callers turn it into a closed connection, never a crash.
+//
+// Why this file is long: it is the whole Noise XX pattern (cipher state, symmetric state,
+// the three handshake messages for both roles) read as one specification; each function is
+// short and maps to a section of the Noise spec.
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as secp from '@noble/secp256k1';
