@@ -16,8 +16,12 @@ export function plantPatch(name: string): (n: SimNode) => void {
   switch (name) {
     case 'reorg-keeps-conflicts':
       return (n) => {
-        // the private post-reorg revalidation becomes a no-op on this instance
-        (n.mempool as unknown as { revalidate: () => Promise<void> }).revalidate = async () => undefined;
+        // The private post-reorg revalidation (the mempool's accept pipeline, accept.ts)
+        // becomes a no-op on this instance. If a refactor moves it, fail loudly: a plant
+        // that silently patches nothing would make the swarm "find" nothing.
+        const pipeline = (n.mempool as unknown as { pipeline?: { revalidate?: () => Promise<void> } }).pipeline;
+        if (typeof pipeline?.revalidate !== 'function') throw new Error('planted bug reorg-keeps-conflicts: Mempool.pipeline.revalidate not found (was it moved?)');
+        pipeline.revalidate = async () => undefined;
       };
     default:
       throw new Error(`unknown planted bug ${JSON.stringify(name)}: choose from ${PLANTS.join(', ')}`);

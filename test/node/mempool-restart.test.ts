@@ -40,7 +40,8 @@ const warnings = (x: Daemon): Record<string, unknown>[] =>
   x.lines.flatMap((l) => {
     try {
       const j = JSON.parse(l) as Record<string, unknown>;
-      return j.level === 40 ? [j] : [];
+      // (a dist built without the explorer says so once: not this test's subject)
+      return j.level === 40 && !String(j.msg).startsWith('explorer not built') ? [j] : [];
     } catch {
       return [];
     }
