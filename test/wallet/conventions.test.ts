@@ -5,7 +5,7 @@
 // of API paths) and say what to do next, `psbt sign` on a missing file, and --dry-run
 // showing the txid that a real send then broadcasts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -55,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await node.stop();
   await removeBundle();
+  rmSync(dir, { recursive: true, force: true }); // the suite leaves nothing in the temp directory
 });
 
 describe('--json output is snake_case, like the node API', () => {
