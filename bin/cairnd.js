@@ -1,2 +1,11 @@
 #!/usr/bin/env node
-import '../dist/src/node/cli.js';
+// The program is the compiled TypeScript in dist/. Without a build, say what to run
+// instead of printing a module-resolution stack trace.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/src/node/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('cairnd: not built yet (dist/src/node/cli.js is missing). Run `npm ci && npm run build` in the project directory first.\n');
+  process.exit(1);
+}
+await import(entry.href);

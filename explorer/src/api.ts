@@ -6,27 +6,7 @@
 
 // The node's JSON shapes are defined once, by the API (src/api/types.ts; types only, so
 // nothing of the node enters the bundle).
-export type {
-  AddressInfo,
-  AddressStats,
-  BlockExtras,
-  BlockInfo,
-  BlockStatus,
-  ChainTip,
-  MempoolInfo,
-  NodeInfo,
-  Outspend,
-  PeerInfo,
-  RecentTx,
-  TreeBlock,
-  TxIn,
-  TxInfo,
-  TxOut,
-  TxStatus,
-  Utxo,
-  MempoolBlock,
-  FeeLevel,
-} from '../../src/api/types.js';
+export type * from '../../src/api/types.js';
 import type {
   AddressInfo,
   BlockInfo,
