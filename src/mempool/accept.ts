@@ -221,7 +221,7 @@ export class AcceptPipeline {
     if (job.reorg) return new PolicyError('missing-inputs', 'inputs missing after reorg');
     if (!job.relay) {
       const p = tx.inputs[inputIndex]!.prevout;
-      return new RuleError('bad-txns-inputs-missingorspent', `input ${inputIndex} spends ${hashToHex(p.txid)}:${p.vout}, which is spent or does not exist`, { inputIndex });
+      return new RuleError('bad-txns-inputs-missingorspent', `coin ${hashToHex(p.txid)}:${p.vout} is spent or does not exist`, { inputIndex });
     }
     for (const m of parents) {
       if (this.recentRejects.has(m)) return new PolicyError('missing-inputs', `parent ${hashToHex(hexToBytes(m))} was rejected`);
