@@ -20,13 +20,13 @@
 // the UTXO statistics and MuHash digest (utxo-stats.ts), the recent-block cache
 // (block-cache.ts), the coin cache (coins.ts) and storage (chaindb.ts). The block rules and
 // the undo rule are consensus's (connectBlockTxs / disconnectBlockTxs); the event and
-// result types are in events.ts. Why this file is long: what stays here (~600 lines, over the usual 400 on
+// result types are in events.ts. Why this file is long: what stays here (~650 lines, over the usual 400 on
 // purpose) is what shares the invariants above, the lock and the pending writes: start-up,
 // accepting headers and blocks, activation (connect, disconnect, fall-back) and flushing;
 // split further, each part would need all of them.
 import { EventEmitter } from 'node:events';
-import { Block, BlockHeader, bytesToHex, hashToHex, systemClock } from '../primitives/index.js';
-import type { Clock, OutPoint } from '../primitives/index.js';
+import { Block, BlockHeader, bytesToHex, equalBytes, hashToHex, systemClock } from '../primitives/index.js';
+import type { Clock, OutPoint, Tx } from '../primitives/index.js';
 import {
   RuleError,
   UndoError,
@@ -93,6 +93,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private closed = false;
   /** blocks just stored or connected, decoded: what getBlock answers first */
   private readonly recentBlocks = new RecentBlocks();
+  /** transactions this node already holds (the mempool's), by txid; see setTxSource */
+  private txSource: ((txid: Uint8Array) => Tx | undefined) | undefined;
 
   private constructor(
     readonly db: ChainDB,
@@ -170,6 +172,23 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     // Blocks stored after the last flush (or a crash) are connected again now.
     await this.withLock(() => this.activateBestChain());
+  }
+
+  /**
+   * Where connecting a block may find transaction objects the node already holds (the
+   * mempool registers its own). A block transaction whose txid is found there and whose
+   * serialization is byte for byte the same is validated through the held object: it
+   * carries the hashes and sighashes computed when it was accepted (consensus memoizes
+   * them per object), so a block decoded from the wire connects without hashing them
+   * again. Equal bytes make it the same transaction; the block itself is not changed.
+   */
+  setTxSource(source: (txid: Uint8Array) => Tx | undefined): void {
+    this.txSource = source;
+  }
+
+  /** Forgets `source` if it is the registered one (a closed mempool). */
+  clearTxSource(source: (txid: Uint8Array) => Tx | undefined): void {
+    if (this.txSource === source) this.txSource = undefined;
   }
 
   // ---------------------------------------------------------------- queries
@@ -515,7 +534,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     // the block's MuHash contribution is computed while they verify. Nothing is applied
     // until every signature checked out: a block that fails leaves no trace.
     const job = this.pool.start();
-    const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
+    const res = connectBlockTxs(this.withHeldTxs(block), entry.height, this.coins, this.params, (checks) => job.add(checks));
     // The spends' digest work runs while the signatures verify; nothing is applied yet.
     const prepared = this.stats.prepareSpends(res);
     const bad = await job.done();
@@ -540,6 +559,21 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.index.removeCandidate(entry);
     this.recentBlocks.add(entry.hash, block);
     this.emit('connect', entry, block);
+  }
+
+  /** `block` with each transaction the tx source holds in identical bytes replaced by the held object. */
+  private withHeldTxs(block: Block): Block {
+    const source = this.txSource;
+    if (!source) return block;
+    let txs: Tx[] | undefined;
+    for (let i = 1; i < block.txs.length; i++) {
+      const tx = block.txs[i]!;
+      const held = source(tx.txid());
+      if (!held || held === tx || !equalBytes(held.encode(), tx.encode())) continue;
+      txs ??= [...block.txs];
+      txs[i] = held;
+    }
+    return txs ? new Block(block.header, txs) : block;
   }
 
   private async disconnectTip(): Promise<void> {

@@ -7,7 +7,7 @@
 //  - checkBlockContext: height and parent median time (BIP34, BIP54 coinbase, finality).
 //  - connectBlockTxs (connect.ts): values against a coin view; returns what to apply and
 //    the signatures to verify, leaving the view untouched.
-import { type Block, SEQUENCE_FINAL, equalBytes, findWitnessCommitment, txMerkleRoot, witnessCommitmentHash, witnessMerkleRoot } from '../primitives/index.js';
+import { type Block, SEQUENCE_FINAL, equalBytes, findWitnessCommitment, witnessCommitmentHash } from '../primitives/index.js';
 import { RuleError, rethrowAtTx } from './errors.js';
 import { checkHeaderSanity } from './header.js';
 import type { ConsensusParams } from './params.js';
@@ -19,7 +19,7 @@ export function checkBlockSanity(block: Block, params: ConsensusParams): void {
   checkHeaderSanity(block.header, params);
   const txs = block.txs;
 
-  const { root, mutated } = txMerkleRoot(txs);
+  const { root, mutated } = block.merkle();
   if (!equalBytes(root, block.header.merkleRoot)) throw new RuleError('bad-txnmrklroot', 'transactions do not match the header merkle root');
   if (mutated) throw new RuleError('bad-txns-duplicate', 'duplicate adjacent merkle nodes (CVE-2012-2459)');
   // A 64-byte tx may be two inner merkle nodes presented as a transaction, so a block
@@ -55,7 +55,7 @@ function checkWitnessCommitment(block: Block): void {
   if (pos >= 0) {
     const w = coinbase.inputs[0]!.witness;
     if (w.length !== 1 || w[0]!.length !== 32) throw new RuleError('bad-witness-nonce-size', undefined, { txIndex: 0 });
-    const expected = witnessCommitmentHash(witnessMerkleRoot(block.txs), w[0]!);
+    const expected = witnessCommitmentHash(block.witnessRoot(), w[0]!);
     if (!equalBytes(expected, coinbase.outputs[pos]!.script.subarray(6, 38))) throw new RuleError('bad-witness-merkle-match');
     return;
   }

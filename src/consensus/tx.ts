@@ -15,6 +15,7 @@ import {
   outpointMapKey,
   SEQUENCE_FINAL,
   type OutPoint,
+  equalBytes,
   type SchnorrVerifier,
   type Tx,
 } from '../primitives/index.js';
@@ -166,6 +167,39 @@ export function checkTxInputs(tx: Tx, view: CoinView, spendHeight: number, param
  */
 export function taprootSigChecks(tx: Tx, spent: readonly Coin[], txIndex: number): SigCheck[] {
   if (spent.length !== tx.inputs.length) throw new Error('tx: one spent coin per input is required');
+  const memo = sigCheckMemo.get(tx);
+  if (memo && sameSpent(memo.spent, spent)) {
+    return memo.checks.map((c) => (c.txIndex === txIndex ? c : { ...c, txIndex }));
+  }
+  const checks = computeSigChecks(tx, spent, txIndex);
+  sigCheckMemo.set(tx, { spent: spent.map((c) => ({ value: c.value, script: c.script })), checks });
+  return checks;
+}
+
+/**
+ * The checks last built for a transaction object, with the (value, script) of the coins
+ * they were built against. A transaction accepted to the mempool is the very object a
+ * compact block is rebuilt from, so connecting that block finds its sighashes here
+ * instead of hashing every input again (Core keeps a transaction's precomputed sighash
+ * data the same way). A sighash is a function of the transaction, the input, the hash
+ * type (in the witness) and the spent outputs' values and scripts (BIP341 commits to all
+ * of them), and the key comes from the spent script: so the memo is used only when every
+ * spent coin has the same value and script bytes; otherwise everything is computed again.
+ * Weakly held: it goes when the transaction object does.
+ */
+const sigCheckMemo = new WeakMap<Tx, { spent: readonly { value: bigint; script: Uint8Array }[]; checks: readonly SigCheck[] }>();
+
+function sameSpent(a: readonly { value: bigint; script: Uint8Array }[], b: readonly Coin[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.value !== y.value || (x.script !== y.script && !equalBytes(x.script, y.script))) return false;
+  }
+  return true;
+}
+
+function computeSigChecks(tx: Tx, spent: readonly Coin[], txIndex: number): SigCheck[] {
   const hasher = new TaprootSighasher(
     tx,
     spent.map((c) => ({ value: c.value, script: c.script })),

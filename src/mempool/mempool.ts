@@ -68,6 +68,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly pipeline: AcceptPipeline;
   private readonly chainHandlers: { connect: (e: ChainEntry, b: Block) => void; disconnect: (e: ChainEntry, b: Block) => void; tip: (c: TipChange) => void };
   private closed = false;
+  private readonly txSource: (txid: Uint8Array) => Tx | undefined;
 
   constructor(opts: MempoolOptions) {
     super();
@@ -117,6 +118,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('connect', this.chainHandlers.connect);
     this.chain.on('disconnect', this.chainHandlers.disconnect);
     this.chain.on('tip', this.chainHandlers.tip);
+    // A block of transactions we accepted connects through our objects and their
+    // memoized txids and sighashes (Chain.setTxSource checks the bytes are the same).
+    this.txSource = (txid) => this.graph.get(bytesToHex(txid))?.tx;
+    this.chain.setTxSource(this.txSource);
   }
 
   /** Stops listening to the chain; queued accepts are refused. */
@@ -126,6 +131,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.off('connect', this.chainHandlers.connect);
     this.chain.off('disconnect', this.chainHandlers.disconnect);
     this.chain.off('tip', this.chainHandlers.tip);
+    this.chain.clearTxSource(this.txSource);
   }
 
   // ------------------------------------------------------------------ queries

@@ -1,6 +1,7 @@
 // Blocks: a header and its transactions.
 import { bytesToHex } from './bytes.js';
 import { BlockHeader } from './header.js';
+import { txMerkleRoot, witnessMerkleRoot, type MerkleResult } from './merkle.js';
 import { BufReader } from './reader.js';
 import { Tx, WITNESS_SCALE_FACTOR } from './tx.js';
 import { BufWriter, varintSize } from './writer.js';
@@ -10,6 +11,8 @@ const MIN_TX_BYTES = 10;
 
 export class Block {
   private _raw?: Uint8Array;
+  private _merkle?: MerkleResult;
+  private _witnessRoot?: Uint8Array;
 
   constructor(
     readonly header: BlockHeader,
@@ -34,6 +37,22 @@ export class Block {
 
   hashHex(): string {
     return this.header.hashHex();
+  }
+
+  /**
+   * The txid merkle root of the transactions (and whether the tree is mutated), computed
+   * once per Block: a block rebuilt from a compact announcement is checked against its
+   * header before the chain sees it, and the chain's own sanity check then reads the same
+   * result instead of hashing every level again. The transactions never change (the
+   * array is the block's own), so the memo cannot go stale.
+   */
+  merkle(): MerkleResult {
+    return (this._merkle ??= txMerkleRoot(this.txs));
+  }
+
+  /** The BIP141 witness merkle root (coinbase wtxid as zeros), computed once per Block. */
+  witnessRoot(): Uint8Array {
+    return (this._witnessRoot ??= witnessMerkleRoot(this.txs));
   }
 
   encode(): Uint8Array {

@@ -24,6 +24,7 @@ import {
   checkBlockSanity,
   connectBlockTxs,
   regtestParams,
+  taprootSigChecks,
   verifySigChecks,
   type Coin,
   type CoinView,
@@ -268,5 +269,37 @@ describe('connectBlockTxs with real P2TR spends', () => {
     const odd: Coin = { ...coinA, script: Uint8Array.of(0x51) };
     const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: COIN, script: bob.script }]);
     expectCode(() => connectBlockTxs(block([tx], subsidy), HEIGHT, new MapView().add(A, odd), P), 'bad-txns-spend-nonp2tr');
+  });
+});
+
+describe('taprootSigChecks reuses a transaction object\'s sighashes only for the same spent coins', () => {
+  test('same coins: the same messages under the new tx index; another amount or script: computed again', () => {
+    const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: 9n * COIN, script: bob.script }]);
+    const first = taprootSigChecks(tx, [coinA], 0);
+    // Same values and scripts in other objects (a block's coins come from the UTXO cache).
+    const again = taprootSigChecks(tx, [{ ...coinA, script: coinA.script.slice(), height: 7 }], 12);
+    expect(again[0]!.txIndex).toBe(12);
+    expect(again[0]!.msg).toBe(first[0]!.msg); // reused, not recomputed
+    for (const v of BACKEND_VERIFIERS) verifySigChecks(again, v);
+    // A coin of another amount: BIP341 commits to it, so the message changes and the
+    // signature (made for coinA) no longer verifies: the memo must not answer for it.
+    const other = taprootSigChecks(tx, [{ ...coinA, value: coinA.value + 1n }], 12);
+    expect(other[0]!.msg).not.toEqual(first[0]!.msg);
+    for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(other, v), 'bad-schnorr-sig');
+    // Another script (bob's key): another message and another key, refused as well.
+    const moved = taprootSigChecks(tx, [{ ...coinA, script: bob.script }], 1);
+    expect(moved[0]!.pubkey).toEqual(bob.script.subarray(2));
+    expect(moved[0]!.msg).not.toEqual(first[0]!.msg);
+    for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(moved, v), 'bad-schnorr-sig');
+    // And back to the original coin: verifies again (the memo follows the latest coins).
+    for (const v of BACKEND_VERIFIERS) verifySigChecks(taprootSigChecks(tx, [coinA], 1), v);
+  });
+
+  test('a block spending a mempool-hashed tx against a coin of another amount is refused', () => {
+    const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: 2n * COIN, script: bob.script }]);
+    taprootSigChecks(tx, [coinA], 0); // as the mempool would, against coinA
+    const view = new MapView().add(A, { ...coinA, value: 9n * COIN });
+    const r = connectBlockTxs(block([tx], subsidy), HEIGHT, view, P);
+    for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(r.sigChecks, v), 'bad-schnorr-sig');
   });
 });

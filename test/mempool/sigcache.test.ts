@@ -84,4 +84,26 @@ describe.each(BACKENDS)('signature cache with the %s verifier', (backend) => {
     expect(c.calls() - calls).toBe(1); // verified (not taken from the cache) and refused
     expect(env.chain.height).toBe(tip);
   });
+
+  it('a block tx with a mempool tx\'s txid but another witness is checked as itself, not through the mempool\'s object', async () => {
+    const c = counting(backend);
+    const pool = new VerifyPool({ threads: 0, verifier: c.selection, sigCache: new SigCache({ rng: seededRng(14) }) });
+    env = await setup({ blocks: 105, pool });
+    const good = split(await coinbaseAt(env.chain, 1), 2, 10_000n);
+    await env.mempool.accept(good);
+    const w = new Uint8Array(good.inputs[0]!.witness[0]!);
+    w[9]! ^= 0x01;
+    const forged = new Tx({ ...good, inputs: [{ ...good.inputs[0]!, witness: [w] }] });
+    expect(forged.txid()).toEqual(good.txid()); // the mempool finds "it" by txid
+    const tip = env.chain.height;
+    const calls = c.calls();
+    expect(await fork(env, tip, 1, [[forged]])).toBe(false);
+    expect(c.calls() - calls).toBe(1); // its own signature, verified and refused
+    expect(env.chain.height).toBe(tip);
+    // The same block with the real tx, decoded from bytes (other objects): connects from the cache.
+    expect(await fork(env, tip, 1, [[Tx.decode(good.encode())]])).toBe(true);
+    expect(c.calls() - calls).toBe(1);
+    expect(env.chain.height).toBe(tip + 1);
+    expect(env.mempool.has(good.txid())).toBe(false);
+  });
 });

@@ -1,14 +1,15 @@
 // Building and rebuilding compact blocks (BIP152), with no I/O: the sender's
 // HeaderAndShortIDs, the receiver's partially downloaded block filled from its mempool
 // (Core's PartiallyDownloadedBlock), and the check that a rebuilt block is the one its
-// header commits to.
+// header commits to. The roots that check computes stay memoized on the Block, so the
+// chain's sanity check of the same block does not hash the trees a second time.
 //
 // A rebuilt block can be wrong without the block being invalid: two transactions may
 // share a short id, or a peer may answer getblocktxn with the wrong transactions. So a
 // rebuilt block is checked against its header's merkle root (refusing CVE-2012-2459
 // mutations) and its witness commitment before it goes anywhere; a mismatch means "fetch
 // the full block", never "this block is invalid".
-import { Block, Tx, equalBytes, findWitnessCommitment, txMerkleRoot, witnessCommitmentHash, witnessMerkleRoot } from '../../primitives/index.js';
+import { Block, Tx, equalBytes, findWitnessCommitment, witnessCommitmentHash } from '../../primitives/index.js';
 import type { CmpctblockMessage, PrefilledTx } from '../messages/index.js';
 import { MAX_COMPACT_TXS } from './codec.js';
 import { shortId, shortIdKey, type SipKey } from './shortid.js';
@@ -112,7 +113,8 @@ export class PartialBlock {
   /** The block, once complete. */
   block(): Block {
     if (!this.complete) throw new Error('compact: block is not complete');
-    return new Block(this.cmpct.header, this.slots as Tx[]);
+    // A copy: the block memoizes its merkle roots, so its transaction list must never change.
+    return new Block(this.cmpct.header, [...this.slots] as Tx[]);
   }
 }
 
@@ -124,7 +126,7 @@ export type CheckResult = 'ok' | 'bad-merkle' | 'mutated' | 'bad-witness';
  * when there is none). Failing this says the rebuild went wrong, not that the block is bad.
  */
 export function checkRebuilt(block: Block): CheckResult {
-  const { root, mutated } = txMerkleRoot(block.txs);
+  const { root, mutated } = block.merkle();
   if (!equalBytes(root, block.header.merkleRoot)) return 'bad-merkle';
   if (mutated) return 'mutated';
   const coinbase = block.txs[0]!;
@@ -132,6 +134,6 @@ export function checkRebuilt(block: Block): CheckResult {
   if (pos < 0) return block.txs.some((t) => t.hasWitness) ? 'bad-witness' : 'ok';
   const w = coinbase.inputs[0]?.witness;
   if (!w || w.length !== 1 || w[0]!.length !== 32) return 'bad-witness';
-  const expected = witnessCommitmentHash(witnessMerkleRoot(block.txs), w[0]!);
+  const expected = witnessCommitmentHash(block.witnessRoot(), w[0]!);
   return equalBytes(expected, coinbase.outputs[pos]!.script.subarray(6, 38)) ? 'ok' : 'bad-witness';
 }
