@@ -81,3 +81,81 @@ export function canSpend(c: Coin): boolean {
   return c.depth < ANCESTOR_LIMIT - 1;
 }
 
+
+/**
+ * Which coins may be spent now: the load's coin bookkeeping, without I/O (spam.ts does the
+ * sending and asks the node for its mempool). A coin is idle (spendable), out (its spend is
+ * on the wire) or resting: at the ancestor limit, or its spend failed and its state is not
+ * known. A resting coin wakes when a mempool listing no longer holds the tx that created
+ * it, but only a listing asked for after the coin began to rest: an older listing can miss
+ * a tx simply because the node had not accepted it yet when it answered, and waking on it
+ * would hand out a coin deep in unconfirmed ancestors (as depth 0).
+ */
+export class CoinBook {
+  private readonly idle: Coin[];
+  private resting: { coin: Coin; since: number }[] = [];
+  private readonly out = new Set<Coin>();
+  private clock = 0;
+
+  constructor(coins: readonly Coin[]) {
+    this.idle = coins.filter(canSpend);
+    for (const c of coins) if (!canSpend(c)) this.rest(c);
+  }
+
+  /** The next coin to spend (now out), or undefined when every coin is out or resting. */
+  take(): Coin | undefined {
+    const c = this.idle.shift();
+    if (c) this.out.add(c);
+    return c;
+  }
+
+  /** `coin`'s spend was accepted (or found already known: the same tx): `next` replaces it. */
+  sent(coin: Coin, next: Coin): void {
+    this.settleOut(coin);
+    if (canSpend(next)) this.idle.push(next);
+    else this.rest(next);
+  }
+
+  /** `coin`'s spend failed (it may still have reached the node): it rests until a listing. */
+  failed(coin: Coin): void {
+    this.settleOut(coin);
+    this.rest(coin);
+  }
+
+  /** `coin` cannot pay another fee: it leaves the book. */
+  drop(coin: Coin): void {
+    this.settleOut(coin);
+  }
+
+  /** Call when asking the node for its mempool; pass the result to `wake` with the answer. */
+  listingAsked(): number {
+    return ++this.clock;
+  }
+
+  /** Wakes the coins that rested before listing `asked` and whose tx is not in `pool`. */
+  wake(asked: number, pool: ReadonlySet<string>): void {
+    const still: { coin: Coin; since: number }[] = [];
+    for (const r of this.resting) {
+      if (r.since < asked && !pool.has(r.coin.txid)) this.idle.push({ ...r.coin, depth: 0 });
+      else still.push(r);
+    }
+    this.resting = still;
+  }
+
+  get counts(): { idle: number; out: number; resting: number } {
+    return { idle: this.idle.length, out: this.out.size, resting: this.resting.length };
+  }
+
+  /** Every coin the book holds, whatever its state (for tests and checks). */
+  all(): Coin[] {
+    return [...this.idle, ...this.out, ...this.resting.map((r) => r.coin)];
+  }
+
+  private rest(c: Coin): void {
+    this.resting.push({ coin: c, since: ++this.clock });
+  }
+
+  private settleOut(c: Coin): void {
+    if (!this.out.delete(c)) throw new Error('CoinBook: a coin settled that was not out');
+  }
+}

@@ -218,7 +218,7 @@ export async function runDevnet(argv: string[], io: DevnetIo, root: string): Pro
       };
       const r = await spam(state, { rate: parseNumberArg('tps', o.tps, 0, 1000), durationS: parseNumberArg('duration', o.duration, 0, 86400), onRate }, env, dn.walletCtx(state, env));
       if (io.isTTY) io.err('\n');
-      io.out(`spam: ${r.sent} sent, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(1)} s (${(r.sent / r.seconds).toFixed(2)} tx/s)\n`);
+      io.out(`spam: ${r.sent} sent, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(1)} s (${(r.sent / r.seconds).toFixed(2)} tx/s; client CPU ${(r.cpuMs / Math.max(1, r.sent)).toFixed(2)} ms a payment)\n`);
       for (const e of r.errors.slice(0, 5)) io.err(`  ${e}\n`);
     });
 

@@ -166,7 +166,12 @@ export class AcceptPipeline {
         for (const j of pending) j.reject(new Error('mempool: transaction could not be settled'));
         return;
       }
-      const snap = await this.snapshotFor(pending.map((j) => j.tx));
+      const txs = pending.map((j) => j.tx);
+      let snap = await this.snapshotFor(txs);
+      // A block that connected while the coins were read took parents out of the graph whose
+      // outputs were therefore not read: they are chain coins now, not missing. Read again
+      // (from here to the admissions below nothing awaits, so the graph cannot change).
+      while (!this.covers(txs, snap)) snap = await this.snapshotFor(txs);
       const batchTxs = new Map<string, Tx>();
       const next: TxJob[] = [];
       const checks: SigCheck[] = [];
@@ -240,6 +245,18 @@ export class AcceptPipeline {
       want.push({ txid: tx.txid(), vout: 0 });
     }
     return this.o.view.snapshot(want);
+  }
+
+  /** Whether every input of `txs` is a mempool output, a batch-mate's or one `snap` read. */
+  private covers(txs: readonly Tx[], snap: ChainSnapshot): boolean {
+    const mates = new Set(txs.map((t) => bytesToHex(t.txid())));
+    for (const tx of txs) {
+      for (const i of tx.inputs) {
+        const pk = bytesToHex(i.prevout.txid);
+        if (!this.graph.has(pk) && !mates.has(pk) && !snap.has(i.prevout)) return false;
+      }
+    }
+    return true;
   }
 
   private rememberReject(tx: Tx): void {

@@ -144,3 +144,33 @@ describe('reorg handling', () => {
     expect(env.mempool.has(keep.txid())).toBe(true);
   });
 });
+
+describe('a block that confirms a parent while its child is being admitted', () => {
+  test('the child is accepted, not refused as missing (devnet spam saw missingorspent for an output confirmed a moment before)', async () => {
+    // The child's coin read is planned while its parent is in the mempool (so the parent's
+    // output is not read from the chain) and waits for the chain lock the block holds; the
+    // block takes the parent out of the mempool. The output is a chain coin by then.
+    const a = split(await coinbaseAt(env.chain, 9), 2, 1000n);
+    await env.mempool.accept(a);
+    const tip = env.chain.tip;
+    const block = createBlock({
+      params,
+      prev: tip.hash,
+      height: tip.height + 1,
+      time: tip.time + 1,
+      bits: params.powLimitBits,
+      txs: [a],
+      coinbase: { script: OTHER_SCRIPT, value: blockSubsidy(tip.height + 1, params) + 1000n, extraNonce: 0x7800 },
+      mine: true,
+    });
+    const children = [0, 1].map((v) => spend([outputOf(a, v)], [{ value: a.outputs[v]!.value - 1000n, script: SCRIPT }]));
+    const connected = env.chain.processBlock(block);
+    const accepted = children.map((c) => env.mempool.accept(c));
+    await connected;
+    expect(env.chain.tip.hash).toEqual(block.hash());
+    for (const r of accepted) await expect(r).resolves.toMatchObject({ fee: 1000n });
+    await env.mempool.idle();
+    expect(env.mempool.has(a.txid())).toBe(false);
+    for (const c of children) expect(env.mempool.get(c.txid())!.ancestorCount).toBe(1);
+  });
+});

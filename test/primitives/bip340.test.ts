@@ -2,6 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as tiny from 'tiny-secp256k1';
+import fc from 'fast-check';
+import * as nobleSecp from '@noble/secp256k1';
 import { bytesToHex, hexToBytes } from '../../src/primitives/bytes.js';
 import {
   defaultVerifier,
@@ -143,6 +145,16 @@ describe('BIP340 vectors', () => {
     const msg = hexToBytes(good.message);
     msg[5]! ^= 0x10;
     for (const v of [wasmVerifier, nobleVerifier, ...nodeVerifiers]) expect(v.verify(hexToBytes(good.signature), msg, pk)).toBe(false);
+  });
+
+  test('signSchnorr (libsecp256k1 for 32-byte messages) gives the signature noble gives, for any key, message and aux', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (sk, msg, aux) => {
+        fc.pre(nobleSecp.utils.isValidSecretKey(sk));
+        expect(bytesToHex(signSchnorr(msg, sk, aux))).toBe(bytesToHex(nobleSecp.schnorr.sign(msg, sk, aux)));
+      }),
+      { numRuns: 50 },
+    );
   });
 
   test('signing refuses invalid secret keys and aux of the wrong size', () => {
