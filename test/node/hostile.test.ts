@@ -88,12 +88,17 @@ class Probe {
 
 /** Runs an attack under the probe and checks what every attack must leave intact. */
 /**
- * 90 % of API answers must come within 1 s, and the worst within apiMaxMs: 3 s (10 s
- * during the inv flood's 108 MB burst). The machine is 2 cores shared with other test
- * runs (load average ~20 measured), where even an idle cairnd misses 1 s now and then;
- * the observed figures are printed and recorded in docs/protocol.md.
+ * 90 % of API answers must come within 1 s more than the idle victim's 90th percentile
+ * measured just before, and the worst within apiMaxMs (3 s) more than the idle worst. The
+ * machine is 2 cores shared with other test runs (load average ~20 measured), where even
+ * an idle cairnd misses 1 s now and then; the observed figures are printed and recorded
+ * in docs/protocol.md.
  */
 async function underAttack(name: string, maxGrowthMiB: number, attack: () => Promise<void>, apiMaxMs = 3_000): Promise<void> {
+  // the same probe on the idle victim first: what the machine's load alone costs the API
+  const idleProbe = new Probe(victim);
+  await until(async () => idleProbe.count >= 10, 'ten idle API answers');
+  const idle = await idleProbe.stop();
   const rss0 = rssMiB(victim);
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(victim))), 100);
@@ -111,11 +116,14 @@ async function underAttack(name: string, maxGrowthMiB: number, attack: () => Pro
   }
   peak = Math.max(peak, rssMiB(victim));
   // eslint-disable-next-line no-console
-  console.log(`${name}: RSS ${rss0.toFixed(0)} -> peak ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)}, bound ${maxGrowthMiB}); API p90 ${api.p90.toFixed(0)} ms, max ${api.max.toFixed(0)} ms over ${api.n} requests`);
+  console.log(`${name}: RSS ${rss0.toFixed(0)} -> peak ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)}, bound ${maxGrowthMiB}); API p90 ${api.p90.toFixed(0)} ms, max ${api.max.toFixed(0)} ms over ${api.n} requests (idle before it: p90 ${idle.p90.toFixed(0)} ms, max ${idle.max.toFixed(0)} ms over ${idle.n})`);
   expect(peak - rss0).toBeLessThan(maxGrowthMiB);
   expect(api.n).toBeGreaterThan(3);
-  expect(api.p90).toBeLessThan(1_000);
-  expect(api.max).toBeLessThan(apiMaxMs);
+  // What the attack adds to the API's latency, over what the machine's load alone costs
+  // it in the same run (an idle victim's p90 was 0.74 s at load average ~20 here, so an
+  // absolute 1 s would measure the machine, not the node; docs/protocol.md "Measured")
+  expect(api.p90).toBeLessThan(idle.p90 + 1_000);
+  expect(api.max).toBeLessThan(idle.max + apiMaxMs);
   expect(api.honestMissing).toBe(0);
   expect(await chainState(victim)).toEqual(before);
 }
