@@ -7,6 +7,7 @@
 // Attackers speak the protocol through the project's own Noise and codecs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -87,32 +88,42 @@ class Probe {
 
 /** Runs an attack under the probe and checks what every attack must leave intact. */
 /**
- * 90 % of API answers must come within 1 s, and the worst within apiMaxMs: 3 s (10 s
- * during the inv flood's 108 MB burst). The machine is 2 cores shared with other test
- * runs (load average ~20 measured), where even an idle cairnd misses 1 s now and then;
- * the observed figures are printed and recorded in docs/protocol.md.
+ * 90 % of API answers must come within 1 s more than the idle victim's 90th percentile
+ * measured just before, and the worst within apiMaxMs (3 s) more than the idle worst. The
+ * machine is 2 cores shared with other test runs (load average ~20 measured), where even
+ * an idle cairnd misses 1 s now and then; the observed figures are printed and recorded
+ * in docs/protocol.md.
  */
 async function underAttack(name: string, maxGrowthMiB: number, attack: () => Promise<void>, apiMaxMs = 3_000): Promise<void> {
+  // the same probe on the idle victim first: what the machine's load alone costs the API
+  const idleProbe = new Probe(victim);
+  await until(async () => idleProbe.count >= 10, 'ten idle API answers');
+  const idle = await idleProbe.stop();
   const rss0 = rssMiB(victim);
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(victim))), 100);
   const probe = new Probe(victim);
+  let api: Awaited<ReturnType<Probe['stop']>>;
   try {
     await attack();
+    // A quick attack still gets answers measured after it, while the victim works it off:
+    // at least 20, so that the 90th percentile is not simply the slowest answer.
+    await until(async () => probe.count >= 20, 'twenty API answers');
   } finally {
     clearInterval(sampler);
+    // stopped whatever happened: a probe left polling keeps jest (and test:stress's load) running
+    api = await probe.stop();
   }
-  // A quick attack still gets answers measured after it, while the victim works it off:
-  // at least 20, so that the 90th percentile is not simply the slowest answer.
-  await until(async () => probe.count >= 20, 'twenty API answers');
-  const api = await probe.stop();
   peak = Math.max(peak, rssMiB(victim));
   // eslint-disable-next-line no-console
-  console.log(`${name}: RSS ${rss0.toFixed(0)} -> peak ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)}, bound ${maxGrowthMiB}); API p90 ${api.p90.toFixed(0)} ms, max ${api.max.toFixed(0)} ms over ${api.n} requests`);
+  console.log(`${name}: RSS ${rss0.toFixed(0)} -> peak ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)}, bound ${maxGrowthMiB}); API p90 ${api.p90.toFixed(0)} ms, max ${api.max.toFixed(0)} ms over ${api.n} requests (idle before it: p90 ${idle.p90.toFixed(0)} ms, max ${idle.max.toFixed(0)} ms over ${idle.n})`);
   expect(peak - rss0).toBeLessThan(maxGrowthMiB);
   expect(api.n).toBeGreaterThan(3);
-  expect(api.p90).toBeLessThan(1_000);
-  expect(api.max).toBeLessThan(apiMaxMs);
+  // What the attack adds to the API's latency, over what the machine's load alone costs
+  // it in the same run (an idle victim's p90 was 0.74 s at load average ~20 here, so an
+  // absolute 1 s would measure the machine, not the node; docs/protocol.md "Measured")
+  expect(api.p90).toBeLessThan(idle.p90 + 1_000);
+  expect(api.max).toBeLessThan(idle.max + apiMaxMs);
   expect(api.honestMissing).toBe(0);
   expect(await chainState(victim)).toEqual(before);
 }
@@ -120,13 +131,19 @@ async function underAttack(name: string, maxGrowthMiB: number, attack: () => Pro
 /** An attacker peer: our own Noise initiator and codecs, a fresh identity each time. */
 class Attacker {
   readonly received: Message[] = [];
+  /** when each ping was answered (this process's clock): where an attacker stood when it was dropped */
+  readonly pings: number[] = [];
   closed: string | undefined;
+  closedAt = 0;
   constructor(readonly conn: SecureConnection) {
     conn.onMessage((d) => {
       try {
         const m = decodeMessage(params.magic, d);
         this.received.push(m);
-        if (m.cmd === 'ping') this.send({ cmd: 'pong', nonce: m.nonce });
+        if (m.cmd === 'ping') {
+          this.pings.push(Date.now());
+          this.send({ cmd: 'pong', nonce: m.nonce });
+        }
         // well-behaved apart from its flood: it answers header requests (it has nothing
         // new), as an honest peer must or be dropped for 'headers request timed out'
         if (m.cmd === 'getheaders') this.send({ cmd: 'headers', headers: [] });
@@ -134,7 +151,10 @@ class Attacker {
         // the victim sends valid frames only
       }
     });
-    conn.onClose((r) => (this.closed = r));
+    conn.onClose((r) => {
+      this.closed = r;
+      this.closedAt = Date.now();
+    });
   }
   get identity(): string {
     return this.id;
@@ -238,46 +258,65 @@ describe('a cairnd under attack', () => {
       return a;
     });
     const l0 = await limits(victim);
-    const total = ATTACKERS * INV_ITEMS;
+    // every attacker's inv, and attacker 0's second one at once, over its allowance
+    const total = ATTACKERS * INV_ITEMS + INV_ITEMS;
     let l = l0;
+    let sendMs = 0;
     await underAttack('inv flood', 200, async () => {
-      attackers.forEach((a, k) => a.conn.send(frames[k]!));
+      const lag = monitorEventLoopDelay({ resolution: 20 });
+      lag.enable();
+      const t0 = Date.now();
+      // One attacker's frame per event-loop turn. The 60 attackers share this process, and
+      // encrypting their 108 MB in one synchronous stretch took 22 s under test:stress, so
+      // none of them answered a ping meanwhile and the victim rightly dropped 52 of them
+      // for 'ping timeout' (they were silent, their frames unfinished, and the victim's own
+      // timers on time). Attackers on their own machines would answer while sending.
+      for (let k = 0; k < ATTACKERS; k++) {
+        attackers[k]!.conn.send(frames[k]!);
+        // one more inv right away is over the allowance (burst 50,000, refilled 5,000/s):
+        // INV_FLOOD (10), dropped unread and counted as such
+        if (k === 0) attackers[0]!.conn.send(frames[0]!);
+        await new Promise((r) => setImmediate(r));
+      }
+      sendMs = Date.now() - t0;
       // Until every item the victim received is processed or counted as dropped (docs:
       // "every item ... ends up processed or counted as dropped"). An attacker within its
       // allowance must not be disconnected: if one is, its unread items can never be
       // counted, so say so at once instead of waiting out the deadline.
       await until(async () => {
         const gone = attackers.filter((a) => a.closed !== undefined);
-        if (gone.length > 0) throw new Error(`${gone.length} attackers disconnected within their allowance, e.g. ${gone[0]!.closed}`);
+        if (gone.length > 0) {
+          lag.disable();
+          const why = gone.map((a) => `#${attackers.indexOf(a)} at +${a.closedAt - t0} ms (pings answered at ${a.pings.map((p) => p - t0).join(',')})`).join('; ');
+          throw new Error(`${gone.length} attackers disconnected within their allowance, e.g. ${gone[0]!.closed}; sending took ${sendMs || Date.now() - t0} ms, this process's event loop lagged up to ${(lag.max / 1e6).toFixed(0)} ms: ${why}`);
+        }
         l = await limits(victim);
-        // every item taken in: processed, or dropped at the global cap (the per-item
-        // accounting of docs/protocol.md is printed below; it does not close yet on every
-        // run, see the closing note of issue #16)
-        return l.inv_accepted + l.inv_dropped_global - l0.inv_accepted - l0.inv_dropped_global >= total && l.inv_backlog === 0;
-      }, 'the flood to be worked off', 200_000);
+        return l.inv_received - l0.inv_received === total && accounted(l) - accounted(l0) === total && l.inv_backlog === 0;
+      }, 'every inv item processed or counted as dropped', 200_000);
+      lag.disable();
     });
     const d = (k: string): number => l[k]! - l0[k]!;
     // eslint-disable-next-line no-console
-    console.log(`inv flood items: received ${d('inv_received')}, processed ${d('inv_processed')}, dropped: allowance ${d('inv_dropped_allowance')}, global ${d('inv_dropped_global')}, disconnect ${d('inv_dropped_disconnect')}, malformed ${d('inv_dropped_malformed')}; accounted ${accounted(l) - accounted(l0)} of ${d('inv_received')} received`);
+    console.log(`inv flood items: received ${d('inv_received')}, processed ${d('inv_processed')}, dropped: allowance ${d('inv_dropped_allowance')}, global ${d('inv_dropped_global')}, disconnect ${d('inv_dropped_disconnect')}, malformed ${d('inv_dropped_malformed')}; sent in ${sendMs} ms`);
+    // received = processed + dropped by reason, exactly (docs/protocol.md "Inventory")
+    expect(d('inv_received')).toBe(total);
+    expect(d('inv_processed') + d('inv_dropped_allowance') + d('inv_dropped_global') + d('inv_dropped_disconnect') + d('inv_dropped_malformed')).toBe(total);
     expect(d('inv_processed')).toBeGreaterThanOrEqual(250_000); // at least the global queue's worth
-    expect(d('inv_dropped_allowance') + d('inv_dropped_disconnect') + d('inv_dropped_malformed')).toBe(0);
+    expect(d('inv_dropped_allowance')).toBe(INV_ITEMS);
+    expect(d('inv_dropped_disconnect') + d('inv_dropped_malformed')).toBe(0);
     const m = (await http(victim, '/metrics')).text;
     expect(Number(/^cairn_p2p_inv_dropped_total\{reason="global"\} (\d+)$/m.exec(m)?.[1])).toBeGreaterThanOrEqual(d('inv_dropped_global'));
-    // within their allowance: nobody was punished or dropped
+    // within their allowance nobody was punished or dropped; the one over it scored 10
     const peers = (await http(victim, '/api/peers')).json as { identity?: string; ban_score: number }[];
     const mine = peers.filter((p) => attackers.some((a) => a.identity === p.identity));
     expect(mine).toHaveLength(ATTACKERS);
-    expect(mine.every((p) => p.ban_score === 0)).toBe(true);
-    // one more inv right away is over the allowance: INV_FLOOD (10), unread, counted as dropped
-    attackers[0]!.conn.send(frames[0]!);
-    await until(async () => ((await http(victim, '/api/peers')).json as { identity?: string; ban_score: number }[]).some((p) => p.identity === attackers[0]!.identity && p.ban_score === 10), 'inv flood scored');
-    const l2 = await limits(victim);
-    expect(l2.inv_dropped_allowance! - l.inv_dropped_allowance!).toBe(INV_ITEMS);
-    expect(l2.inv_accepted).toBe(l.inv_accepted);
-    // and once they leave, items of theirs still queued would count as dropped: none are
+    expect(mine.map((p) => p.ban_score).sort((a, b) => b - a)).toEqual([10, ...Array<number>(ATTACKERS - 1).fill(0)]);
+    expect(mine.find((p) => p.identity === attackers[0]!.identity)?.ban_score).toBe(10);
+    // and once they leave, the accounting still closes
     for (const a of attackers) a.conn.close('done');
     await until(async () => (await limits(victim)).inv_backlog === 0 && ((await http(victim, '/api/peers')).json as unknown[]).length === 1, 'attackers gone');
-    expect(((await http(victim, '/api/peers')).json as unknown[]).length).toBe(1);
+    const l3 = await limits(victim);
+    expect(accounted(l3) - accounted(l0)).toBe(l3.inv_received! - l0.inv_received!);
   }, 360_000);
 
   it('lets 63 silent peers (Noise done, no version) hold at most 8 slots, drops them after 10 s, then admits a fresh peer (docs: pre-handshake limits, inbound slots)', async () => {

@@ -103,4 +103,29 @@ describe('ping timeout', () => {
     base.advance(2 * PING.pingTimeoutMs + PING.pingIntervalMs);
     expect(rec.closed).toBe('ping timeout');
   });
+  it('reads the input already waiting before it judges: bytes that reached the socket as the timer fired keep the peer', () => {
+    const { base, clock } = stallableClock();
+    const net = new MemoryNetwork({ clock });
+    const [outEnd, inEnd] = net.pair('remote', 'us');
+    const conn = {
+      remote: inEnd.remote, inbound: inEnd.inbound, lastReceivedAt: 0,
+      send: (d: Uint8Array) => inEnd.send(d), close: (r: string) => inEnd.close(r),
+      onMessage: (cb: (d: Uint8Array) => void) => inEnd.onMessage(cb), onClose: (cb: (r: string) => void) => inEnd.onClose(cb),
+    };
+    const peer = peerOn(conn, base, seededRng(4), { ...PING, clock });
+    const rec = record(peer);
+    const remote = new FakeRemote(outEnd);
+    peer.start();
+    remote.handshake();
+    base.advance(0);
+    remote.answerPings = false;
+    base.advance(PING.pingIntervalMs); // ping sent, its timeout armed
+    // Input that is read in the same instant, but after the timeout's timer ran (timers run
+    // before pending input is read): a timer set now, for then, runs after it.
+    base.setTimeout(() => (conn.lastReceivedAt = clock.now()), PING.pingTimeoutMs);
+    base.advance(PING.pingTimeoutMs);
+    expect(rec.closed).toBeUndefined();
+    base.advance(PING.pingTimeoutMs); // nothing since
+    expect(rec.closed).toBe('ping timeout');
+  });
 });
