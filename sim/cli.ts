@@ -8,8 +8,8 @@ import { writeReport } from './report.js';
 import { shrink } from './shrink.js';
 import { runSim } from './world.js';
 
-const USAGE = `usage: npm run sim -- [--seed S] [--nodes N] [--duration 2h] [--faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,skew|all]
-       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--drain 10m] [--skew-max 1h] [--out DIR] [--shrink] [--plant NAME] [--trace]`;
+const USAGE = `usage: npm run sim -- [--seed S] [--nodes N] [--duration 2h] [--faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,flushcrash,skew,hostile|all]
+       [--block-interval 10m] [--tx-rate PER_MIN] [--actors N] [--quiet 30m] [--drain 10m] [--skew-max 1h] [--out DIR] [--shrink] [--plant NAME] [--trace] [--disk]`;
 
 export function configFromArgs(argv: string[]): { config: SimConfig; out?: string; shrink: boolean; printTrace: boolean } {
   const { values } = parseArgs({
@@ -29,6 +29,7 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
       shrink: { type: 'boolean' },
       plant: { type: 'string' },
       trace: { type: 'boolean' },
+      disk: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -61,6 +62,7 @@ export function configFromArgs(argv: string[]): { config: SimConfig; out?: strin
     skewMaxMs: values['skew-max'] ? parseDuration(values['skew-max']) : DEFAULTS.skewMaxMs,
     keepTimeline: values.out !== undefined,
     keepTrace: values.trace === true,
+    ...(values.disk ? { disk: true } : {}),
     ...(values.plant ? { plant: values.plant } : {}),
   };
   if (!(config.txPerMinute >= 0)) throw new Error('--tx-rate must be a number >= 0');

@@ -2,7 +2,7 @@
 // command line (`--faults partition,crash,...`) or drawn at random by the swarm.
 import type { Rng } from '../src/primitives/index.js';
 
-export const FAULTS = ['partition', 'oneway', 'latency', 'loss', 'duplicate', 'reorder', 'slow', 'crash', 'flushcrash', 'skew'] as const;
+export const FAULTS = ['partition', 'oneway', 'latency', 'loss', 'duplicate', 'reorder', 'slow', 'crash', 'flushcrash', 'skew', 'hostile'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface SimConfig {
@@ -29,6 +29,8 @@ export interface SimConfig {
   plant?: string;
   /** keep the trace's lines (for --out); the hash is always computed */
   keepTrace?: boolean;
+  /** real LevelDB stores in a temporary directory (removed at the end) instead of memory-level */
+  disk?: boolean;
   /** keep the per-node tip timeline (for --out) */
   keepTimeline?: boolean;
 }
@@ -91,5 +93,6 @@ export function replayCommand(c: SimConfig): string {
   if (c.drainMs !== Math.min(DEFAULTS.drainMs, Math.floor(c.quietMs / 3))) parts.push(`--drain ${formatDuration(c.drainMs)}`);
   if (c.skewMaxMs !== DEFAULTS.skewMaxMs) parts.push(`--skew-max ${formatDuration(c.skewMaxMs)}`);
   if (c.plant) parts.push(`--plant ${c.plant}`);
+  if (c.disk) parts.push('--disk');
   return parts.join(' ');
 }

@@ -59,3 +59,25 @@ export function forkDepths(nodes: SimNode[], oracle: Oracle): number {
   }
   return max;
 }
+
+/** Orphan pools' limits as configured by default in src (mempool/orphans.ts, chain/orphans.ts). */
+const MEMPOOL_ORPHANS = 100;
+const CHAIN_ORPHANS = 200;
+
+/**
+ * Memory per node stays bounded: what a peer can make a node hold is capped. Its block
+ * index holds only headers with real proof of work that connect: the blocks this world
+ * mined, and the header-only branches attackers sent (at regtest's trivial target a
+ * 2,000-header branch from block 1 is more work than the chain, so a node rightly keeps
+ * it; unconnected headers it must never keep). Its orphan pools stay within their limits.
+ */
+export function checkMemory(n: SimNode, oracle: Oracle, validHeadersSent = 0): string[] {
+  const problems: string[] = [];
+  const index = (n.chain as unknown as { index?: { entries?: Map<string, unknown> } }).index?.entries;
+  if (!(index instanceof Map)) throw new Error('sim memory invariant: Chain.index.entries not found (was it moved?)');
+  const bound = oracle.size + validHeadersSent;
+  if (index.size > bound) problems.push(`block index holds ${index.size} headers, but only ${oracle.size} blocks were mined in this world and ${validHeadersSent} headers with valid proof of work were sent without blocks`);
+  if (n.mempool.orphanCount > MEMPOOL_ORPHANS) problems.push(`mempool holds ${n.mempool.orphanCount} orphans (limit ${MEMPOOL_ORPHANS})`);
+  if (n.chain.orphanCount > CHAIN_ORPHANS) problems.push(`chain holds ${n.chain.orphanCount} orphan blocks (limit ${CHAIN_ORPHANS})`);
+  return problems;
+}

@@ -15,7 +15,7 @@ import type { ChainStore } from '../src/chain/index.js';
 import type { Scheduler } from './scheduler.js';
 import { SimClock } from './scheduler.js';
 import type { SimNetwork } from './network.js';
-import { cloneStore } from './store.js';
+import { cloneStore, type StoreFactory } from './store.js';
 
 export const SIM_PORT = 8333;
 
@@ -32,6 +32,8 @@ export interface SimNodeOptions {
   net: SimNetwork;
   pool: VerifyPool;
   store: ChainStore;
+  /** where crash survivors' stores come from (memory, or LevelDB with --disk) */
+  stores: StoreFactory;
   /** seeds this node's own randomness (one per incarnation, drawn from the world's rng) */
   rng: Rng;
   skewMs: number;
@@ -43,6 +45,8 @@ export interface SimNodeOptions {
   outboundTarget: number;
   /** test-only: alters each incarnation right after it is built (planted.ts) */
   patch?: (n: SimNode) => void;
+  /** runs on each incarnation once its P2PNode exists, before it starts (hostile.ts taps it here) */
+  afterBuild?: (n: SimNode) => void;
 }
 
 export class SimNode {
@@ -94,7 +98,11 @@ export class SimNode {
       // a 24-hour world of 200 nodes stays within reach
       peer: { pingIntervalMs: 120_000, pingTimeoutMs: 20 * 60_000 },
       sync: { tickMs: 5_000 },
+      // -bantime 10 min instead of a day: a banned attacker comes back, so a hostile
+      // node keeps attacking through a run instead of going quiet at its first offence
+      banSeconds: 600,
     });
+    o.afterBuild?.(this);
     const inc = this.incarnation;
     const chain = this.chain;
     chain.on('tip', (c) => {
@@ -132,7 +140,7 @@ export class SimNode {
     this.up = false;
     this.clock.kill();
     this.o.net.crash(this.name);
-    const survivor = cloneStore(this.store);
+    const survivor = cloneStore(this.store, this.o.stores);
     this.mempool.close();
     this.store = await survivor;
   }
@@ -157,7 +165,7 @@ export class SimNode {
           this.clock.kill();
           this.o.net.crash(this.name);
           this.mempool.close();
-          const survivor = cloneStore(store); // its snapshot: before this batch
+          const survivor = cloneStore(store, this.o.stores); // its snapshot: before this batch
           void survivor.then((s) => {
             this.store = s;
             done();

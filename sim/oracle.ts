@@ -77,6 +77,11 @@ export class Oracle {
     return halvings >= 64 ? 0n : this.p.subsidy >> BigInt(halvings);
   }
 
+  /** blocks known (genesis included), valid or not */
+  get size(): number {
+    return this.recs.size;
+  }
+
   has(hex: string): boolean {
     return this.recs.has(hex);
   }

@@ -14,6 +14,11 @@ export function printResult(r: SimResult, log: (s: string) => void = console.log
   log(`blocks: mined ${s.blocksMined}, final height ${s.finalHeight} (premine ${c.premine}, expected ~${s.expectedBlocks} new), stale ${s.staleBlocks}, deepest reorg ${s.deepestReorg}, max divergence ${s.maxDivergence}`);
   log(`payments: ${s.payments.submitted} submitted, ${s.payments.accepted} accepted, ${s.payments.refused} refused, ${s.payments.doubleSpends} double-spend attempts; 6-deep reversals ${s.reversedDeep}`);
   log(`faults: ${s.partitions} partitions, ${s.crashes} crashes; messages ${s.messages.delivered} delivered, ${s.messages.lost} lost, ${s.messages.duplicated} duplicated`);
+  if (s.hostile.nodes.length) {
+    const h = s.hostile;
+    log(`hostile ${h.nodes.join(',')} (${(h.hashShare * 100).toFixed(0)}% of hash power): selfish ${h.privateMined} mined privately, ${h.released} released, ${h.abandoned} abandoned; invalid blocks ${h.invalidBlocks}, mutated ${h.mutatedBlocks}, future-dated ${h.futureBlocks}; header spam ${h.headerSpam}, tx spam ${h.txSpam} bursts`);
+  }
+  log(`growth: main chain +${s.growth.blocks} blocks for ${s.growth.honestMined} mined by honest nodes`);
   log(`propagation (block mined → connected by a node): p50 ${(s.propagation.p50 / 1000).toFixed(2)} s, p95 ${(s.propagation.p95 / 1000).toFixed(2)} s over ${s.propagation.samples} arrivals`);
   log(`speed: ${s.simSeconds} simulated s in ${s.wallSeconds.toFixed(1)} wall s = ${s.simPerWall.toFixed(0)} sim-s/wall-s; ${s.events} events; heap ${s.heapPerNodeMb.toFixed(1)} MB per node`);
   for (const w of r.wallClockUse) log(`WALL-CLOCK USE in the simulated world (${w.calls}x): ${w.site}`);

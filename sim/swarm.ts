@@ -3,15 +3,18 @@
 // exact run, and the printed replay command reproduces it); runs go one after another.
 import { parseArgs } from 'node:util';
 import { seededRng } from '../src/primitives/index.js';
-import { DEFAULTS, randomFaults, type SimConfig } from './config.js';
+import { DEFAULTS, randomFaults, type Fault, type SimConfig } from './config.js';
 import { printResult, summaryLine } from './print.js';
 import { shrink } from './shrink.js';
 import { runSim, type SimResult } from './world.js';
 
 const MIN = 60_000;
 
-/** The run a swarm makes of `seed`: everything but `plant` follows from the seed. */
-export function swarmConfig(seed: bigint, plant?: string): SimConfig {
+/**
+ * The run a swarm makes of `seed`: everything but `plant` follows from the seed.
+ * `without` drops fault kinds from the drawn mix (the rest of the draw is unchanged).
+ */
+export function swarmConfig(seed: bigint, plant?: string, without: readonly Fault[] = []): SimConfig {
   const r = seededRng(seed ^ 0x5a5a5a5an);
   const intervals = [MIN, 2 * MIN, 5 * MIN, 10 * MIN];
   return {
@@ -23,7 +26,7 @@ export function swarmConfig(seed: bigint, plant?: string): SimConfig {
     drainMs: 10 * MIN,
     blockIntervalMs: intervals[r.int(intervals.length)]!,
     txPerMinute: 1 + r.int(4),
-    faults: randomFaults(r),
+    faults: randomFaults(r).filter((f) => !without.includes(f)),
     ...(plant ? { plant } : {}),
   };
 }
@@ -33,11 +36,11 @@ export interface SwarmOutcome {
   failed: SimResult[];
 }
 
-export async function swarm(o: { runs: number; from: bigint; plant?: string; stopOnFail?: boolean; log?: (s: string) => void }): Promise<SwarmOutcome> {
+export async function swarm(o: { runs: number; from: bigint; plant?: string; without?: readonly Fault[]; stopOnFail?: boolean; log?: (s: string) => void }): Promise<SwarmOutcome> {
   const failed: SimResult[] = [];
   let runs = 0;
   for (let i = 0; i < o.runs; i++) {
-    const r = await runSim(swarmConfig(o.from + BigInt(i), o.plant));
+    const r = await runSim(swarmConfig(o.from + BigInt(i), o.plant, o.without));
     runs++;
     o.log?.(summaryLine(r));
     if (!r.ok) {

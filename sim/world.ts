@@ -17,11 +17,12 @@ import { SimNode } from './node.js';
 import { Oracle } from './oracle.js';
 import { installQuiesce, settle, wallClockReport, resetWallClockReport, wallNow, watchWallClock } from './quiesce.js';
 import { Scheduler } from './scheduler.js';
-import { cloneStore, memoryStore } from './store.js';
+import { cloneStore, diskStores, memoryStore, memoryStores, type StoreFactory } from './store.js';
 import { Trace } from './trace.js';
 import { memoSelection, memoVerifier } from './verifier.js';
 import { Actor, outputsTo, type WCoin } from './wallet.js';
-import { checkMempool, forkDepths } from './invariants.js';
+import { checkMempool, checkMemory, forkDepths } from './invariants.js';
+import { Hostile, type HostileStats } from './hostile.js';
 import { plantPatch } from './planted.js';
 
 export interface Violation {
@@ -64,6 +65,10 @@ export interface SimStats {
   heapPerNodeMb: number;
   crashes: number;
   partitions: number;
+  /** nodes run by attackers (the `hostile` fault) and what they did */
+  hostile: { nodes: string[]; hashShare: number } & HostileStats;
+  /** the main chain's growth against the honest blocks mined (see finalChecks) */
+  growth: { blocks: number; honestMined: number };
 }
 
 export interface SimResult {
@@ -110,6 +115,7 @@ export class World {
   readonly events: WorldEvent[] = [];
   readonly timeline: TimelinePoint[] | undefined;
   private readonly verifier = memoVerifier();
+  private readonly stores: StoreFactory;
   private readonly pool: VerifyPool;
   private weights: number[] = [];
   private readonly t0: number;
@@ -120,6 +126,10 @@ export class World {
   private readonly delays: number[] = [];
   private readonly reversals: { t: number; node: string; txid: string }[] = [];
   private readonly doubleSpends: [string, string][] = [];
+  /** attackers by node name (empty without the `hostile` fault) */
+  readonly hostile = new Map<string, Hostile>();
+  private readonly premineOutpoints: { txid: Uint8Array; vout: number }[] = [];
+  private honestMined = 0;
   readonly stats = {
     blocksMined: 0,
     deepestReorg: 0,
@@ -134,6 +144,7 @@ export class World {
 
   constructor(readonly config: SimConfig) {
     this.rng = seededRng(config.seed);
+    this.stores = config.disk ? diskStores() : memoryStores();
     // the world starts an hour after the premined blocks
     this.t0 = (this.params.genesis.header.time + config.premine * 600 + 3600) * 1000;
     this.sched = new Scheduler(this.t0);
@@ -189,7 +200,10 @@ export class World {
       if (!v.valid) throw new Error(`sim: premined block ${h} invalid to the oracle: ${v.reason}`);
       await chain.processBlock(b, { durable: true });
       const cb = b.txs[0]!;
-      for (const c of outputsTo(cb, actor.script)) actor.coins.push({ ...c, minHeight: h + this.params.coinbaseMaturity });
+      for (const c of outputsTo(cb, actor.script)) {
+        actor.coins.push({ ...c, minHeight: h + this.params.coinbaseMaturity });
+        this.premineOutpoints.push(c.outpoint);
+      }
       prev = b.header;
     }
     await chain.close();
@@ -205,6 +219,19 @@ export class World {
     const raw = names.map(() => exp(this.rng, 1));
     const sum = raw.reduce((a, b) => a + b, 0);
     this.weights = raw.map((w) => w / sum);
+    // Hostile nodes: one in five (at least one, from 3 nodes up), holding at most 20% of
+    // the hash power between them (selfish mining pays above ~25-33%; the invariants are
+    // about an honest majority with margin, not about what a near-half attacker can do).
+    const hostileAt = new Set<number>();
+    if (this.has('hostile') && c.nodes >= 3) {
+      const k = Math.max(1, Math.floor(c.nodes / 5));
+      while (hostileAt.size < k) hostileAt.add(this.rng.int(c.nodes));
+      const hs = [...hostileAt].reduce((a, i) => a + this.weights[i]!, 0);
+      if (hs > 0.2) {
+        const honest = 1 - hs;
+        this.weights = this.weights.map((w, i) => (hostileAt.has(i) ? (w * 0.2) / hs : (w * 0.8) / honest));
+      }
+    }
     for (let i = 0; i < c.nodes; i++) {
       const others = names.filter((_, j) => j !== i);
       const seeds: string[] = [];
@@ -216,7 +243,8 @@ export class World {
         sched: this.sched,
         net: this.net,
         pool: this.pool,
-        store: await cloneStore(template),
+        store: await cloneStore(template, this.stores),
+        stores: this.stores,
         rng: seededRng(this.rng.u64()),
         skewMs,
         seeds,
@@ -230,16 +258,50 @@ export class World {
           error: (n, what, err) => this.violation('node-error', `${what}: ${(err as Error)?.message ?? String(err)}`, n.name),
         },
         ...(c.plant ? { patch: plantPatch(c.plant) } : {}),
+        ...(hostileAt.has(i) ? { afterBuild: (n: SimNode) => this.hostile.get(n.name)!.attach(n) } : {}),
         connectIntervalMs: 15_000,
         outboundTarget: Math.min(8, c.nodes - 1),
       });
       this.nodes.push(node);
+      if (hostileAt.has(i)) this.hostile.set(node.name, new Hostile(node, this.hostileWorld()));
     }
+    if (this.hostile.size) this.trace.line(this.now, `hostile ${[...this.hostile.keys()].join(',')}`);
     for (const n of this.nodes) this.profile(n);
     for (const n of this.nodes) {
       await n.start();
       this.trace.line(this.now, `start ${n.name} skew ${n.skewMs}`);
     }
+  }
+
+  private hostileWorld(): import('./hostile.js').HostileWorld {
+    return {
+      params: this.params,
+      sched: this.sched,
+      rng: this.rng,
+      subsidyAt: (h) => this.oracle.subsidyAt(h),
+      mined: (n, b, how) => {
+        const v = this.oracle.add(b);
+        this.stats.blocksMined++;
+        this.trace.line(this.now, `mine-${how} ${n.name} ${b.hashHex()} ${v.valid ? 'valid' : `invalid: ${v.reason}`}`);
+      },
+      released: (_n, b) => {
+        if (!this.minedAt.has(b.hashHex())) this.minedAt.set(b.hashHex(), this.sched.now);
+      },
+      someOutpoint: () => this.premineOutpoints[this.rng.int(this.premineOutpoints.length)]!,
+      line: (s) => this.trace.line(this.now, s),
+      active: () => this.mining,
+    };
+  }
+
+  private validHeadersSent(): number {
+    let k = 0;
+    for (const h of this.hostile.values()) k += h.spamHeaders;
+    return k;
+  }
+
+  /** Nodes the invariants judge: all but the attackers. */
+  honest(n: SimNode): boolean {
+    return !this.hostile.has(n.name);
   }
 
   /** A node's access link, by the faults switched on. */
@@ -262,6 +324,7 @@ export class World {
     const hex = c.tip.hashHex;
     this.trace.line(this.now, `tip ${n.name} ${c.tip.height} ${hex} r${c.reorgDepth}`);
     this.timeline?.push({ t: this.now, node: n.name, height: c.tip.height, hash: hex, reorg: c.reorgDepth });
+    if (!this.honest(n)) return;
     const v = this.oracle.verdict(hex);
     if (!v) {
       this.violation('unknown-tip', `tip ${hex} was never mined in this world`, n.name);
@@ -296,10 +359,11 @@ export class World {
 
   private periodicCheck(): void {
     for (const n of this.nodes) {
-      if (!n.up) continue;
+      if (!n.up || !this.honest(n)) continue;
       for (const p of checkMempool(n, this.oracle)) this.violation('mempool-conflict', p, n.name);
+      for (const p of checkMemory(n, this.oracle, this.validHeadersSent())) this.violation('memory-unbounded', p, n.name);
     }
-    const d = forkDepths(this.nodes.filter((n) => n.up), this.oracle);
+    const d = forkDepths(this.nodes.filter((n) => n.up && this.honest(n)), this.oracle);
     if (d > this.stats.maxDivergence) this.stats.maxDivergence = d;
   }
 
@@ -313,6 +377,11 @@ export class World {
       let i = 0;
       while (i < this.weights.length - 1 && r >= this.weights[i]!) r -= this.weights[i++]!;
       const n = this.nodes[i]!;
+      const h = this.hostile.get(n.name);
+      if (h) {
+        h.mineSelfish();
+        return;
+      }
       const b = n.mine();
       if (!b) return;
       this.mined(n, b);
@@ -323,6 +392,7 @@ export class World {
     const hex = b.hashHex();
     const v = this.oracle.add(b);
     this.stats.blocksMined++;
+    this.honestMined++;
     this.minedAt.set(hex, this.sched.now);
     this.trace.line(this.now, `mine ${n.name} ${hex} txs ${b.txs.length}`);
     if (!v.valid) this.violation('invalid-template', `${n.name} built an invalid block ${hex}: ${v.reason}`, n.name);
@@ -330,7 +400,7 @@ export class World {
   }
 
   private upNodes(group?: number, groups?: ReadonlyMap<string, number>): SimNode[] {
-    return this.nodes.filter((n) => n.up && (group === undefined || (groups!.get(n.name) ?? 0) === group));
+    return this.nodes.filter((n) => n.up && this.honest(n) && (group === undefined || (groups!.get(n.name) ?? 0) === group));
   }
 
   private schedulePayments(): void {
@@ -435,6 +505,7 @@ export class World {
       });
     }
     if (this.has('flushcrash')) every(45 * MIN, () => this.armFlushCrash());
+    for (const h of this.hostile.values()) h.schedule(every);
     if (this.has('crash')) {
       every(30 * MIN, () => {
         const up = this.upNodes();
@@ -497,6 +568,7 @@ export class World {
       });
       this.sched.at(end + c.quietMs - c.drainMs, () => {
         this.mining = false;
+        for (const h of this.hostile.values()) h.dropPrivate();
         this.trace.line(this.now, 'drain: mining and payments stop');
       });
       // One last block by the biggest miner that is up: tips tied on work (which no
@@ -505,7 +577,7 @@ export class World {
         let best: SimNode | undefined;
         let w = -1;
         this.nodes.forEach((n, i) => {
-          if (n.up && this.weights[i]! > w) {
+          if (n.up && this.honest(n) && this.weights[i]! > w) {
             best = n;
             w = this.weights[i]!;
           }
@@ -523,12 +595,13 @@ export class World {
     } finally {
       watchWallClock(false);
       uninstall();
+      await this.stores.cleanup();
     }
   }
 
   private async finalChecks(): Promise<void> {
     this.periodicCheck();
-    const up = this.nodes.filter((n) => n.up);
+    const up = this.nodes.filter((n) => n.up && this.honest(n));
     const tips = new Map<string, string[]>();
     for (const n of up) {
       const h = n.chain.tip.hashHex;
@@ -576,9 +649,15 @@ export class World {
     }
   }
 
+  private hostileStats(): SimStats['hostile'] {
+    const names = [...this.hostile.keys()];
+    const share = this.nodes.reduce((a, n, i) => a + (this.hostile.has(n.name) ? this.weights[i]! : 0), 0);
+    return { nodes: names, hashShare: share, ...sumStats([...this.hostile.values()].map((h) => h.stats)) };
+  }
+
   private result(wallSeconds: number): SimResult {
     const c = this.config;
-    const up = this.nodes.filter((n) => n.up);
+    const up = this.nodes.filter((n) => n.up && this.honest(n));
     const final = up[0]?.chain.tip.hashHex;
     const onFinal = final ? new Set(this.oracle.branch(final, '')) : new Set<string>();
     let stale = 0;
@@ -609,6 +688,8 @@ export class World {
       heapPerNodeMb: process.memoryUsage().heapUsed / 1024 / 1024 / Math.max(1, c.nodes),
       crashes: this.stats.crashes,
       partitions: this.stats.partitions,
+      hostile: this.hostileStats(),
+      growth: { blocks: (up[0]?.chain.height ?? c.premine) - c.premine, honestMined: this.honestMined },
     };
     const out: SimResult = {
       config: c,
@@ -626,6 +707,12 @@ export class World {
     if (this.trace.lines) out.trace = this.trace.lines;
     return out;
   }
+}
+
+function sumStats(all: HostileStats[]): HostileStats {
+  const z: HostileStats = { privateMined: 0, released: 0, abandoned: 0, invalidBlocks: 0, mutatedBlocks: 0, futureBlocks: 0, headerSpam: 0, txSpam: 0 };
+  for (const s of all) for (const k of Object.keys(z) as (keyof HostileStats)[]) z[k] += s[k];
+  return z;
 }
 
 export async function runSim(config: SimConfig): Promise<SimResult> {

@@ -12,6 +12,17 @@ import type { SyncConfig } from './options.js';
 import type { BlockRequest, PeerSync } from './peerstate.js';
 import type { SyncInvItem } from './port.js';
 
+/**
+ * A block a peer said it does not have is not asked of it again for this long. Without it,
+ * a peer that shows a header chain and answers notfound (a header-only branch: cheap at
+ * low difficulty) was asked again at once, forever: a getdata/notfound ping-pong at
+ * network latency (found by the network simulator's hostile nodes: ~400,000 messages in a
+ * 2-hour 8-node world instead of ~25,000).
+ */
+export const NOTFOUND_RETRY_MS = 60_000;
+/** at most this many notfound marks per peer (oldest forgotten first) */
+const MAX_NOTFOUND_MARKS = 4096;
+
 export class BlockDownload {
   /** block hash → the peer it is requested from */
   private readonly requested = new Map<string, PeerSync>();
@@ -46,6 +57,11 @@ export class BlockDownload {
         const k = bytesToHex(e.hash);
         if (e.failed) break;
         if (this.requested.has(k) || busy(k)) continue;
+        const nf = sp.notFound.get(k);
+        if (nf !== undefined) {
+          if (now - nf < NOTFOUND_RETRY_MS) continue;
+          sp.notFound.delete(k);
+        }
         this.requested.set(k, sp);
         sp.inFlight.set(k, { entry: e, at: now });
         items.push({ type: MSG_WITNESS_BLOCK, hash: e.hash });
@@ -81,6 +97,9 @@ export class BlockDownload {
       const k = bytesToHex(it.hash);
       if (sp.inFlight.delete(k)) {
         if (this.requested.get(k) === sp) this.requested.delete(k);
+        sp.notFound.delete(k);
+        sp.notFound.set(k, this.clock.now());
+        if (sp.notFound.size > MAX_NOTFOUND_MARKS) sp.notFound.delete(sp.notFound.keys().next().value!);
         freed = true;
       }
     }

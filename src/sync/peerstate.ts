@@ -17,6 +17,8 @@ export interface PeerSync {
   inFlight: Map<string, BlockRequest>;
   /** requests moved away from this peer; a late answer is still welcome */
   cancelled: Set<string>;
+  /** block hash (hex) → when the peer answered notfound for it: not asked again for NOTFOUND_RETRY_MS */
+  notFound: Map<string, number>;
   headersAskedAt: number | undefined;
   headersSynced: boolean;
   unconnecting: number;

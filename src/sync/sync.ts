@@ -88,6 +88,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
       best: undefined,
       inFlight: new Map(),
       cancelled: new Set(),
+      notFound: new Map(),
       headersAskedAt: undefined,
       headersSynced: false,
       unconnecting: 0,

@@ -43,7 +43,7 @@ describe('sim determinism', () => {
     for (const n of a.nodes) expect(html).toContain(`>${n}</text>`);
     expect(html).toContain(a.traceHash);
     expect(html).not.toMatch(/<script|https?:\/\//);
-    expect(a.replay).toBe('npm run sim -- --seed 11 --nodes 4 --duration 25m --faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,flushcrash,skew --block-interval 2m --tx-rate 3 --quiet 12m');
+    expect(a.replay).toBe('npm run sim -- --seed 11 --nodes 4 --duration 25m --faults partition,oneway,latency,loss,duplicate,reorder,slow,crash,flushcrash,skew,hostile --block-interval 2m --tx-rate 3 --quiet 12m');
     // three short worlds: bounded work, a deadline for a loaded shared machine
   }, 600_000);
 });

