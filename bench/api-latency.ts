@@ -75,6 +75,8 @@ export interface Poll {
   /** latencies in ms (TIMEOUT_MS for a request that failed or got no answer) */
   samples: number[];
   failures: number;
+  /** why requests failed: the error's message (and its cause's), with counts */
+  reasons: Record<string, number>;
 }
 
 /**
@@ -82,7 +84,7 @@ export interface Poll {
  * `done` sees. Returns every request's latency.
  */
 export async function poll(url: string, done: (info: Record<string, unknown> | undefined) => boolean): Promise<Poll> {
-  const out: Poll = { samples: [], failures: 0 };
+  const out: Poll = { samples: [], failures: 0, reasons: {} };
   const inflight = new Set<Promise<void>>();
   let last: Record<string, unknown> | undefined;
   const one = async (): Promise<void> => {
@@ -91,9 +93,12 @@ export async function poll(url: string, done: (info: Record<string, unknown> | u
       const r = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
       last = (await r.json()) as Record<string, unknown>;
       out.samples.push(performance.now() - t0);
-    } catch {
+    } catch (e) {
       out.failures++;
       out.samples.push(TIMEOUT_MS);
+      const err = e as Error & { cause?: Error };
+      const why = `${err.name}: ${err.message}${err.cause ? ` (${err.cause.message})` : ''}`;
+      out.reasons[why] = (out.reasons[why] ?? 0) + 1;
     }
   };
   let next = performance.now();

@@ -48,18 +48,40 @@ function loadBlocks(): { big: Uint8Array; small: Uint8Array[] } {
 
 interface Link {
   send(m: Uint8Array): void;
-  /** resolves after `count` more messages have arrived and decoded */
+  /** resolves after `count` more messages have arrived and decoded; rejects if the connection closes first */
   receive(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
+/** The one-byte message the listening end sends once it accepts frames of any size. */
+const READY = Uint8Array.of(1);
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * One WebSocket link, encrypted or not, used as a node uses its transport: a WsTransport
+ * connection accepts only small frames until its user calls handshakeDone() (the
+ * pre-authentication limits of src/p2p/wslimits.ts; P2PNode calls it after
+ * version/verack). This link has no version handshake of its own, so the listening end
+ * lifts the limit when the connection reaches it (after Noise, when encrypted) and says
+ * so with READY; the dialling end lifts its own and sends nothing until READY arrives,
+ * as a node sends nothing large before verack. A close on either end fails the waiting
+ * receive() with its reason instead of leaving the run waiting for ever.
+ */
 async function link(encrypted: boolean): Promise<Link> {
   const ws = () => new WsTransport({ maxPayload: MAX_MESSAGE_SIZE + SECURE_OVERHEAD });
   const wrap = (t: Transport, seed: number): Transport =>
     encrypted ? new SecureTransport(t, { identity: identityFromSecret(new Uint8Array(32).fill(seed)), rng: cryptoRng }) : t;
-  let waiting: { left: number; done: () => void } | null = null;
+  let waiting: { left: number; done: () => void; fail: (e: Error) => void } | null = null;
+  let closed: string | undefined;
+  const lost = (side: string) => (reason: string) => {
+    closed ??= `bench: ${encrypted ? 'encrypted' : 'plaintext'} link closed by the ${side}: ${reason}`;
+    const w = waiting;
+    waiting = null;
+    w?.fail(new Error(closed));
+  };
   const server = wrap(ws(), 1);
-  const l = await server.listen(0, '127.0.0.1', (c: Connection) =>
+  const l = await server.listen(0, '127.0.0.1', (c: Connection) => {
+    c.onClose(lost('listening end'));
     c.onMessage((d) => {
       decodeMessage(MAGIC, d);
       if (waiting && --waiting.left === 0) {
@@ -67,12 +89,42 @@ async function link(encrypted: boolean): Promise<Link> {
         waiting = null;
         w.done();
       }
-    }),
-  );
-  const conn = await wrap(ws(), 2).dial(`ws://127.0.0.1:${l.port}`);
+    });
+    c.handshakeDone?.();
+    c.send(READY);
+  });
+  let conn: Connection;
+  try {
+    conn = await wrap(ws(), 2).dial(`ws://127.0.0.1:${l.port}`);
+  } catch (e) {
+    await l.close();
+    throw e;
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bench: no ready message on the ${encrypted ? 'encrypted' : 'plaintext'} link within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      conn.onClose((r) => {
+        clearTimeout(timer);
+        lost('dialling end')(r);
+        reject(new Error(closed));
+      });
+      conn.onMessage(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (e) {
+    conn.close('bench over');
+    await l.close();
+    throw e;
+  }
+  conn.handshakeDone?.();
   return {
     send: (m) => conn.send(m),
-    receive: (count) => new Promise<void>((done) => (waiting = { left: count, done })),
+    receive: (count) =>
+      closed !== undefined
+        ? Promise.reject(new Error(closed))
+        : new Promise<void>((done, fail) => (waiting = { left: count, done, fail })),
     close: async () => {
       conn.close('bench over');
       await l.close();

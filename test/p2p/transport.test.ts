@@ -89,6 +89,25 @@ describe('WsTransport', () => {
     expect(got).toEqual([1024]);
   });
 
+  it('delivers what the listener sends at accept to a dialler that listens once the dial resolves', async () => {
+    // The listener's first frames can arrive in the same read as the upgrade answer and
+    // were parsed (on a nextTick) before the dial's promise resumed its caller: with no
+    // handler yet they were dropped, every time on loopback, and a protocol whose
+    // listener speaks first waited for ever (bench/secure.ts's link hung on this).
+    const l = await listen(new WsTransport(), (c) => {
+      for (const b of [1, 2, 3]) c.send(Uint8Array.of(b));
+    });
+    for (let round = 0; round < 5; round++) {
+      const conn = await new WsTransport().dial(`ws://127.0.0.1:${l.port}`);
+      cleanups.push(() => conn.close('test over'));
+      await Promise.resolve(); // the caller's own setup, as P2PNode or SecureTransport do
+      const got: number[] = [];
+      conn.onMessage((d) => got.push(d[0]!));
+      await waitFor(() => got.length >= 3, `round ${round}: the listener's three messages`, 30_000);
+      expect(got).toEqual([1, 2, 3]);
+    }
+  });
+
   it('closes a connection that sends a text frame', async () => {
     const reasons: string[] = [];
     const l = await listen(new WsTransport(), (c) => c.onClose((r) => reasons.push(r)));

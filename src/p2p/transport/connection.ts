@@ -1,7 +1,10 @@
 // The transport contract: a Transport listens and dials; a Connection moves whole binary
 // messages between two nodes and knows nothing of commands. A Connection delivers each
 // received message exactly once, in order, and reports its end exactly once (onClose)
-// whoever ended it. Peers are addressed by URL: outbound connections carry the dialled
+// whoever ended it. Messages that arrive before the owner's first onMessage (a dialled
+// WebSocket can receive the listener's first frame in the same read as the upgrade
+// answer, before the dial's promise has resumed its caller) are held and delivered to
+// the first handler, in order, on a microtask. Peers are addressed by URL: outbound connections carry the dialled
 // URL as `remote`; inbound ones carry the caller's address as a URL with its (ephemeral)
 // port, so hostOf(remote) is what bans key on. Every transport (WebSocket, in-memory,
 // fault injection, Noise, a simulator's) implements these three interfaces; BaseConnection
@@ -60,6 +63,9 @@ export function hostOf(remote: string): string {
 export abstract class BaseConnection implements Connection {
   private readonly msgCbs: ((d: Uint8Array) => void)[] = [];
   private readonly closeCbs: ((r: string) => void)[] = [];
+  /** messages delivered before the first onMessage, until that handler has them; null after */
+  private early: Uint8Array[] | null = [];
+  private flushing = false;
   protected closed = false;
   closeReason: string | undefined;
 
@@ -71,8 +77,25 @@ export abstract class BaseConnection implements Connection {
   abstract send(data: Uint8Array): void;
   abstract close(reason: string): void;
 
+  /**
+   * The first handler receives what arrived before it, on a microtask so its caller
+   * finishes its setup (onClose, state) first; anything arriving meanwhile queues behind.
+   * When nothing arrived before it, delivery stays synchronous from the start (worlds
+   * driven by a manual clock rely on that).
+   */
   onMessage(cb: (data: Uint8Array) => void): void {
     this.msgCbs.push(cb);
+    if (!this.early || this.flushing) return;
+    if (this.early.length === 0) {
+      this.early = null;
+      return;
+    }
+    this.flushing = true;
+    queueMicrotask(() => {
+      const early = this.early;
+      this.early = null;
+      for (const d of early ?? []) this.deliver(d);
+    });
   }
 
   onClose(cb: (reason: string) => void): void {
@@ -90,6 +113,10 @@ export abstract class BaseConnection implements Connection {
 
   protected deliver(data: Uint8Array): void {
     if (this.closed) return;
+    if (this.early) {
+      this.early.push(data);
+      return;
+    }
     for (const cb of this.msgCbs) {
       try {
         cb(data);
@@ -101,11 +128,12 @@ export abstract class BaseConnection implements Connection {
     }
   }
 
-  /** Marks closed and notifies once; returns false if it was already closed. */
+  /** Marks closed and notifies once; returns false if it was already closed. Held messages are dropped. */
   protected finish(reason: string): boolean {
     if (this.closed) return false;
     this.closed = true;
     this.closeReason = reason;
+    this.early = null;
     for (const cb of this.closeCbs.splice(0)) {
       try {
         cb(reason);
