@@ -27,9 +27,12 @@ interface Started {
   identity: string;
 }
 
-/** Starts cairnd and resolves with its banner (the 'started' log line). */
-export function startCairnd(args: string[]): Promise<Started> {
-  const proc = spawn(process.execPath, [CAIRND, '--network', 'regtest', '--api-port', '0', '--p2p-port', '0', '--p2p-host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts cairnd and resolves with its banner (the 'started' log line). `nodeArgs` go to
+ * node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept).
+ */
+export function startCairnd(args: string[], nodeArgs: string[] = []): Promise<Started> {
+  const proc = spawn(process.execPath, [...nodeArgs, CAIRND, '--network', 'regtest', '--api-port', '0', '--p2p-port', '0', '--p2p-host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let buf = '';
     let err = '';

@@ -31,6 +31,12 @@ function metric(text: string, name: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** One labelled gauge value, e.g. labelled(text, 'cairn_miner_worker_heap_bytes', 'kind="total"'). */
+function labelled(text: string, name: string, label: string): number {
+  const m = new RegExp(`^${name}\\{${label}\\} ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
 /** Polls /api/node on every node at a steady rate and keeps each answer's latency until taken. */
 class Poller {
   private readonly lat = new Map<string, number[]>();
@@ -113,7 +119,7 @@ async function main(): Promise<void> {
   const names = state.nodes.map((n) => n.name);
   const clients = new Map(state.nodes.map((n) => [n.name, dn.client(n, env, 10_000)] as const));
   const samples: Sample[] = [];
-  const csv = ['t_s,node,rss_mb,heap_used_mb,heap_total_mb,external_mb,api_p50_ms,api_p99_ms,api_requests,height,tip,mempool'];
+  const csv = ['t_s,node,rss_mb,heap_used_mb,heap_total_mb,external_mb,api_p50_ms,api_p99_ms,api_requests,height,tip,mempool,worker_heap_used_mb,worker_heap_total_mb,miner_workers_started'];
   const poller = new Poller(clients);
   const t0 = Date.now();
   const endAt = t0 + minutes * 60_000;
@@ -157,7 +163,10 @@ async function main(): Promise<void> {
         height: info?.tip_height ?? NaN,
       };
       samples.push(s);
-      csv.push([t, name, s.rssMb.toFixed(1), s.heapUsedMb.toFixed(1), s.heapTotalMb.toFixed(1), s.externalMb.toFixed(1), s.p50.toFixed(1), s.p99.toFixed(1), s.requests, s.height, info?.tip_hash ?? '', info?.mempool_count ?? ''].join(','));
+      // the miner's worker threads (0 on a node that does not mine): not in the heap gauges above
+      const wUsed = labelled(text, 'cairn_miner_worker_heap_bytes', 'kind="used"') / 2 ** 20;
+      const wTotal = labelled(text, 'cairn_miner_worker_heap_bytes', 'kind="total"') / 2 ** 20;
+      csv.push([t, name, s.rssMb.toFixed(1), s.heapUsedMb.toFixed(1), s.heapTotalMb.toFixed(1), s.externalMb.toFixed(1), s.p50.toFixed(1), s.p99.toFixed(1), s.requests, s.height, info?.tip_hash ?? '', info?.mempool_count ?? '', wUsed.toFixed(1), wTotal.toFixed(1), metric(text, 'cairn_miner_workers_started_total')].join(','));
     }
     writeFileSync(join(out, 'samples.csv'), csv.join('\n') + '\n');
     const last = samples.slice(-names.length);

@@ -40,6 +40,12 @@ export interface MetricsSources {
    */
   secure?: { reasons: readonly string[]; failures: () => Record<string, number>; handshakes: () => Record<string, number> };
   /**
+   * The miner's worker threads: how many were ever started (a miner that started workers
+   * per template or restarted them would show here) and their V8 heaps, which the default
+   * heap gauges (the main isolate's only) do not include.
+   */
+  minerWorkers?: () => { started: number; running: number; heap: { used: number; total: number; malloced: number; external: number } };
+  /**
    * Export prom-client's default process metrics too (RSS, heap spaces, event-loop lag, GC
    * durations, handles) under the `cairn_` prefix, so memory and stalls are visible from
    * /metrics. On by default; a process that hosts many nodes (tests) may turn it off, as
@@ -107,6 +113,23 @@ export class Metrics {
       counter('cairn_signatures_cached_total', 'signature checks skipped because the signature cache had them', () => v.stats().cached);
       counter('cairn_sigcache_evictions_total', 'signature cache entries evicted to stay within its bound', () => v.stats().evictions);
       new Gauge({ name: 'cairn_sigcache_entries', help: 'signatures in the signature cache', registers, collect() { this.set(v.stats().entries); } });
+    }
+    if (src.minerWorkers) {
+      const read = src.minerWorkers;
+      let seen = 0;
+      const started = new Counter({ name: 'cairn_miner_workers_started_total', help: 'miner worker threads started since the node started', registers, collect() {
+        const now = read().started;
+        if (now > seen) started.inc(now - seen);
+        seen = now;
+      } });
+      new Gauge({ name: 'cairn_miner_workers', help: 'miner worker threads running', registers, collect() { this.set(read().running); } });
+      const heap = new Gauge({ name: 'cairn_miner_worker_heap_bytes', help: 'V8 heap of the running miner worker threads, summed: used, total (reserved), malloced (V8\'s own malloc), external (array buffers and other off-heap memory V8 tracks)', labelNames: ['kind'] as const, registers, collect() {
+        const h = read().heap;
+        heap.set({ kind: 'used' }, h.used);
+        heap.set({ kind: 'total' }, h.total);
+        heap.set({ kind: 'malloced' }, h.malloced);
+        heap.set({ kind: 'external' }, h.external);
+      } });
     }
     if (src.p2pLimits) {
       const read = src.p2pLimits;

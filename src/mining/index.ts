@@ -15,7 +15,8 @@
 export { buildTemplate, selectPackages, COINBASE_RESERVED_WEIGHT, TEMPLATE_VERSION } from './template.js';
 export type { BlockTemplate, TemplateOptions } from './template.js';
 export { Miner } from './miner.js';
-export type { MinerOptions, MinerEvents } from './miner.js';
+export type { MinerOptions, MinerEvents, MinerWorkerStats } from './miner.js';
+export type { WorkerHeap } from './miner-worker.js';
 export { createBlock } from './build-block.js';
 export type { CreateBlockOptions } from './build-block.js';
 export { grindNonces, mineHeader } from './grind.js';

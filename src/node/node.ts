@@ -16,7 +16,7 @@ import { NETWORKS, type ConsensusParams } from '../consensus/index.js';
 import { Chain, SigCache, VerifyPool } from '../chain/index.js';
 import { MEMPOOL_FILE, Mempool, loadMempool, saveMempool } from '../mempool/index.js';
 import { Indexer } from '../index/index.js';
-import { Miner } from '../mining/index.js';
+import { Miner, type MinerWorkerStats } from '../mining/index.js';
 import { MAX_MESSAGE_SIZE, P2PNode, WsTransport, type Transport } from '../p2p/index.js';
 import { SECURE_FAILURE_REASONS, SECURE_OVERHEAD, SecureStats, SecureTransport, loadAllowList, loadOrCreateIdentity, type IdentityKey } from '../p2p/secure/index.js';
 import { ApiServer, Metrics, difficulty, type ApiContext, type MinerControl, type P2PControl } from '../api/index.js';
@@ -90,6 +90,8 @@ class NodeMiner implements MinerControl {
   private miner: Miner | undefined;
   private script: Uint8Array | undefined;
   private threads: number | undefined;
+  /** workers started by miners already let go (generate()'s, a previous setMining's) */
+  private startedBefore = 0;
 
   constructor(
     private readonly chain: Chain,
@@ -114,6 +116,16 @@ class NodeMiner implements MinerControl {
     return m;
   }
 
+  /** The miner's worker threads for /metrics: started since the node started, running, heaps. */
+  get workerStats(): MinerWorkerStats {
+    const now = this.miner?.workerStats ?? { started: 0, running: 0, heap: { used: 0, total: 0, malloced: 0, external: 0 } };
+    return { ...now, started: this.startedBefore + now.started };
+  }
+
+  private retire(m: Miner): void {
+    this.startedBefore += m.workerStats.started;
+  }
+
   async generate(n: number, script: Uint8Array): Promise<string[]> {
     const m = this.make(script, this.threads);
     if (this.chain.params.difficulty.kind === 'fixed') return m.generate(n);
@@ -128,6 +140,7 @@ class NodeMiner implements MinerControl {
       m.start();
     });
     await m.stop();
+    this.retire(m);
     return hashes;
   }
 
@@ -136,7 +149,10 @@ class NodeMiner implements MinerControl {
     if (o.threads) this.threads = o.threads;
     const old = this.miner;
     this.miner = undefined;
-    if (old) void old.stop();
+    if (old) {
+      this.retire(old);
+      void old.stop();
+    }
     if (!o.enabled) return;
     if (!this.script) throw new Error('no miner address: pass "address"');
     this.miner = this.make(this.script, this.threads);
@@ -146,6 +162,7 @@ class NodeMiner implements MinerControl {
   async stop(): Promise<void> {
     const m = this.miner;
     this.miner = undefined;
+    if (m) this.retire(m);
     await m?.stop();
   }
 }
@@ -320,6 +337,7 @@ export class CairnNode {
         peers: () => p2p.peers().length,
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
+        minerWorkers: () => miner.workerStats,
         verifier: { backend: selection.backend, requested: selection.requested, stats: () => ({ ...pool.stats, ...sigCache.stats() }) },
         p2pBytes: () => p2p.traffic(),
         p2pLimits: () => ({

@@ -116,6 +116,9 @@ describe('cairnd process', () => {
     expect((await http(b, '/api/node')).json.peers).toBe(1);
     const metrics = (await http(b, '/metrics')).text;
     expect(metrics).toMatch(/^cairn_peers 1$/m);
+    // b does not mine: no miner workers were ever started, none hold heap
+    expect(metrics).toMatch(/^cairn_miner_workers_started_total 0$/m);
+    expect(metrics).toMatch(/^cairn_miner_worker_heap_bytes\{kind="total"\} 0$/m);
     expect(metrics).toMatch(/cairn_p2p_bytes_total\{direction="in",command="headers"\} \d+/);
     const id = String(peers[0].id);
     expect((await admin(b, `/api/admin/peers/${id}`, undefined, 'DELETE')).json).toEqual({ disconnected: id });
