@@ -418,7 +418,9 @@ export class Relay {
       const hash = p.subarray(job.at + 4, job.at + 36);
       np.known.add(hash);
       if ((type & ~MSG_WITNESS_FLAG) === MSG_BLOCK) {
-        if (!unknownBlock && !this.chain.getEntry(hash)) unknownBlock = true;
+        const entry = this.chain.getEntry(hash);
+        if (!entry) unknownBlock = true;
+        else if (np.ready) this.sync.peerHas(np, entry);
         continue;
       }
       if (!this.mempool || rp.txInFlight.size >= this.o.maxTxInFlightPerPeer) continue;

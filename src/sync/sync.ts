@@ -126,6 +126,21 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     if (sp) this.headers.ask(sp, from);
   }
 
+  /**
+   * The peer has shown it has `entry` (a header it announced in a compact block, an inv of
+   * a block whose header we hold): what Core's UpdateBlockAvailability records. Without
+   * it a peer's best was only learnt from `headers` messages, so a node whose peers
+   * announce by cmpctblock never learnt that they hold blocks it lacks (a fork's block it
+   * skipped, a block whose rebuild failed) and fell behind until some headers message came.
+   */
+  peerHas(link: SyncLink, entry: ChainEntry): void {
+    const sp = this.peers.get(link);
+    if (!sp || entry.failed) return;
+    sp.link.known.add(entry.hash);
+    if (!sp.best || entry.chainwork > sp.best.chainwork) sp.best = entry;
+    this.requestBlocks();
+  }
+
   /** Blocks in flight from a peer (for PeerInfo). */
   inFlightOf(link: SyncLink): number {
     return this.peers.get(link)?.inFlight.size ?? 0;

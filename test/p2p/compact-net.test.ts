@@ -203,3 +203,22 @@ it('a getblocktxn beyond the block costs the asker 100 (Core\'s score)', async (
   await waitFor(() => client.closed, 'asker disconnected', LONG);
   await victim.stop();
 });
+
+it("a block announced by cmpctblock whose parent we skipped (a tie lost) is fetched from its announcer, not waited for", async () => {
+  // a and b mine competing blocks at once: each keeps its own (first seen) and stores the
+  // other's header from its cmpctblock. b then mines on its own block: a can rebuild that
+  // child but lacks its parent, which only b has. b announced both by cmpctblock only (no
+  // headers message), so a must learn from the announcements that b holds them, as Core's
+  // UpdateBlockAvailability does; before, a stayed behind until some headers message came.
+  const [a, b] = await line(2, 'tie');
+  const mineA = builder.block(base.state, { time: base.state.time + 1 });
+  const mineB = builder.block(base.state, { time: base.state.time + 2 });
+  await Promise.all([a!.chain.processBlock(mineA.block), b!.chain.processBlock(mineB.block)]);
+  await waitFor(() => a!.chain.getEntry(mineB.block.hash()) !== undefined && b!.chain.getEntry(mineA.block.hash()) !== undefined, 'each has the other header', LONG);
+  expect(a!.chain.tip.hashHex).toBe(mineA.block.hashHex());
+  expect(b!.chain.tip.hashHex).toBe(mineB.block.hashHex());
+  const child = builder.block(mineB.state);
+  await b!.chain.processBlock(child.block);
+  await waitFor(() => a!.chain.tip.hashHex === child.block.hashHex(), "a on b's longer branch", LONG);
+  for (const n of [a!, b!]) await n.stop();
+});

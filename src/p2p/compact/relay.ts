@@ -37,6 +37,8 @@ export interface CompactMempool {
 /** What it needs of block sync: the ordinary headers-then-getdata fetch, as fallback. */
 export interface CompactSync {
   askHeaders(np: NodePeer, from?: ChainEntry): void;
+  /** The peer holds this block (its announced header): sync may fetch it and its ancestors from it. */
+  peerHas(np: NodePeer, entry: ChainEntry): void;
 }
 
 export interface CompactRelayOptions {
@@ -277,6 +279,9 @@ export class CompactRelay {
       this.punish(cp, e);
       return;
     }
+    // The announcer has this block and its ancestors: if we cannot rebuild it now (a
+    // competing block of no more work, a parent we lack), sync can still fetch it from them.
+    if (!this.stopped) this.sync.peerHas(np, entry);
     // Only a block that would become our tip is worth rebuilding now.
     if (entry.haveData || entry.chainwork <= this.chain.tip.chainwork || this.processing.has(key)) return;
     const init = PartialBlock.init(m, this.poolTxs());
