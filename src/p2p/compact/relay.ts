@@ -279,11 +279,16 @@ export class CompactRelay {
       this.punish(cp, e);
       return;
     }
-    // The announcer has this block and its ancestors: if we cannot rebuild it now (a
-    // competing block of no more work, a parent we lack), sync can still fetch it from them.
-    if (!this.stopped) this.sync.peerHas(np, entry);
-    // Only a block that would become our tip is worth rebuilding now.
-    if (entry.haveData || entry.chainwork <= this.chain.tip.chainwork || this.processing.has(key)) return;
+    if (entry.haveData || this.processing.has(key)) return;
+    // Only a block that would become our tip, on a parent we hold, is worth rebuilding now.
+    // Otherwise (a rival of no more work, a child of a rival we skipped) sync learns that
+    // the announcer holds it and its ancestors, and fetches them whole when they become
+    // the most-work chain (Core's UpdateBlockAvailability): a node that lost a tie must
+    // not wait for some later headers message to follow the rival's longer branch.
+    if (entry.chainwork <= this.chain.tip.chainwork || !parent.haveData) {
+      if (!this.stopped) this.sync.peerHas(np, entry);
+      return;
+    }
     const init = PartialBlock.init(m, this.poolTxs());
     if (init.status === 'invalid') {
       np.peer.misbehave(CompactScore.INVALID_COMPACT, `invalid compact block: ${init.reason}`);
