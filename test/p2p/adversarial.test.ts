@@ -4,12 +4,12 @@
 // Each time the victim stays up, drops or bans the attacker as the rules say, keeps its
 // chain, and keeps serving an honest peer; bans survive a restart.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WebSocket } from 'ws';
 import { checkHeaderSanity } from '../../src/consensus/index.js';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_SIZE, MSG_TX, type Message } from '../../src/p2p/messages/index.js';
+import { encodeMessage, MAX_MESSAGE_SIZE, MSG_TX } from '../../src/p2p/messages/index.js';
 import { Tx, type Block } from '../../src/primitives/index.js';
 import { ChainBuilder, type BranchState } from '../support/chainbuilder.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
+import { RawClient } from './rawclient.js';
 
 const h = new Harness();
 const builder = new ChainBuilder(params);
@@ -18,72 +18,10 @@ let victim: TestNode;
 let honest: TestNode;
 let victimDir: string;
 let tipBefore: string;
-let nextPort = 1;
 
-/** A hand-driven peer speaking raw frames. */
-class RawClient {
-  readonly ws: WebSocket;
-  readonly received: Message[] = [];
-  closed: { code: number; reason: string } | undefined;
-  readonly listenUrl = `ws://127.0.0.1:${nextPort++}`;
-  private readonly opened: Promise<void>;
-
-  constructor(url: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_MESSAGE_SIZE * 2 });
-    this.opened = new Promise((res, rej) => {
-      this.ws.once('open', () => res());
-      this.ws.once('error', rej);
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('message', (d: Buffer) => {
-      try {
-        const m = decodeMessage(params.magic, new Uint8Array(d));
-        this.received.push(m);
-        if (m.cmd === 'ping') this.send({ cmd: 'pong', nonce: m.nonce });
-      } catch {
-        // the victim only sends valid frames; nothing to record
-      }
-    });
-    this.ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
-  }
-
-  open(): Promise<void> {
-    return this.opened;
-  }
-
-  raw(b: Uint8Array): void {
-    this.ws.send(b, { binary: true });
-  }
-
-  send(m: Message): void {
-    this.raw(encodeMessage(params.magic, m));
-  }
-
-  async handshake(): Promise<void> {
-    await this.open();
-    this.send({
-      cmd: 'version',
-      version: 1,
-      services: 0n,
-      time: BigInt(Math.floor(Date.now() / 1000)),
-      magic: params.magic,
-      genesis: params.genesisHash,
-      bestHeight: 0,
-      nonce: BigInt(nextPort) * 7919n,
-      userAgent: '/attacker/',
-      listenUrl: this.listenUrl,
-      relay: true,
-    });
-    this.send({ cmd: 'verack' });
-    await waitFor(() => this.received.some((m) => m.cmd === 'verack'), 'victim verack');
-    // The victim's own first requests follow at once.
-    await waitFor(() => this.received.some((m) => m.cmd === 'getheaders'), 'victim getheaders');
-  }
-
-  got(cmd: string): Message[] {
-    return this.received.filter((m) => m.cmd === cmd);
-  }
-}
+/** An attacker: waits for the victim's verack, then its own first requests (getheaders). */
+const attacker = (url: string, listenUrl?: string): RawClient =>
+  new RawClient(url, { userAgent: '/attacker/', handshakeDone: ['verack', 'getheaders'], tolerateBadFrames: true, ...(listenUrl === undefined ? {} : { listenUrl }) });
 
 beforeAll(async () => {
   base = builder.chain(builder.genesis(), 105);
@@ -102,7 +40,7 @@ function banned(c: RawClient): boolean {
 
 describe('the victim', () => {
   it('drops a peer that sends garbage before the handshake, without a ban', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.open();
     c.raw(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff));
     await waitFor(() => c.closed !== undefined, 'closed');
@@ -110,7 +48,7 @@ describe('the victim', () => {
   });
 
   it('drops a peer of another network (wrong magic)', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.open();
     c.raw(encodeMessage(0x0badf00d, { cmd: 'verack' }));
     await waitFor(() => c.closed !== undefined, 'closed');
@@ -118,7 +56,7 @@ describe('the victim', () => {
   });
 
   it('refuses an oversize frame before reading it', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.open();
     c.raw(new Uint8Array(MAX_MESSAGE_SIZE + 1));
     await waitFor(() => c.closed !== undefined, 'closed');
@@ -126,7 +64,7 @@ describe('the victim', () => {
   });
 
   it('bans a peer that keeps sending malformed payloads', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.handshake();
     // Each costs MALFORMED (20): the fifth reaches the threshold of 100.
     for (let i = 0; i < 5; i++) c.raw(badHeadersFrame());
@@ -141,7 +79,7 @@ describe('the victim', () => {
     sig[10] ^= 1;
     const badTx = new Tx({ ...good, inputs: [{ ...good.inputs[0]!, witness: [sig] }] });
     const { block } = builder.block(base.state, { txs: [badTx] });
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.handshake();
     c.send({ cmd: 'headers', headers: [block.header] });
     await waitFor(() => c.got('getdata').length > 0, 'victim asks for the block');
@@ -162,7 +100,7 @@ describe('the victim', () => {
         break; // this nonce misses the target
       }
     }
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.handshake();
     c.send({ cmd: 'headers', headers: [header] });
     await waitFor(() => c.closed !== undefined, 'closed');
@@ -171,7 +109,7 @@ describe('the victim', () => {
   });
 
   it('bans a peer that pushes unrequested blocks that do not connect', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.handshake();
     // A private branch from genesis: its blocks' parents are unknown to the victim.
     const branch = builder.chain(builder.genesis(), 12).blocks.slice(1);
@@ -182,7 +120,7 @@ describe('the victim', () => {
   });
 
   it('bans an inv flood after its allowance', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.handshake();
     const items = Array.from({ length: 50_000 }, (_, i) => ({ type: MSG_TX, hash: txHash(i) }) as const);
     for (let i = 0; i < 12; i++) c.send({ cmd: 'inv', items });
@@ -194,15 +132,14 @@ describe('the victim', () => {
   });
 
   it('drops a slow-loris peer that never completes the handshake', async () => {
-    const c = new RawClient(victim.url);
+    const c = attacker(victim.url);
     await c.open();
     await waitFor(() => c.closed !== undefined, 'handshake timeout');
   });
 
   it('refuses a banned peer that comes back', async () => {
     const first = victim.node.listBans()[0]!;
-    const c = new RawClient(victim.url);
-    (c as { listenUrl: string }).listenUrl = first.key;
+    const c = attacker(victim.url, first.key);
     await c.open();
     c.send({
       cmd: 'version',

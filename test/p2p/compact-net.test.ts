@@ -4,12 +4,12 @@
 // scripted peer shows that a short-id collision or a wrong blocktxn answer falls back to
 // fetching the full block without marking the block invalid or punishing the sender.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_SIZE, MSG_WITNESS_BLOCK, type Message } from '../../src/p2p/messages/index.js';
+import { MSG_WITNESS_BLOCK, type Message } from '../../src/p2p/messages/index.js';
 import { makeCompact } from '../../src/p2p/compact/reconstruct.js';
 import type { Block, Tx } from '../../src/primitives/index.js';
 import { ChainBuilder, type BranchState, type Utxo } from '../support/chainbuilder.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
+import { RawClient } from './rawclient.js';
 
 const h = new Harness();
 const builder = new ChainBuilder(params);
@@ -86,49 +86,10 @@ it('transactions no mempool had are fetched with getblocktxn, and only those', a
   for (const n of nodes) await n.stop();
 });
 
-/** A hand-driven peer speaking raw frames over WebSocket (plaintext test nodes). */
-class RawClient {
-  readonly ws: WebSocket;
-  readonly received: Message[] = [];
-  closed = false;
-  private readonly opened: Promise<void>;
-
-  constructor(url: string, readonly listenUrl: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_MESSAGE_SIZE * 2 });
-    this.opened = new Promise((res, rej) => {
-      this.ws.once('open', () => res());
-      this.ws.once('error', rej);
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('message', (d: Buffer) => {
-      const m = decodeMessage(params.magic, new Uint8Array(d));
-      this.received.push(m);
-      if (m.cmd === 'ping') this.send({ cmd: 'pong', nonce: m.nonce });
-    });
-    this.ws.on('close', () => (this.closed = true));
-  }
-
-  send(m: Message): void {
-    this.ws.send(encodeMessage(params.magic, m), { binary: true });
-  }
-
-  async handshake(): Promise<void> {
-    await this.opened;
-    this.send({
-      cmd: 'version',
-      version: 1,
-      services: 0n,
-      time: BigInt(Math.floor(Date.now() / 1000)),
-      magic: params.magic,
-      genesis: params.genesisHash,
-      bestHeight: base.state.height,
-      nonce: 424242n,
-      userAgent: '/scripted/',
-      listenUrl: this.listenUrl,
-      relay: true,
-    });
-    this.send({ cmd: 'verack' });
-    await waitFor(() => this.received.some((m) => m.cmd === 'sendcmpct'), 'sendcmpct from the node', LONG);
+/** A hand-driven peer (plaintext test nodes) that can also wait for a message and serve the fallback. */
+class ScriptedClient extends RawClient {
+  constructor(url: string, listenUrl: string) {
+    super(url, { userAgent: '/scripted/', bestHeight: base.state.height, nonce: 424242n, listenUrl, handshakeDone: ['sendcmpct'], waitMs: LONG });
   }
 
   /** Waits for the next message of `cmd` after `from` (an index into received). */
@@ -150,10 +111,10 @@ class RawClient {
 }
 
 let port = 40_000;
-async function victimWithClient(name: string, txs: readonly Tx[]): Promise<{ victim: TestNode; client: RawClient }> {
+async function victimWithClient(name: string, txs: readonly Tx[]): Promise<{ victim: TestNode; client: ScriptedClient }> {
   const victim = await h.node(name, { kind: 'ws', blocks: base.blocks, outboundTarget: 0 });
   for (const t of txs) await victim.mempool.accept(t);
-  const client = new RawClient(victim.url, `ws://127.0.0.1:${port++}`);
+  const client = new ScriptedClient(victim.url, `ws://127.0.0.1:${port++}`);
   await client.handshake();
   return { victim, client };
 }
@@ -171,7 +132,7 @@ it('a short-id collision falls back to the full block, which connects; the sende
   await waitFor(() => victim.chain.tip.hashHex === block.hashHex(), 'block connected after fallback', LONG);
   expect(victim.node.compact.stats.fallbacks.collision).toBe(1);
   expect(victim.node.peers().map((p) => p.ban_score)).toEqual([0]);
-  expect(client.closed).toBe(false);
+  expect(client.closed).toBeUndefined();
   client.ws.close();
   await victim.stop();
 });
@@ -200,7 +161,7 @@ it('a getblocktxn beyond the block costs the asker 100 (Core\'s score)', async (
   const { block } = builder.block(base.state);
   await victim.chain.processBlock(block);
   client.send({ cmd: 'getblocktxn', blockHash: block.hash(), indexes: [0, block.txs.length] });
-  await waitFor(() => client.closed, 'asker disconnected', LONG);
+  await waitFor(() => client.closed !== undefined, 'asker disconnected', LONG);
   await victim.stop();
 });
 

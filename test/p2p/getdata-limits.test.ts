@@ -4,63 +4,22 @@
 // a score of exactly the limit's own cost (or none) shows it was dropped unread. A raw
 // WebSocket client plays the peer against a real P2PNode on loopback.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_SIZE, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, type Message } from '../../src/p2p/messages/index.js';
+import { encodeMessage, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG } from '../../src/p2p/messages/index.js';
 import { RelayScore } from '../../src/p2p/relay.js';
 import { Score } from '../../src/p2p/peer.js';
 import type { Block } from '../../src/primitives/index.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
+import { RawClient } from './rawclient.js';
 
 const h = new Harness();
 const builder = new ChainBuilder(params);
 let blocks: Block[];
 let victim: TestNode;
-let nextPort = 1;
 
 const LIMITS = { getdataBurst: 600, getdataPerSec: 1, maxNotFound: 200, serveItemsPerTurn: 100 };
 /** generous: the machine is shared (npm run test:stress) */
 const WAIT = 90_000;
-
-class RawClient {
-  readonly ws: WebSocket;
-  readonly received: Message[] = [];
-  closed = false;
-  private readonly opened: Promise<void>;
-  constructor(url: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_MESSAGE_SIZE * 2 });
-    this.opened = new Promise((res, rej) => {
-      this.ws.once('open', () => res());
-      this.ws.once('error', rej);
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('message', (d: Buffer) => {
-      const m = decodeMessage(params.magic, new Uint8Array(d));
-      this.received.push(m);
-      if (m.cmd === 'ping') this.send({ cmd: 'pong', nonce: m.nonce });
-    });
-    this.ws.on('close', () => (this.closed = true));
-  }
-  raw(b: Uint8Array): void {
-    this.ws.send(b, { binary: true });
-  }
-  send(m: Message): void {
-    this.raw(encodeMessage(params.magic, m));
-  }
-  async handshake(): Promise<void> {
-    await this.opened;
-    const port = nextPort++;
-    this.send({
-      cmd: 'version', version: 1, services: 0n, time: BigInt(Math.floor(Date.now() / 1000)), magic: params.magic, genesis: params.genesisHash,
-      bestHeight: 0, nonce: BigInt(port) * 7919n, userAgent: '/limits/', listenUrl: `ws://127.0.0.1:${port}`, relay: true,
-    });
-    this.send({ cmd: 'verack' });
-    await waitFor(() => this.received.some((m) => m.cmd === 'getheaders'), 'victim handshake', WAIT);
-  }
-  got(cmd: string): Message[] {
-    return this.received.filter((m) => m.cmd === cmd);
-  }
-}
 
 /** A getdata/notfound frame of n items; item `bad` (if given) has the unknown type 7. */
 function listFrame(cmd: 'getdata' | 'notfound', n: number, hashOf: (i: number) => Uint8Array, type: number, bad?: number): Uint8Array {
@@ -84,7 +43,7 @@ afterAll(() => h.close());
 /** One client per test, so scores do not add up across tests. */
 async function client(): Promise<{ c: RawClient; score: () => number }> {
   const before = new Set(victim.node.peers().map((p) => p.id));
-  const c = new RawClient(victim.url);
+  const c = new RawClient(victim.url, { userAgent: '/limits/', waitMs: WAIT });
   await c.handshake();
   const id = victim.node.peers().find((p) => !before.has(p.id))!.id;
   return { c, score: () => victim.node.peers().find((p) => p.id === id)?.ban_score ?? NaN };
@@ -173,7 +132,7 @@ describe('notfound before decoding', () => {
     c.raw(listFrame('notfound', LIMITS.maxNotFound, unknownTx, MSG_TX, 3));
     await waitFor(() => score() === Score.MALFORMED, 'decoded and scored', WAIT);
     expect(victim.node.relay.getdataStats.notFoundDropped).toBe(d0 + 1);
-    expect(c.closed).toBe(false);
+    expect(c.closed).toBeUndefined();
     c.ws.close();
   });
 });

@@ -6,56 +6,20 @@
 // the queue is empty, that nothing is left in it. The queue is worked off one item per
 // event-loop turn here, so items are still queued when the next frames arrive.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_SIZE, MSG_TX, type Message } from '../../src/p2p/messages/index.js';
+import { encodeMessage, MSG_TX } from '../../src/p2p/messages/index.js';
 import type { InvStats } from '../../src/p2p/relay.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
+import { RawClient } from './rawclient.js';
 
 const h = new Harness();
 let victim: TestNode;
-let nextPort = 1;
 
 const LIMITS = { invBurst: 3_000, invPerSec: 1, maxQueuedInv: 4_000, invItemsPerTurn: 1 };
 /** generous: the machine is shared (npm run test:stress) */
 const WAIT = 90_000;
 
-class RawClient {
-  readonly ws: WebSocket;
-  readonly received: Message[] = [];
-  closed = false;
-  private readonly opened: Promise<void>;
-  constructor(url: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_MESSAGE_SIZE * 2 });
-    this.opened = new Promise((res, rej) => {
-      this.ws.once('open', () => res());
-      this.ws.once('error', rej);
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('message', (d: Buffer) => {
-      const m = decodeMessage(params.magic, new Uint8Array(d));
-      this.received.push(m);
-      if (m.cmd === 'ping') this.send({ cmd: 'pong', nonce: m.nonce });
-      if (m.cmd === 'getheaders') this.send({ cmd: 'headers', headers: [] });
-    });
-    this.ws.on('close', () => (this.closed = true));
-  }
-  raw(b: Uint8Array): void {
-    this.ws.send(b, { binary: true });
-  }
-  send(m: Message): void {
-    this.raw(encodeMessage(params.magic, m));
-  }
-  async handshake(): Promise<void> {
-    await this.opened;
-    const port = nextPort++;
-    this.send({
-      cmd: 'version', version: 1, services: 0n, time: BigInt(Math.floor(Date.now() / 1000)), magic: params.magic, genesis: params.genesisHash,
-      bestHeight: 0, nonce: BigInt(port) * 7919n, userAgent: '/inv-accounting/', listenUrl: `ws://127.0.0.1:${port}`, relay: true,
-    });
-    this.send({ cmd: 'verack' });
-    await waitFor(() => this.received.some((m) => m.cmd === 'getheaders'), 'victim handshake', WAIT);
-  }
-}
+/** A raw peer that answers the victim's getheaders with an empty headers message. */
+const rawClient = (url: string): RawClient => new RawClient(url, { userAgent: '/inv-accounting/', answerGetheaders: true, waitMs: WAIT });
 
 let salt = 0;
 /** An inv frame of n MSG_TX items with fresh hashes; item `bad` (if given) has the unknown type 7. */
@@ -93,7 +57,7 @@ afterAll(() => h.close());
 
 describe('inventory accounting', () => {
   it('counts items within the allowance as processed and the inv over it as dropped (allowance)', async () => {
-    const c = new RawClient(victim.url);
+    const c = rawClient(victim.url);
     await c.handshake();
     const s0 = stats();
     c.raw(invFrame(2_500));
@@ -109,8 +73,8 @@ describe('inventory accounting', () => {
   });
 
   it('counts an inv that finds the global queue full as dropped (global), from another peer', async () => {
-    const a = new RawClient(victim.url);
-    const b = new RawClient(victim.url);
+    const a = rawClient(victim.url);
+    const b = rawClient(victim.url);
     await Promise.all([a.handshake(), b.handshake()]);
     const s0 = stats();
     // one item a turn: a's 3,000 are still queued when b's 3,000 arrive (bound 4,000)
@@ -129,7 +93,7 @@ describe('inventory accounting', () => {
   });
 
   it('counts the items after an unknown type as dropped (malformed), and those before it as processed', async () => {
-    const c = new RawClient(victim.url);
+    const c = rawClient(victim.url);
     await c.handshake();
     const s0 = stats();
     c.raw(invFrame(500, 120));
@@ -143,14 +107,14 @@ describe('inventory accounting', () => {
   });
 
   it('counts items still queued when their sender is dropped as dropped (disconnect)', async () => {
-    const c = new RawClient(victim.url);
+    const c = rawClient(victim.url);
     await c.handshake();
     const s0 = stats();
     // 3,000 items, then five messages malformed on arrival (20 each): banned at 100 with
     // most of the items still in the queue (one is worked off per turn)
     c.raw(invFrame(3_000));
     for (let i = 0; i < 5; i++) c.raw(shortInv(10));
-    await waitFor(() => c.closed, 'banned', WAIT);
+    await waitFor(() => c.closed !== undefined, 'banned', WAIT);
     await drained();
     const s = stats();
     expect(s.received - s0.received).toBe(3_000);
@@ -160,7 +124,7 @@ describe('inventory accounting', () => {
   });
 
   it('does not count an inv whose count does not match its length (malformed before reading), nor an empty one', async () => {
-    const c = new RawClient(victim.url);
+    const c = rawClient(victim.url);
     await c.handshake();
     const s0 = stats();
     c.raw(shortInv(10));
