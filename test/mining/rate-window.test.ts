@@ -2,38 +2,19 @@
 // (a node whose API is never polled): each finished work unit used to be kept for good,
 // several a second on a mining node, without end. Devnet proof of work (a block every
 // ~2^18 hashes), so the units are mostly unsuccessful, as on a real miner.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chain, VerifyPool } from '../../src/chain/index.js';
-import { getParams } from '../../src/consensus/index.js';
+import { expect, test } from '@jest/globals';
 import { Miner } from '../../src/mining/index.js';
 import { systemClock, type Clock } from '../../src/primitives/index.js';
 import { SCRIPT } from '../mempool/helpers.js';
+import { params, useDevnetChain } from './devnet-chain.js';
 
-const params = getParams('devnet');
-let dir: string;
-let chain: Chain;
-let pool: VerifyPool;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cairn-rate-'));
-  pool = new VerifyPool({ threads: 0 });
-  chain = await Chain.open({ params, path: dir, clock: systemClock, verifyPool: pool });
-});
-
-afterAll(async () => {
-  await chain.close();
-  await pool.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = useDevnetChain('cairn-rate-');
 
 test('a running miner keeps only the last 10 s of work-unit samples, read or not', async () => {
   // Every reading of this clock is 50 ms later: a 10 s window holds at most ~200 readings.
   let t = systemClock.now();
   const clock: Clock = { ...systemClock, now: () => (t += 50) };
-  const miner = new Miner({ chain, params, payTo: SCRIPT, clock, threads: 1, unit: 16 });
+  const miner = new Miner({ chain: fixture.chain, params, payTo: SCRIPT, clock, threads: 1, unit: 16 });
   const errors: Error[] = [];
   miner.on('error', (e) => errors.push(e));
   miner.start();

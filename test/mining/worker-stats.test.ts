@@ -3,35 +3,15 @@
 // unit, for /metrics, and those heaps stay small (cairn_miner_workers_started_total, cairn_miner_worker_heap_bytes).
 // A tiny nonce space makes the miner build a new template every 4 work units, so a
 // minute of mining goes through hundreds of templates.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chain, VerifyPool } from '../../src/chain/index.js';
-import { getParams } from '../../src/consensus/index.js';
+import { expect, test } from '@jest/globals';
 import { Miner } from '../../src/mining/index.js';
-import { systemClock } from '../../src/primitives/index.js';
 import { SCRIPT } from '../mempool/helpers.js';
+import { params, useDevnetChain } from './devnet-chain.js';
 
-const params = getParams('devnet');
-let dir: string;
-let chain: Chain;
-let pool: VerifyPool;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cairn-wstats-'));
-  pool = new VerifyPool({ threads: 0 });
-  chain = await Chain.open({ params, path: dir, clock: systemClock, verifyPool: pool });
-});
-
-afterAll(async () => {
-  await chain.close();
-  await pool.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = useDevnetChain('cairn-wstats-');
 
 test('200 templates are mined by the same 2 workers, whose heaps are reported', async () => {
-  const miner = new Miner({ chain, params, payTo: SCRIPT, threads: 2, unit: 16, nonceSpace: 64 });
+  const miner = new Miner({ chain: fixture.chain, params, payTo: SCRIPT, threads: 2, unit: 16, nonceSpace: 64 });
   const errors: Error[] = [];
   miner.on('error', (e) => errors.push(e));
   expect(miner.workerStats).toEqual({ started: 0, running: 0, heap: { used: 0, total: 0, malloced: 0, external: 0 } });
