@@ -60,6 +60,7 @@ export class SimNode {
   up = false;
   incarnation = 0;
   private extraNonce = 0;
+  private starting: Promise<void> | undefined;
   private readonly o: SimNodeOptions;
 
   constructor(o: SimNodeOptions) {
@@ -180,7 +181,16 @@ export class SimNode {
 
   async restart(): Promise<void> {
     if (this.up) return;
-    await this.start();
+    // A start already under way is joined, not repeated. With --disk, opening LevelDB takes
+    // real time while simulated time runs on, so the end-of-faults "restart every node that
+    // is down" could land while a scheduled restart was still opening the store: a second
+    // start() opened the same store again and replaced the node's chain and mempool with
+    // objects no network fed (seen as 'restart-failed: already in use', then mempool
+    // conflicts and invalid templates on that node, in a loaded full-suite run).
+    this.starting ??= this.start().finally(() => {
+      this.starting = undefined;
+    });
+    await this.starting;
   }
 
   /** Graceful end of the world: stop peers and close (flushes) the chain. */
