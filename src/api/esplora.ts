@@ -128,6 +128,9 @@ export interface FoundTx {
   mempool?: MempoolEntry;
 }
 
+/** how many blocks above the index's height a tx lookup scans before answering 404 */
+const MAX_UNINDEXED_SCAN = 12;
+
 export class EsploraApi {
   private readonly blockCache = new Map<string, BlockInfo<bigint>>();
 
@@ -206,12 +209,36 @@ export class EsploraApi {
     const m = this.ctx.mempool.get(txid);
     if (m) return { tx: m.tx, status: { confirmed: false }, mempool: m };
     const loc = await this.ctx.indexer.getTx(txid);
-    if (!loc) throw notFound(`transaction ${txidHex}`);
+    if (!loc) {
+      const recent = await this.findUnindexed(txid);
+      if (recent) return recent;
+      throw notFound(`transaction ${txidHex}`);
+    }
     const entry = this.ctx.chain.getEntry(loc.blockHash);
     const block = entry && (await this.ctx.chain.getBlock(loc.blockHash));
     const tx = block?.txs[loc.pos];
     if (!entry || !tx) throw notFound(`transaction ${txidHex}`);
     return { tx, status: this.statusOf(entry), pos: loc.pos, entry };
+  }
+
+  /**
+   * A tx in an active block the index has not reached yet. The index follows the chain a
+   * moment behind, so a tx that just left the mempool for a block would otherwise answer
+   * 404 for that moment (devnet spam's setup read its own funding tx as "not found").
+   * Scans at most MAX_UNINDEXED_SCAN blocks from the tip down to the index's height.
+   */
+  private async findUnindexed(txid: Uint8Array): Promise<FoundTx | undefined> {
+    const { chain, indexer } = this.ctx;
+    const tip = chain.tip;
+    const want = bytesToHex(txid);
+    const low = Math.max(indexer.tip.height + 1, tip.height - MAX_UNINDEXED_SCAN + 1, 1);
+    for (let h = tip.height; h >= low; h--) {
+      const entry = chain.getAncestor(tip, h);
+      const block = entry && (await chain.getBlock(entry.hash));
+      const pos = block ? block.txs.findIndex((t) => bytesToHex(t.txid()) === want) : -1;
+      if (entry && block && pos >= 0) return { tx: block.txs[pos]!, status: this.statusOf(entry), pos, entry };
+    }
+    return undefined;
   }
 
   /** Prevouts of a tx's inputs: from mempool parents, else from the output index. */
