@@ -43,6 +43,29 @@ function withRemote(raw: boolean) {
 
 const inv = { cmd: 'inv' as const, items: [{ type: MSG_TX, hash: new Uint8Array(32).fill(1) }] };
 
+
+/**
+ * A peer after its handshake, over a connection whose `lastReceivedAt` the test sets (as
+ * a transport does when bytes arrive), on a clock whose timers can be made late.
+ */
+function handshakenWithConn(seed: number) {
+  const { base, clock } = stallableClock();
+  const net = new MemoryNetwork({ clock });
+  const [outEnd, inEnd] = net.pair('remote', 'us');
+  const conn = {
+    remote: inEnd.remote, inbound: inEnd.inbound, lastReceivedAt: 0,
+    send: (d: Uint8Array) => inEnd.send(d), close: (r: string) => inEnd.close(r),
+    onMessage: (cb: (d: Uint8Array) => void) => inEnd.onMessage(cb), onClose: (cb: (r: string) => void) => inEnd.onClose(cb),
+  };
+  const peer = peerOn(conn, base, seededRng(seed), { ...PING, clock });
+  const rec = record(peer);
+  const remote = new FakeRemote(outEnd);
+  peer.start();
+  remote.handshake();
+  base.advance(0);
+  return { base, clock, conn, rec, remote };
+}
+
 describe('ping timeout', () => {
   it('waits again when its own timer fired late (our loop stalled), and still drops a silent peer once it runs on time', () => {
     const { base, stall, rec, remote } = withRemote(false);
@@ -67,20 +90,7 @@ describe('ping timeout', () => {
   });
 
   it('counts bytes still arriving (a large frame the pong is queued behind) as proof of life', () => {
-    const { base, clock } = stallableClock();
-    const net = new MemoryNetwork({ clock });
-    const [outEnd, inEnd] = net.pair('remote', 'us');
-    const conn = {
-      remote: inEnd.remote, inbound: inEnd.inbound, lastReceivedAt: 0,
-      send: (d: Uint8Array) => inEnd.send(d), close: (r: string) => inEnd.close(r),
-      onMessage: (cb: (d: Uint8Array) => void) => inEnd.onMessage(cb), onClose: (cb: (r: string) => void) => inEnd.onClose(cb),
-    };
-    const peer = peerOn(conn, base, seededRng(3), { ...PING, clock });
-    const rec = record(peer);
-    const remote = new FakeRemote(outEnd);
-    peer.start();
-    remote.handshake();
-    base.advance(0);
+    const { base, clock, conn, rec, remote } = handshakenWithConn(3);
     remote.answerPings = false;
     base.advance(PING.pingIntervalMs);
     base.advance(PING.pingTimeoutMs / 2);
@@ -104,20 +114,7 @@ describe('ping timeout', () => {
     expect(rec.closed).toBe('ping timeout');
   });
   it('reads the input already waiting before it judges: bytes that reached the socket as the timer fired keep the peer', () => {
-    const { base, clock } = stallableClock();
-    const net = new MemoryNetwork({ clock });
-    const [outEnd, inEnd] = net.pair('remote', 'us');
-    const conn = {
-      remote: inEnd.remote, inbound: inEnd.inbound, lastReceivedAt: 0,
-      send: (d: Uint8Array) => inEnd.send(d), close: (r: string) => inEnd.close(r),
-      onMessage: (cb: (d: Uint8Array) => void) => inEnd.onMessage(cb), onClose: (cb: (r: string) => void) => inEnd.onClose(cb),
-    };
-    const peer = peerOn(conn, base, seededRng(4), { ...PING, clock });
-    const rec = record(peer);
-    const remote = new FakeRemote(outEnd);
-    peer.start();
-    remote.handshake();
-    base.advance(0);
+    const { base, clock, conn, rec, remote } = handshakenWithConn(4);
     remote.answerPings = false;
     base.advance(PING.pingIntervalMs); // ping sent, its timeout armed
     // Input that is read in the same instant, but after the timeout's timer ran (timers run
