@@ -61,6 +61,8 @@ export class SimNode {
   incarnation = 0;
   private extraNonce = 0;
   private starting: Promise<void> | undefined;
+  /** a crash whose surviving store is still being copied (real time with --disk) */
+  private crashing: Promise<void> | undefined;
   private readonly o: SimNodeOptions;
 
   constructor(o: SimNodeOptions) {
@@ -143,7 +145,10 @@ export class SimNode {
     this.o.net.crash(this.name);
     const survivor = cloneStore(this.store, this.o.stores);
     this.mempool.close();
-    this.store = await survivor;
+    this.crashing = survivor.then((s) => {
+      this.store = s;
+    });
+    await this.crashing;
   }
 
   /**
@@ -167,10 +172,10 @@ export class SimNode {
           this.o.net.crash(this.name);
           this.mempool.close();
           const survivor = cloneStore(store, this.o.stores); // its snapshot: before this batch
-          void survivor.then((s) => {
+          this.crashing = survivor.then((s) => {
             this.store = s;
-            done();
           });
+          void this.crashing.then(done);
         }
         return write(opts as never);
       }) as typeof b.write;
@@ -187,7 +192,13 @@ export class SimNode {
     // start() opened the same store again and replaced the node's chain and mempool with
     // objects no network fed (seen as 'restart-failed: already in use', then mempool
     // conflicts and invalid templates on that node, in a loaded full-suite run).
-    this.starting ??= this.start().finally(() => {
+    //
+    // Likewise a crash whose survivor is still being copied is waited for: starting before
+    // it lands would open the abandoned store, which the dead incarnation's unfinished work
+    // (a block it was connecting, a flush) still writes to, so the new incarnation's coins
+    // would be ahead of its tip (seen as 'utxo-digest-differs' with --disk: coins of a
+    // height above the final tip on the restarted node).
+    this.starting ??= (this.crashing ?? Promise.resolve()).then(() => this.start()).finally(() => {
       this.starting = undefined;
     });
     await this.starting;

@@ -77,11 +77,30 @@ export function installQuiesce(): () => void {
   };
 }
 
-/** Resolves once no setImmediate callback is pending (microtasks drain before each turn). */
+/** store operations under way on the thread pool (real LevelDB with --disk; see trackIO) */
+let io = 0;
+
+/**
+ * Counts `p` as work settle() waits for. Real disk I/O completes on libuv's thread pool,
+ * outside any setImmediate: without this, simulated time ran on while a node's LevelDB
+ * read or write was still out, so with --disk a crash, a restart or the end of the run
+ * could land in the middle of a block connect at a simulated instant that depended on
+ * the machine's speed (the runs were neither repeatable nor what they claimed to model).
+ */
+export function trackIO<T>(p: Promise<T>): Promise<T> {
+  io++;
+  const done = (): void => {
+    io--;
+  };
+  p.then(done, done);
+  return p;
+}
+
+/** Resolves once no setImmediate callback and no tracked I/O is pending (microtasks drain before each turn). */
 export async function settle(): Promise<void> {
   do {
     await new Promise<void>((r) => realSetImmediate(r));
-  } while (pending > 0);
+  } while (pending > 0 || io > 0);
 }
 
 /** Runs fn with wall-clock use recorded (see wallClockReport). */

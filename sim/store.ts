@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import type { ChainStore } from '../src/chain/index.js';
+import { trackIO } from './quiesce.js';
 
 export function memoryStore(): MemoryLevel<Uint8Array, Uint8Array> {
   return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' });
@@ -36,7 +37,7 @@ export function diskStores(): StoreFactory & { readonly root: string } {
     kind: 'disk',
     root,
     make: () => {
-      const s = new Level<Uint8Array, Uint8Array>(join(root, `store-${n++}`), { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as ChainStore;
+      const s = tracked(new Level<Uint8Array, Uint8Array>(join(root, `store-${n++}`), { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as ChainStore);
       made.push(s);
       return s;
     },
@@ -58,4 +59,34 @@ export async function cloneStore(from: ChainStore, stores: StoreFactory = memory
   for await (const [k, v] of it) batch.put(k, v);
   await batch.write();
   return to;
+}
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+/** Wraps the named methods of `o` (on the instance: abstract-level's #private fields need the real `this`) so the promises they return are tracked; `wrapResult` sees each synchronous result. */
+function patch(o: object, names: readonly string[], wrapResult?: (name: string, r: unknown, args: unknown[]) => unknown): void {
+  const rec = o as Record<string, unknown>;
+  for (const name of names) {
+    const fn = rec[name];
+    if (typeof fn !== 'function') continue;
+    rec[name] = function (this: unknown, ...args: unknown[]) {
+      const r = (fn as AnyFn).apply(this, args);
+      if (r instanceof Promise) return trackIO(r);
+      return wrapResult ? wrapResult(name, r, args) : r;
+    };
+  }
+}
+
+/**
+ * A real LevelDB store whose every operation settle() waits for (quiesce.ts trackIO), so
+ * simulated time stands still while a node's disk work is under way, as it does for the
+ * in-memory stores, whose operations complete on microtasks.
+ */
+function tracked(db: ChainStore): ChainStore {
+  patch(db, ['open', 'close', 'get', 'getMany', 'put', 'del', 'clear', 'batch', 'iterator', 'keys', 'values'], (name, r, args) => {
+    if (name === 'batch' && args.length === 0) patch(r as object, ['write', 'close']);
+    if (name === 'iterator' || name === 'keys' || name === 'values') patch(r as object, ['next', 'nextv', 'all', 'close']);
+    return r;
+  });
+  return db;
 }
