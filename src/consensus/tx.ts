@@ -164,15 +164,20 @@ export function checkTxInputs(tx: Tx, view: CoinView, spendHeight: number, param
  * P2TR coin, the message from BIP341 with the hash type from the witness. Hashing is
  * linear in the tx size (one TaprootSighasher per tx). Throws RuleError for shapes that
  * cannot verify (non-P2TR coin, bad witness, SIGHASH_SINGLE without its output).
+ * `remember` keeps the result for the next call with this object (see sigCheckMemo).
  */
-export function taprootSigChecks(tx: Tx, spent: readonly Coin[], txIndex: number): SigCheck[] {
+export function taprootSigChecks(tx: Tx, spent: readonly Coin[], txIndex: number, remember = false): SigCheck[] {
   if (spent.length !== tx.inputs.length) throw new Error('tx: one spent coin per input is required');
   const memo = sigCheckMemo.get(tx);
   if (memo && sameSpent(memo.spent, spent)) {
     return memo.checks.map((c) => (c.txIndex === txIndex ? c : { ...c, txIndex }));
   }
   const checks = computeSigChecks(tx, spent, txIndex);
-  sigCheckMemo.set(tx, { spent: spent.map((c) => ({ value: c.value, script: c.script })), checks });
+  // Only where a second use is likely (`remember`: the mempool, whose objects a block
+  // connect finds again). Kept for every block transaction too, the memo put a WeakMap
+  // entry and a copy of the spent outputs on each one, and V8's weak-table work on
+  // collection slowed cold block connects (a one-process A/B saw 20-30 %).
+  if (remember) sigCheckMemo.set(tx, { spent: spent.map((c) => ({ value: c.value, script: c.script })), checks });
   return checks;
 }
 

@@ -139,7 +139,7 @@ export function admit(ctx: AdmitContext, tx: Tx, reorg: boolean, batch: Readonly
   if (bad) throw bad;
   if (provisional) {
     // A batch-mate is not committed yet: only gather signatures, judge the rest later.
-    return known ? { kind: 'defer' } : { kind: 'sigs', checks: taprootSigChecks(tx, spent, 0) };
+    return known ? { kind: 'defer' } : { kind: 'sigs', checks: taprootSigChecks(tx, spent, 0, true) };
   }
 
   if (!reorg) {
@@ -172,6 +172,6 @@ export function admit(ctx: AdmitContext, tx: Tx, reorg: boolean, batch: Readonly
     checkReplacement({ fee, vsize, conflicts, evicted: evict, ancestors, parents, conflictParents }, policy.incrementalRelayFeeRate);
   }
 
-  if (!known) return { kind: 'sigs', checks: taprootSigChecks(tx, spent, 0) };
+  if (!known) return { kind: 'sigs', checks: taprootSigChecks(tx, spent, 0, true) };
   return { kind: 'ready', fee, vsize, spent, tipHeight: tip.height, ...(evict ? { evict } : {}) };
 }

@@ -275,7 +275,7 @@ describe('connectBlockTxs with real P2TR spends', () => {
 describe('taprootSigChecks reuses a transaction object\'s sighashes only for the same spent coins', () => {
   test('same coins: the same messages under the new tx index; another amount or script: computed again', () => {
     const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: 9n * COIN, script: bob.script }]);
-    const first = taprootSigChecks(tx, [coinA], 0);
+    const first = taprootSigChecks(tx, [coinA], 0, true); // as the mempool does
     // Same values and scripts in other objects (a block's coins come from the UTXO cache).
     const again = taprootSigChecks(tx, [{ ...coinA, script: coinA.script.slice(), height: 7 }], 12);
     expect(again[0]!.txIndex).toBe(12);
@@ -291,13 +291,24 @@ describe('taprootSigChecks reuses a transaction object\'s sighashes only for the
     expect(moved[0]!.pubkey).toEqual(bob.script.subarray(2));
     expect(moved[0]!.msg).not.toEqual(first[0]!.msg);
     for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(moved, v), 'bad-schnorr-sig');
-    // And back to the original coin: verifies again (the memo follows the latest coins).
-    for (const v of BACKEND_VERIFIERS) verifySigChecks(taprootSigChecks(tx, [coinA], 1), v);
+    // And back to the original coin: verifies again, from the memo (the calls in between
+    // did not ask to be remembered).
+    const back = taprootSigChecks(tx, [coinA], 1);
+    expect(back[0]!.msg).toBe(first[0]!.msg);
+    for (const v of BACKEND_VERIFIERS) verifySigChecks(back, v);
+  });
+
+  test('a transaction hashed without remember (a block transaction seen once) keeps nothing', () => {
+    const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: 3n * COIN, script: bob.script }]);
+    const a = taprootSigChecks(tx, [coinA], 0);
+    const b = taprootSigChecks(tx, [coinA], 0);
+    expect(b[0]!.msg).toEqual(a[0]!.msg);
+    expect(b[0]!.msg).not.toBe(a[0]!.msg); // computed again, not taken from a memo
   });
 
   test('a block spending a mempool-hashed tx against a coin of another amount is refused', () => {
     const tx = spend([{ outpoint: A, coin: coinA, sk: alice.sk }], [{ value: 2n * COIN, script: bob.script }]);
-    taprootSigChecks(tx, [coinA], 0); // as the mempool would, against coinA
+    taprootSigChecks(tx, [coinA], 0, true); // as the mempool does, against coinA
     const view = new MapView().add(A, { ...coinA, value: 9n * COIN });
     const r = connectBlockTxs(block([tx], subsidy), HEIGHT, view, P);
     for (const v of BACKEND_VERIFIERS) expectCode(() => verifySigChecks(r.sigChecks, v), 'bad-schnorr-sig');
