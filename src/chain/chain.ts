@@ -218,6 +218,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.view.contains(e);
   }
 
+  /** The highest entry that is an ancestor of (or equal to) both `a` and `b`. */
+  lastCommonAncestor(a: ChainEntry, b: ChainEntry): ChainEntry {
+    return this.view.findFork(a, b);
+  }
+
   /** The block after `e` on the active chain, if `e` is on it. */
   nextActive(e: ChainEntry): ChainEntry | undefined {
     return this.view.next(e);

@@ -13,6 +13,11 @@ export interface PeerSync {
   link: SyncLink;
   /** the most-work header the peer has shown us */
   best: ChainEntry | undefined;
+  /**
+   * The highest entry on the path to `best` that we and every ancestor of it have (Core's
+   * pindexLastCommonBlock): where the search for blocks to fetch from this peer starts.
+   */
+  lastCommon: ChainEntry | undefined;
   /** block hash (hex) → our request to this peer */
   inFlight: Map<string, BlockRequest>;
   /** requests moved away from this peer; a late answer is still welcome */

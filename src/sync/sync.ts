@@ -86,6 +86,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     const sp: PeerSync = {
       link,
       best: undefined,
+      lastCommon: undefined,
       inFlight: new Map(),
       cancelled: new Set(),
       notFound: new Map(),
