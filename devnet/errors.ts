@@ -12,6 +12,7 @@ export type DevnetErrorCode =
   | 'node-error'
   | 'timeout'
   | 'start-failed'
+  | 'port-in-use'
   | 'wallet-error'
   | 'state-corrupt'
   | 'not-root'

@@ -5,6 +5,7 @@
 // start with the tail of its log. Stopping asks the node to shut down through the admin
 // API and escalates to SIGTERM, then SIGKILL, only if it does not exit in time.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeClient, type FetchFn, type NodeInfo } from './api.js';
@@ -77,6 +78,7 @@ export async function launchNode(state: DevnetState, name: string, o: LaunchOpti
   if (!existsSync(o.tools.cairnd)) {
     throw new DevnetError('start-failed', `cairnd not found at ${o.tools.cairnd}`, 'build first: `npm run build` (npm start does this for you)');
   }
+  if (!n.netns) await ensurePortsFree(n);
   mkdirSync(n.datadir, { recursive: true });
   const log = logPath(n);
   const fd = openSync(log, 'a');
@@ -103,6 +105,28 @@ export async function launchNode(state: DevnetState, name: string, o: LaunchOpti
     throw e;
   }
   return pid;
+}
+
+/** Resolves if nothing listens on host:port (by listening there for a moment). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Refuses to start a node whose ports are taken. Without it a second devnet on the same
+ * ports found the first one's node answering on its API port and failed with a
+ * misleading "presents identity …, but its peers pin …" (seen starting two soaks at once).
+ */
+export async function ensurePortsFree(n: Pick<NodeRecord, 'name' | 'host' | 'p2pPort' | 'apiPort'>): Promise<void> {
+  for (const [what, port] of [['p2p', n.p2pPort], ['API', n.apiPort]] as const) {
+    if (!(await portFree(n.host, port))) {
+      throw new DevnetError('port-in-use', `${n.name}'s ${what} port ${n.host}:${port} is in use`, 'another devnet or program holds it: stop it (`cairn-devnet down --dir D`), or use other ports with --base-port');
+    }
+  }
 }
 
 /** Polls /api/node until it answers for the devnet, reporting progress once a second. */

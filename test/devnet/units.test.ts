@@ -3,6 +3,7 @@
 // line, spam pairing, and the CLI's refusals (exit codes and messages).
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,7 +11,7 @@ import { cryptoRng, seededRng } from '../../src/primitives/rng.js';
 import { DevnetError } from '../../devnet/errors.js';
 import { minerIndexes, planDevnet } from '../../devnet/devnet.js';
 import { addCut, partitionSides } from '../../devnet/faults.js';
-import { cairndArgs } from '../../devnet/launcher.js';
+import { cairndArgs, ensurePortsFree } from '../../devnet/launcher.js';
 import { parseUpOptions, runDevnet, type DevnetIo } from '../../devnet/program.js';
 import { checkSpamOptions, pickPair } from '../../devnet/spam.js';
 import { findNode, parseState, portsFor, readState, statePath, withNode, writeState } from '../../devnet/state.js';
@@ -240,6 +241,27 @@ describe('status view', () => {
     p.show('x');
     p.show('y');
     expect(pipe).toBe('x\n\ny\n\n');
+  });
+});
+
+describe('ports', () => {
+  it('refuses to start a node whose p2p or API port is taken, naming the port and the way out', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const taken = (srv.address() as { port: number }).port;
+    try {
+      const free = { name: 'node1', host: '127.0.0.1', p2pPort: 0, apiPort: 0 };
+      await expect(ensurePortsFree(free)).resolves.toBeUndefined();
+      for (const n of [{ ...free, apiPort: taken }, { ...free, p2pPort: taken }]) {
+        const err = await ensurePortsFree(n).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(DevnetError);
+        expect((err as DevnetError).code).toBe('port-in-use');
+        expect((err as DevnetError).message).toContain(`127.0.0.1:${taken}`);
+        expect((err as DevnetError).hint).toMatch(/--base-port/);
+      }
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
 
