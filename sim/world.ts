@@ -7,8 +7,7 @@
 // Why this file is long: World runs one simulation, and the nodes, faults, actors and
 // checks share its scheduler and trace; the transport, oracle, scheduler and report are
 // modules of their own.
-import { Chain, MuHash3072, VerifyPool, type TipChange } from '../src/chain/index.js';
-import { coinDigestElement } from '../src/chain/layout.js';
+import { Chain, MuHash3072, VerifyPool, coinDigestElement, type TipChange } from '../src/chain/index.js';
 import { regtestParams, type ConsensusParams } from '../src/consensus/index.js';
 import { createBlock } from '../src/mining/index.js';
 import { ManualClock, hashToHex, seededRng, type Block, type Rng } from '../src/primitives/index.js';

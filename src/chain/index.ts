@@ -24,6 +24,7 @@ export type { VerifyPoolOptions, CacheMode, VerifyStats } from './verify-pool.js
 export { SigCache, DEFAULT_SIGCACHE_BYTES, SIGCACHE_ENTRY_BYTES } from './sigcache.js';
 export type { SigCacheOptions, SigCacheStats } from './sigcache.js';
 export { MuHash3072 } from './muhash.js';
+export { coinDigestElement } from './layout.js';
 export { CoinCache } from './coins.js';
 export { workerModule } from './worker-url.js';
 export type { WorkerModule } from './worker-url.js';
