@@ -1,6 +1,6 @@
 // A block index entry: a header, where it sits, how much work leads to it, and what we
 // know about its block. Entries form a tree through `prev`; the active chain is one path.
-import { BlockHeader, BufReader, BufWriter, hashToHex } from '../primitives/index.js';
+import { BlockHeader, BufReader, BufWriter, bytesToHex, hashToHex } from '../primitives/index.js';
 
 export const enum Status {
   /** the raw block is stored */
@@ -32,8 +32,18 @@ export class ChainEntry {
     readonly prev: ChainEntry | null,
   ) {}
 
+  private keyMemo: string | undefined = undefined;
+
   get hashHex(): string {
     return hashToHex(this.hash);
+  }
+
+  /**
+   * The hash as hex in internal byte order, computed once: the key block download keys its
+   * requests by, looked up for every block in flight on every arriving block.
+   */
+  get key(): string {
+    return (this.keyMemo ??= bytesToHex(this.hash));
   }
 
   get time(): number {

@@ -55,7 +55,7 @@ export class BlockDownload {
       const items: SyncInvItem[] = [];
       const now = this.clock.now();
       this.nextToFetch(sp, best, maxHeight, (e) => {
-        const k = bytesToHex(e.hash);
+        const k = e.key;
         if (this.requested.has(k) || busy(k)) return true;
         const nf = sp.notFound.get(k);
         if (nf !== undefined) {
