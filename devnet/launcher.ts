@@ -6,7 +6,8 @@
 // API and escalates to SIGTERM, then SIGKILL, only if it does not exit in time.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { NodeClient, type FetchFn, type NodeInfo } from './api.js';
 import { DevnetError } from './errors.js';
@@ -95,6 +96,7 @@ export async function launchNode(state: DevnetState, name: string, o: LaunchOpti
     await sleep(50);
     throw new DevnetError('start-failed', `${n.name}: ${exited ?? 'spawn failed'}`);
   }
+  carryNiceness(pid);
   try {
     const info = await waitReady({ ...n, pid }, o, () => exited);
     if (n.identity && info.identity !== n.identity) {
@@ -105,6 +107,22 @@ export async function launchNode(state: DevnetState, name: string, o: LaunchOpti
     throw e;
   }
   return pid;
+}
+
+/**
+ * Gives a detached node the niceness of the process starting it. A node runs in its own
+ * session, and with Linux's autogroup scheduling (on by default) CPU is shared between
+ * sessions by the session's nice value, not the process's: a devnet or soak started under
+ * `nice -n 19` had nodes and miners that still took their full share (seen: a niced soak's
+ * two miners holding ~75 % of a core beside the test suite). Elsewhere it does nothing.
+ */
+export function carryNiceness(pid: number, nice: number = getPriority()): void {
+  if (nice <= 0) return;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // not Linux, autogroup off, or the process is gone: the plain nice value still applies
+  }
 }
 
 /** Resolves if nothing listens on host:port (by listening there for a moment). */

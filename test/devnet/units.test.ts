@@ -3,6 +3,7 @@
 // line, spam pairing, and the CLI's refusals (exit codes and messages).
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { cryptoRng, seededRng } from '../../src/primitives/rng.js';
 import { DevnetError } from '../../devnet/errors.js';
 import { minerIndexes, planDevnet } from '../../devnet/devnet.js';
 import { addCut, partitionSides } from '../../devnet/faults.js';
-import { cairndArgs, ensurePortsFree } from '../../devnet/launcher.js';
+import { cairndArgs, carryNiceness, ensurePortsFree } from '../../devnet/launcher.js';
 import { parseUpOptions, runDevnet, type DevnetIo } from '../../devnet/program.js';
 import { checkSpamOptions, pickPair } from '../../devnet/spam.js';
 import { findNode, parseState, portsFor, readState, statePath, withNode, writeState } from '../../devnet/state.js';
@@ -261,6 +262,23 @@ describe('ports', () => {
       }
     } finally {
       await new Promise((r) => srv.close(r));
+    }
+  });
+});
+
+describe('niceness', () => {
+  it("a detached node's session gets the starter's niceness, so a niced devnet is nice to other sessions", async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { detached: true, stdio: 'ignore' });
+    try {
+      const pid = child.pid!;
+      const group = `/proc/${pid}/autogroup`;
+      carryNiceness(pid, 0); // a starter that is not niced changes nothing
+      carryNiceness(pid, 7);
+      if (existsSync(group)) expect(readFileSync(group, 'utf8')).toMatch(/nice 7\b/);
+      else expect(() => carryNiceness(pid, 7)).not.toThrow(); // no autogroup here: nothing to carry
+      expect(() => carryNiceness(2 ** 30, 7)).not.toThrow(); // a process that is gone
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });
