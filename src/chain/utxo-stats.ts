@@ -9,7 +9,7 @@
 // the digest is the same whichever order it is folded in; pending coins are folded
 // (settle) before the digest is read or stored, and the oldest when there are more than
 // PENDING_DIGEST_MAX.
-import { BufReader, BufWriter, hashToHex, outpointMapKey } from '../primitives/index.js';
+import { BufReader, BufWriter, hashToHex, outpointMapKey, yieldToEventLoop } from '../primitives/index.js';
 import type { ConnectResult, CreatedCoin, DisconnectResult } from '../consensus/index.js';
 import type { ChainEntry } from './entry.js';
 import { coinDigestElement } from './layout.js';
@@ -28,11 +28,6 @@ export interface UtxoStats {
 export const PENDING_DIGEST_MAX = 50_000;
 /** Digest insertions folded between two turns of the event loop (~20-40 ms of work). */
 const SETTLE_SLICE = 1000;
-
-/** Lets timers and I/O (API requests, peer messages) run before a long computation goes on. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
 
 /** A block's digest work on its spends, done while its signatures verify; nothing applied yet. */
 export interface PreparedSpends {

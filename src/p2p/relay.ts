@@ -26,7 +26,7 @@
 // Why this file is long: one Relay whose handlers share per-peer inventory state and the
 // global inventory queue; about 100 of its lines are the comments stating its limits.
 import type { Clock, Rng, Tx } from '../primitives/index.js';
-import { bytesToHex, hexToBytes, silentLogger } from '../primitives/index.js';
+import { bytesToHex, hexToBytes, silentLogger, yieldToEventLoop } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
 import type { AddrMan } from './addrman.js';
 import { INV_ITEM_SIZE, MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, isInvType, type InvItem, type NetAddress } from './messages/index.js';
@@ -542,7 +542,7 @@ export class Relay {
         }
         if (++sinceYield > this.o.serveItemsPerTurn) {
           sinceYield = 0;
-          await new Promise<void>((r) => setImmediate(r));
+          await yieldToEventLoop();
           continue;
         }
         const it = this.nextGetData(rp);

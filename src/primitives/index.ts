@@ -27,3 +27,4 @@ export * from './ratelimit.js';
 export * from './network.js';
 export * from './protocol.js';
 export * from './files.js';
+export * from './turn.js';

@@ -54,9 +54,9 @@ export class BlockDownload {
       if (!best || best.failed || best.chainwork <= tip.chainwork) continue;
       const items: SyncInvItem[] = [];
       const now = this.clock.now();
-      this.nextToFetch(sp, best, maxHeight, (e) => {
+      this.nextToFetch(sp, best, maxHeight, busy, (e) => {
         const k = e.key;
-        if (this.requested.has(k) || busy(k)) return true;
+        if (this.requested.has(k)) return true;
         const nf = sp.notFound.get(k);
         if (nf !== undefined) {
           if (now - nf < NOTFOUND_RETRY_MS) return true;
@@ -80,8 +80,14 @@ export class BlockDownload {
    * whole path from `best` down to our chain, a window's 1,024 entries per peer on every
    * arriving block: about a third of the node's time during a 2,000-block sync, and the
    * main cause of slow API answers meanwhile.
+   *
+   * A block received and waiting for the chain (`busy`: held or queued) counts as one we
+   * have, as in Core, where a received block is on disk before it is connected: the queue
+   * never drops one (it is connected, or refused and then marked failed), and when
+   * connecting lags the download the queue holds hundreds, which every walk passed
+   * otherwise. A refusal for any other reason resets every peer's cursor (resetCursors).
    */
-  private nextToFetch(sp: PeerSync, best: ChainEntry, maxHeight: number, visit: (e: ChainEntry) => boolean): void {
+  private nextToFetch(sp: PeerSync, best: ChainEntry, maxHeight: number, busy: (k: string) => boolean, visit: (e: ChainEntry) => boolean): void {
     let common = sp.lastCommon;
     // first use, or the peer (or our record of it) moved to another branch
     if (!common || this.chain.getAncestor(best, common.height) !== common) {
@@ -100,7 +106,7 @@ export class BlockDownload {
         }
         for (const e of batch) {
           if (e.failed) return;
-          if (e.haveData || this.chain.isActive(e)) {
+          if (e.haveData || this.chain.isActive(e) || busy(e.key)) {
             if (contiguous) common = e;
             continue;
           }
@@ -112,6 +118,15 @@ export class BlockDownload {
     } finally {
       sp.lastCommon = common;
     }
+  }
+
+  /**
+   * Every peer's walk starts again from our chain: a block the queue held was refused
+   * without being marked failed (the chain could not process it), so blocks the cursors
+   * passed as received may have to be fetched again.
+   */
+  resetCursors(peers: Iterable<PeerSync>): void {
+    for (const sp of peers) sp.lastCommon = undefined;
   }
 
   /** A block arrived from sp: true if it was requested from sp (now or before a stall moved it). */

@@ -4,7 +4,7 @@
 // it. The queue is worked off one block at a time through chain.processBlock. Both parts
 // are counted in bytes so the downloader stops asking above maxBufferBytes.
 import type { Block } from '../primitives/index.js';
-import { bytesToHex } from '../primitives/index.js';
+import { bytesToHex, yieldToEventLoop } from '../primitives/index.js';
 import { ChainError, type Chain } from '../chain/index.js';
 
 export interface Held<F> {
@@ -132,6 +132,10 @@ export class BlockQueue<F> {
           this.queuedBytes -= item.size;
         }
         this.hooks.processed();
+        // A block whose coins are cached connects without real I/O, so without this the
+        // whole queue (hundreds of blocks during a sync) would connect in one stretch of
+        // microtasks while the API and peers wait.
+        if (this.queue.length > 0) await yieldToEventLoop();
       }
     } finally {
       this.processing = false;

@@ -39,6 +39,8 @@ export class BlockSync extends EventEmitter<SyncEvents> {
   private readonly tracker: SyncProgress;
   private timer: TimerHandle | undefined;
   private stopped = false;
+  /** a request walk is due in the next turn of the event loop (see requestBlocks) */
+  private requestQueued = false;
   private readonly onTip: (c: TipChange) => void;
 
   constructor(o: SyncOptions) {
@@ -58,7 +60,11 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     });
     this.download = new BlockDownload(this.chain, this.clock, this.log, this.cfg);
     this.queue = new BlockQueue<PeerSync>(this.chain, this.cfg.maxBufferBytes, {
-      refused: (from, e) => (from ? this.punish(from, e, 'block') : this.log.warn({ err: String(e) }, 'block refused')),
+      refused: (from, e) => {
+        this.download.resetCursors(this.peers.values());
+        if (from) this.punish(from, e, 'block');
+        else this.log.warn({ err: String(e) }, 'block refused');
+      },
       processed: () => this.requestBlocks(),
       stopped,
     });
@@ -158,11 +164,23 @@ export class BlockSync extends EventEmitter<SyncEvents> {
 
   // ---------------------------------------------------------------- blocks
 
-  /** Fills every peer's request slots with the next blocks of the best chain it has. */
-  requestBlocks(): void {
-    if (this.stopped) return;
-    if (this.queue.bytes > this.cfg.maxBufferBytes) return;
-    this.download.request(this.peers.values(), (k) => this.queue.has(k));
+  /**
+   * Fills every peer's request slots with the next blocks of the best chain it has, once
+   * per turn of the event loop however many events asked for it. Every arriving block,
+   * every block connected and every tip change asks, and one socket read delivers many
+   * blocks at once; the walk costs a pass over the blocks in flight and queued, so doing
+   * it per event was most of the main thread's time between block connects during a sync
+   * (with the API waiting behind it). A turn is not time: the simulator runs it before it
+   * moves its clock.
+   */
+  private requestBlocks(): void {
+    if (this.stopped || this.requestQueued) return;
+    this.requestQueued = true;
+    setImmediate(() => {
+      this.requestQueued = false;
+      if (this.stopped || this.queue.bytes > this.cfg.maxBufferBytes) return;
+      this.download.request(this.peers.values(), (k) => this.queue.has(k));
+    });
   }
 
   private onBlock(sp: PeerSync, block: Block): void {

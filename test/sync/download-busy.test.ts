@@ -1,0 +1,101 @@
+// The download walk passes blocks already received and waiting for the chain (held or
+// queued) as if we had them, as Core passes blocks stored but not yet connected; without
+// it every arriving block walked the whole queued backlog during a sync. Because the
+// cursor then stands above blocks that have no data yet, a block the queue lost without
+// marking it failed must make the walk start again from our chain (resetCursors), or it
+// would never be asked for again.
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { MemoryLevel } from 'memory-level';
+import { Chain, VerifyPool, type ChainStore } from '../../src/chain/index.js';
+import { getParams } from '../../src/consensus/index.js';
+import { ManualClock, bytesToHex, silentLogger } from '../../src/primitives/index.js';
+import { BlockDownload } from '../../src/sync/download.js';
+import { syncConfig } from '../../src/sync/options.js';
+import type { PeerSync } from '../../src/sync/peerstate.js';
+import type { SyncOutbound } from '../../src/sync/port.js';
+import { TokenBucket } from '../../src/primitives/index.js';
+import { ChainBuilder } from '../support/chainbuilder.js';
+
+const params = getParams('regtest');
+const pool = new VerifyPool({ threads: 0 });
+let chain: Chain;
+const hashes: string[] = []; // by height
+
+beforeAll(async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  chain = await Chain.open({ params, path: 'mem', store: new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as ChainStore, verifyPool: pool, clock });
+  const b = new ChainBuilder(params);
+  const { blocks } = b.chain(b.genesis(), 40);
+  await chain.processHeaders(blocks.map((x) => x.header));
+  hashes.push(chain.getEntryAt(0)!.hashHex);
+  for (const x of blocks) hashes.push(bytesToHex(x.hash()));
+});
+afterAll(async () => {
+  await chain.close();
+  await pool.close();
+});
+
+function peer(clock: ManualClock): { sp: PeerSync; asked: () => number[] } {
+  const sent: SyncOutbound[] = [];
+  const sp: PeerSync = {
+    link: {
+      peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => sent.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
+      ready: true,
+      known: { add: () => undefined },
+      lastBlockAt: 0,
+    },
+    best: chain.bestHeader,
+    lastCommon: undefined,
+    inFlight: new Map(),
+    cancelled: new Set(),
+    notFound: new Map(),
+    headersAskedAt: undefined,
+    headersSynced: true,
+    unconnecting: 0,
+    presync: undefined,
+    stalls: 0,
+    unrequested: new TokenBucket(1, 1, clock),
+    work: Promise.resolve(),
+  };
+  const heightOf = (h: Uint8Array): number => hashes.indexOf(bytesToHex(h));
+  // the heights asked for since the last call
+  const asked = (): number[] => sent.splice(0).flatMap((m) => (m.cmd === 'getdata' ? m.items.map((i) => heightOf(i.hash)) : []));
+  return { sp, asked };
+}
+
+it('passes received blocks waiting for the chain, and walks again from the chain after a lost one', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const dl = new BlockDownload(chain, clock, silentLogger, syncConfig({ maxInFlightPerPeer: 4 }));
+  const { sp, asked } = peer(clock);
+  const busy = new Set<string>();
+  const isBusy = (k: string): boolean => busy.has(k);
+  expect(chain.tip.height).toBe(0); // headers only: no block has data
+
+  dl.request([sp], isBusy);
+  expect(asked()).toEqual([1, 2, 3, 4]);
+  // 1..4 arrive and wait in the queue
+  for (let h = 1; h <= 4; h++) {
+    expect(dl.received(sp, hashes[h]!)).toBe(true);
+    busy.add(hashes[h]!);
+  }
+  dl.request([sp], isBusy);
+  expect(asked()).toEqual([5, 6, 7, 8]);
+  // the cursor moved over the queued blocks: the next walk starts above them
+  expect(sp.lastCommon!.height).toBe(4);
+
+  for (let h = 5; h <= 8; h++) {
+    dl.received(sp, hashes[h]!);
+    busy.add(hashes[h]!);
+  }
+  // block 3 leaves the queue without data and without being marked failed
+  busy.delete(hashes[3]!);
+  dl.request([sp], isBusy);
+  expect(asked()).toEqual([9, 10, 11, 12]); // the cursor (at 8) does not see it
+  for (let h = 9; h <= 12; h++) {
+    dl.received(sp, hashes[h]!);
+    busy.add(hashes[h]!);
+  }
+  dl.resetCursors([sp]);
+  dl.request([sp], isBusy);
+  expect(asked()).toEqual([3, 13, 14, 15]);
+});
