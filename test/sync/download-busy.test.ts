@@ -8,12 +8,11 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { MemoryLevel } from 'memory-level';
 import { Chain, VerifyPool, type ChainStore } from '../../src/chain/index.js';
 import { getParams } from '../../src/consensus/index.js';
-import { ManualClock, bytesToHex, silentLogger } from '../../src/primitives/index.js';
+import { ManualClock, TokenBucket, bytesToHex, silentLogger } from '../../src/primitives/index.js';
 import { BlockDownload } from '../../src/sync/download.js';
 import { syncConfig } from '../../src/sync/options.js';
 import type { PeerSync } from '../../src/sync/peerstate.js';
 import type { SyncOutbound } from '../../src/sync/port.js';
-import { TokenBucket } from '../../src/primitives/index.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
 
 const params = getParams('regtest');
