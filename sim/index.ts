@@ -17,5 +17,6 @@ export { shrink } from './shrink.js';
 export { Scheduler, SimClock } from './scheduler.js';
 export { SimNetwork, DEFAULT_LINK, type LinkFaults } from './network.js';
 export { Oracle } from './oracle.js';
+export { BASE_LOSS, MIN_BLOCKS, checkGrowth } from './invariants.js';
 export { PLANTS, plantPatch } from './planted.js';
 export { renderHtml, writeReport } from './report.js';

@@ -43,7 +43,7 @@ export interface SimNodeOptions {
   /** the P2PNode's outbound loop period */
   connectIntervalMs: number;
   outboundTarget: number;
-  /** test-only: alters each incarnation right after it is built (planted.ts) */
+  /** test-only: alters each incarnation once its Chain, Mempool and P2PNode exist, before it starts (planted.ts) */
   patch?: (n: SimNode) => void;
   /** runs on each incarnation once its P2PNode exists, before it starts (hostile.ts taps it here) */
   afterBuild?: (n: SimNode) => void;
@@ -83,7 +83,6 @@ export class SimNode {
     this.clock = new SimClock(o.sched, o.skewMs);
     this.chain = await Chain.open({ params: o.params, path: `sim:${o.name}`, store: this.store, clock: this.clock, verifyPool: o.pool, cacheBytes: 16 * 1024 * 1024 });
     this.mempool = new Mempool({ chain: this.chain, verifyPool: o.pool, clock: this.clock, rng });
-    o.patch?.(this);
     this.p2p = new P2PNode({
       params: o.params,
       chain: this.chain,
@@ -105,6 +104,7 @@ export class SimNode {
       // node keeps attacking through a run instead of going quiet at its first offence
       banSeconds: 600,
     });
+    o.patch?.(this);
     o.afterBuild?.(this);
     const inc = this.incarnation;
     const chain = this.chain;

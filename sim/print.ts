@@ -18,7 +18,8 @@ export function printResult(r: SimResult, log: (s: string) => void = console.log
     const h = s.hostile;
     log(`hostile ${h.nodes.join(',')} (${(h.hashShare * 100).toFixed(0)}% of hash power): selfish ${h.privateMined} mined privately, ${h.released} released, ${h.abandoned} abandoned; invalid blocks ${h.invalidBlocks}, mutated ${h.mutatedBlocks}, future-dated ${h.futureBlocks}; header spam ${h.headerSpam}, tx spam ${h.txSpam} bursts`);
   }
-  log(`growth: main chain +${s.growth.blocks} blocks for ${s.growth.honestMined} mined by honest nodes`);
+  const g = s.growth;
+  log(`growth: main chain +${g.blocks} blocks for ${g.honestMined} mined by honest nodes; of ${g.whole} mined while no partition was in force, ${g.kept} are in the final chain${g.whole ? ` (${((100 * g.kept) / g.whole).toFixed(0)} %)` : ''}`);
   log(`propagation (block mined → connected by a node): p50 ${(s.propagation.p50 / 1000).toFixed(2)} s, p95 ${(s.propagation.p95 / 1000).toFixed(2)} s over ${s.propagation.samples} arrivals`);
   log(`speed: ${s.simSeconds} simulated s in ${s.wallSeconds.toFixed(1)} wall s = ${s.simPerWall.toFixed(0)} sim-s/wall-s; ${s.events} events; heap ${s.heapPerNodeMb.toFixed(1)} MB per node`);
   for (const w of r.wallClockUse) log(`WALL-CLOCK USE in the simulated world (${w.calls}x): ${w.site}`);

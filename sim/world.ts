@@ -21,7 +21,7 @@ import { cloneStore, diskStores, memoryStore, memoryStores, type StoreFactory } 
 import { Trace } from './trace.js';
 import { memoSelection, memoVerifier } from './verifier.js';
 import { Actor, outputsTo, type WCoin } from './wallet.js';
-import { checkMempool, checkMemory, forkDepths } from './invariants.js';
+import { checkGrowth, checkMempool, checkMemory, forkDepths } from './invariants.js';
 import { Hostile, type HostileStats } from './hostile.js';
 import { plantPatch } from './planted.js';
 
@@ -67,8 +67,12 @@ export interface SimStats {
   partitions: number;
   /** nodes run by attackers (the `hostile` fault) and what they did */
   hostile: { nodes: string[]; hashShare: number } & HostileStats;
-  /** the main chain's growth against the honest blocks mined (see finalChecks) */
-  growth: { blocks: number; honestMined: number };
+  /**
+   * The main chain's growth: honest blocks mined in all, and those mined while no partition
+   * was in force (`whole`) with how many of them are in the final chain (`kept`); see
+   * checkGrowth in invariants.ts.
+   */
+  growth: { blocks: number; honestMined: number; whole: number; kept: number };
 }
 
 export interface SimResult {
@@ -130,6 +134,8 @@ export class World {
   readonly hostile = new Map<string, Hostile>();
   private readonly premineOutpoints: { txid: Uint8Array; vout: number }[] = [];
   private honestMined = 0;
+  /** honest blocks mined while the network was whole (no partition in force) */
+  private readonly minedWhole = new Set<string>();
   readonly stats = {
     blocksMined: 0,
     deepestReorg: 0,
@@ -394,6 +400,7 @@ export class World {
     this.stats.blocksMined++;
     this.honestMined++;
     this.minedAt.set(hex, this.sched.now);
+    if (this.net.groups.size === 0) this.minedWhole.add(hex);
     this.trace.line(this.now, `mine ${n.name} ${hex} txs ${b.txs.length}`);
     if (!v.valid) this.violation('invalid-template', `${n.name} built an invalid block ${hex}: ${v.reason}`, n.name);
     n.submitMined(b);
@@ -689,7 +696,15 @@ export class World {
         if (inFinal(r.txid)) continue;
         if (!partitioned) this.violation('deep-payment-reversed', `${r.txid} was 6+ deep and is not in the final chain`, r.node);
       }
+      const g = checkGrowth({ ...this.keptWhole(onFinal), hostileShare: this.hostileStats().hashShare });
+      if (g) this.violation('slow-growth', g);
     }
+  }
+
+  private keptWhole(onFinal: ReadonlySet<string>): { whole: number; kept: number } {
+    let kept = 0;
+    for (const h of this.minedWhole) if (onFinal.has(h)) kept++;
+    return { whole: this.minedWhole.size, kept };
   }
 
   private hostileStats(): SimStats['hostile'] {
@@ -732,7 +747,7 @@ export class World {
       crashes: this.stats.crashes,
       partitions: this.stats.partitions,
       hostile: this.hostileStats(),
-      growth: { blocks: (up[0]?.chain.height ?? c.premine) - c.premine, honestMined: this.honestMined },
+      growth: { blocks: (up[0]?.chain.height ?? c.premine) - c.premine, honestMined: this.honestMined, ...this.keptWhole(onFinal) },
     };
     const out: SimResult = {
       config: c,
