@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     console.error(`${(e as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const r = await runSim(parsed.config);
+  const r = await runSim(parsed.config, (line) => console.error(line));
   if (parsed.printTrace && r.trace) for (const l of r.trace) console.log(l);
   printResult(r);
   if (parsed.out) console.log(`report: ${writeReport(r, parsed.out)}`);

@@ -69,6 +69,8 @@ export class Scheduler {
   private t: number;
   /** events run so far */
   steps = 0;
+  /** called every 4,096 events: observation only (progress lines), never part of the world */
+  onTick: (() => void) | undefined;
 
   constructor(start: number) {
     this.t = start;
@@ -112,6 +114,7 @@ export class Scheduler {
       this.steps++;
       e.fn();
       await settle();
+      if ((this.steps & 4095) === 0) this.onTick?.();
       if (stop?.()) return;
     }
     this.t = Math.max(this.t, until);

@@ -148,7 +148,11 @@ export class World {
     partitions: 0,
   };
 
-  constructor(readonly config: SimConfig) {
+  constructor(
+    readonly config: SimConfig,
+    /** long runs: a line about every 10 wall seconds (simulated time reached, speed); observation only */
+    private readonly progress?: (line: string) => void,
+  ) {
     this.rng = seededRng(config.seed);
     this.stores = config.disk ? diskStores() : memoryStores();
     // the world starts an hour after the premined blocks
@@ -566,6 +570,7 @@ export class World {
       };
       check();
       const end = this.t0 + c.durationMs;
+      if (this.progress) this.sched.onTick = this.progressTicker(this.progress, wall0);
       this.sched.at(end, () => {
         this.faulting = false;
         this.net.heal();
@@ -604,6 +609,21 @@ export class World {
       uninstall();
       await this.stores.cleanup();
     }
+  }
+
+  private progressTicker(out: (line: string) => void, wall0: number): () => void {
+    const total = this.config.durationMs + this.config.quietMs;
+    let last = wallNow();
+    return () => {
+      const w = wallNow();
+      if (w - last < 10_000) return;
+      last = w;
+      const t = this.now;
+      const height = Math.max(0, ...this.nodes.filter((n) => n.up).map((n) => n.chain.height));
+      const wallS = (w - wall0) / 1000;
+      const hm = (ms: number): string => `${Math.floor(ms / 3600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, '0')}m`;
+      out(`sim: ${hm(t)} of ${hm(total)} simulated (${((100 * t) / total).toFixed(0)} %), height ${height}, ${this.sched.steps} events, ${(t / 1000 / wallS).toFixed(0)} sim-s/wall-s, ${wallS.toFixed(0)} s so far`);
+    };
   }
 
   /**
@@ -773,6 +793,6 @@ function sumStats(all: HostileStats[]): HostileStats {
   return z;
 }
 
-export async function runSim(config: SimConfig): Promise<SimResult> {
-  return new World(config).run();
+export async function runSim(config: SimConfig, progress?: (line: string) => void): Promise<SimResult> {
+  return new World(config, progress).run();
 }
