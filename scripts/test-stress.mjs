@@ -5,26 +5,15 @@
 // kills the load afterwards (normal exit, failure, Ctrl-C or SIGTERM). Prints the wall
 // time and exits with jest's code. A test that passes alone but fails here waits on a
 // fixed sleep, a short timeout or a race: fix the test (or the node), not this script.
-import { spawn, spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBusyLoad } from './busy-load.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.LOAD_PROCS ?? 2);
-const cores = availableParallelism();
-const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-const busy = 'let x = 0; for (;;) { x = (x * 1103515245 + 12345) >>> 0; }';
-
-const load = [];
-for (let i = 0; i < count; i++) {
-  const argv = [process.execPath, '-e', busy];
-  const cmd = hasTaskset ? ['taskset', '-c', String(i % cores), ...argv] : argv;
-  load.push(spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' }));
-}
-const stopLoad = () => {
-  for (const p of load) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-};
+const load = startBusyLoad(count);
+const stopLoad = load.stop;
 process.on('exit', stopLoad);
 let child;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -35,7 +24,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-console.log(`test:stress: ${count} busy-loop processes${hasTaskset ? ` pinned to cores ${load.map((_, i) => i % cores).join(',')}` : ' (taskset not found: unpinned)'} on ${cores} cores`);
+console.log(`test:stress: ${load.describe()}`);
 const t0 = Date.now();
 const run = (cmd, args) =>
   new Promise((resolve) => {
