@@ -1,5 +1,6 @@
 // A self-contained HTML page (inline SVG, no scripts, no CDN) with one chart per measure
-// of a soak: RSS, heap used, API p99 and tip height over time, one line per node.
+// of a soak: RSS, heap used, LevelDB's native memory, API p99 and tip height over time,
+// one line per node.
 
 export interface Sample {
   t: number;
@@ -8,6 +9,8 @@ export interface Sample {
   heapUsedMb: number;
   heapTotalMb: number;
   externalMb: number;
+  /** LevelDB's native memory, chain and index stores together (cairn_leveldb_memory_bytes) */
+  levelMb: number;
   p50: number;
   p99: number;
   requests: number;
@@ -45,6 +48,7 @@ export function plotHtml(samples: readonly Sample[], names: readonly string[], t
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>body{font-family:sans-serif;margin:20px}figure{margin:0 0 16px}pre{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap;word-break:break-all}</style></head><body><h1>${esc(title)}</h1>
 ${chart(samples, names, 'resident set size', 'MB', (s) => s.rssMb)}
 ${chart(samples, names, 'JS heap used (main thread)', 'MB', (s) => s.heapUsedMb)}
+${chart(samples, names, 'LevelDB native memory, chain + index (memtables and block cache)', 'MB', (s) => s.levelMb)}
 ${chart(samples, names, 'API p99 latency per sample window (GET /api/node, 4/s)', 'ms', (s) => s.p99)}
 ${chart(samples, names, 'tip height', 'blocks', (s) => s.height)}
 <h2>summary</h2><pre>${esc(JSON.stringify(summary, null, 2))}</pre></body></html>

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const names = state.nodes.map((n) => n.name);
   const clients = new Map(state.nodes.map((n) => [n.name, dn.client(n, env, 10_000)] as const));
   const samples: Sample[] = [];
-  const csv = ['t_s,node,rss_mb,heap_used_mb,heap_total_mb,external_mb,api_p50_ms,api_p99_ms,api_requests,height,tip,mempool,worker_heap_used_mb,worker_heap_total_mb,miner_workers_started'];
+  const csv = ['t_s,node,rss_mb,heap_used_mb,heap_total_mb,external_mb,api_p50_ms,api_p99_ms,api_requests,height,tip,mempool,worker_heap_used_mb,worker_heap_total_mb,miner_workers_started,leveldb_mb,leveldb_files'];
   const poller = new Poller(clients);
   const t0 = Date.now();
   const endAt = t0 + minutes * 60_000;
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
         heapUsedMb: metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
         heapTotalMb: metric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
         externalMb: metric(text, 'nodejs_external_memory_bytes') / 2 ** 20,
+        levelMb: (labelled(text, 'cairn_leveldb_memory_bytes', 'db="chain"') + labelled(text, 'cairn_leveldb_memory_bytes', 'db="index"')) / 2 ** 20,
         p50: percentile(lat, 50),
         p99: percentile(lat, 99),
         requests: lat.length,
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
       // the miner's worker threads (0 on a node that does not mine): not in the heap gauges above
       const wUsed = labelled(text, 'cairn_miner_worker_heap_bytes', 'kind="used"') / 2 ** 20;
       const wTotal = labelled(text, 'cairn_miner_worker_heap_bytes', 'kind="total"') / 2 ** 20;
-      csv.push([t, name, s.rssMb.toFixed(1), s.heapUsedMb.toFixed(1), s.heapTotalMb.toFixed(1), s.externalMb.toFixed(1), s.p50.toFixed(1), s.p99.toFixed(1), s.requests, s.height, info?.tip_hash ?? '', info?.mempool_count ?? '', wUsed.toFixed(1), wTotal.toFixed(1), metric(text, 'cairn_miner_workers_started_total')].join(','));
+      csv.push([t, name, s.rssMb.toFixed(1), s.heapUsedMb.toFixed(1), s.heapTotalMb.toFixed(1), s.externalMb.toFixed(1), s.p50.toFixed(1), s.p99.toFixed(1), s.requests, s.height, info?.tip_hash ?? '', info?.mempool_count ?? '', wUsed.toFixed(1), wTotal.toFixed(1), metric(text, 'cairn_miner_workers_started_total'), s.levelMb.toFixed(1), labelled(text, 'cairn_leveldb_files', 'db="chain"') + labelled(text, 'cairn_leveldb_files', 'db="index"')].join(','));
     }
     writeFileSync(join(out, 'samples.csv'), csv.join('\n') + '\n');
     const last = samples.slice(-names.length);

@@ -45,6 +45,8 @@ export interface MetricsSources {
    * heap gauges (the main isolate's only) do not include.
    */
   minerWorkers?: () => { started: number; running: number; heap: { used: number; total: number; malloced: number; external: number } };
+  /** LevelDB stores by name (chain, index): native memory and table files, outside the heap gauges */
+  storage?: () => Record<string, { memoryBytes: number; files: number } | undefined>;
   /**
    * Export prom-client's default process metrics too (RSS, heap spaces, event-loop lag, GC
    * durations, handles) under the `cairn_` prefix, so memory and stalls are visible from
@@ -129,6 +131,15 @@ export class Metrics {
         heap.set({ kind: 'total' }, h.total);
         heap.set({ kind: 'malloced' }, h.malloced);
         heap.set({ kind: 'external' }, h.external);
+      } });
+    }
+    if (src.storage) {
+      const read = src.storage;
+      const mem = new Gauge({ name: 'cairn_leveldb_memory_bytes', help: 'LevelDB native memory by store (leveldb.approximate-memory-usage: memtables and block cache), not in the heap gauges', labelNames: ['db'] as const, registers, collect() {
+        for (const [db, st] of Object.entries(read())) if (st) mem.set({ db }, st.memoryBytes);
+      } });
+      const files = new Gauge({ name: 'cairn_leveldb_files', help: 'LevelDB table files by store (each open one keeps its index block and filter in native memory)', labelNames: ['db'] as const, registers, collect() {
+        for (const [db, st] of Object.entries(read())) if (st) files.set({ db }, st.files);
       } });
     }
     if (src.p2pLimits) {

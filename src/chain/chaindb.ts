@@ -35,8 +35,35 @@ export interface Meta {
 /** Any LevelDB-compatible store with binary keys and values (e.g. memory-level in simulations). */
 export type ChainStore = AbstractLevel<string | Buffer | Uint8Array, Bytes, Bytes>;
 
+/** LevelDB's own native memory and file count, outside the V8 heap (see levelStats). */
+export interface LevelStats {
+  /** `leveldb.approximate-memory-usage`: memtables and the block cache */
+  memoryBytes: number;
+  /** table files on disk (`leveldb.num-files-at-level0..6`); each open one keeps its index and filter in memory */
+  files: number;
+}
+
+/**
+ * What a LevelDB store holds in native memory, for /metrics: RSS growth that the heap
+ * gauges do not show can be told apart from LevelDB filling its caches. Undefined for
+ * stores that are not LevelDB (memory-level in the simulator) or not open.
+ */
+export function levelStats(db: unknown): LevelStats | undefined {
+  const d = db as { getProperty?: (p: string) => string; status?: string };
+  if (typeof d.getProperty !== 'function' || d.status !== 'open') return undefined;
+  const memoryBytes = Number(d.getProperty('leveldb.approximate-memory-usage'));
+  let files = 0;
+  for (let l = 0; l <= 6; l++) files += Number(d.getProperty(`leveldb.num-files-at-level${l}`)) || 0;
+  return Number.isFinite(memoryBytes) ? { memoryBytes, files } : undefined;
+}
+
 export class ChainDB {
   private constructor(private readonly db: ChainStore) {}
+
+  /** LevelDB's native memory and files (undefined for other stores). */
+  levelStats(): LevelStats | undefined {
+    return levelStats(this.db);
+  }
 
   /** Opens LevelDB at `path`, or uses `store` (opened here if it is not yet) when given. */
   static async open(path: string, store?: ChainStore): Promise<ChainDB> {

@@ -28,4 +28,5 @@ export { coinDigestElement } from './layout.js';
 export { CoinCache } from './coins.js';
 export { workerModule } from './worker-url.js';
 export type { WorkerModule } from './worker-url.js';
-export type { ChainStore } from './chaindb.js';
+export type { ChainStore, LevelStats } from './chaindb.js';
+export { levelStats } from './chaindb.js';

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import { type Block, bytesToHex, equalBytes, hashToHex, type OutPoint } from '../primitives/index.js';
 import { isUnspendable } from '../consensus/index.js';
-import type { Chain, ChainEntry } from '../chain/index.js';
+import { levelStats, type Chain, type ChainEntry, type LevelStats } from '../chain/index.js';
 import {
   K_META,
   K_TIP,
@@ -125,6 +125,11 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   get tip(): { hash: string; height: number } {
     return { hash: hashToHex(this.tipHash), height: this.tipHeight };
+  }
+
+  /** LevelDB's native memory and files for the index store (for /metrics). */
+  levelStats(): LevelStats | undefined {
+    return levelStats(this.db);
   }
 
   get synced(): boolean {

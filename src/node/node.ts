@@ -338,6 +338,7 @@ export class CairnNode {
         mempoolCount: () => mempool.size,
         mempoolBytes: () => mempool.vsize,
         minerWorkers: () => miner.workerStats,
+        storage: () => ({ chain: chain.db.levelStats(), index: indexer.levelStats() }),
         verifier: { backend: selection.backend, requested: selection.requested, stats: () => ({ ...pool.stats, ...sigCache.stats() }) },
         p2pBytes: () => p2p.traffic(),
         p2pLimits: () => ({

@@ -4,7 +4,7 @@
 import { expect, it } from '@jest/globals';
 import { plotHtml, type Sample } from '../../bench/soak-plot.js';
 
-const s = (t: number, node: string, v: number): Sample => ({ t, node, rssMb: v, heapUsedMb: v, heapTotalMb: v, externalMb: 0, p50: 1, p99: v, requests: 4, height: t });
+const s = (t: number, node: string, v: number): Sample => ({ t, node, rssMb: v, heapUsedMb: v, heapTotalMb: v, externalMb: 0, levelMb: v, p50: 1, p99: v, requests: 4, height: t });
 
 it('colours each legend entry as its line, and scales charts to the page', () => {
   const html = plotHtml([s(0, 'a', 1), s(15, 'a', 2), s(0, 'b', 3), s(15, 'b', 4)], ['a', 'b'], 'soak', {});

@@ -120,6 +120,12 @@ describe('cairnd process', () => {
     expect(metrics).toMatch(/^cairn_miner_workers_started_total 0$/m);
     expect(metrics).toMatch(/^cairn_miner_worker_heap_bytes\{kind="total"\} 0$/m);
     expect(metrics).toMatch(/cairn_p2p_bytes_total\{direction="in",command="headers"\} \d+/);
+    // LevelDB's native memory is visible beside the heap gauges, per store
+    for (const db of ['chain', 'index']) {
+      const mem = new RegExp(`^cairn_leveldb_memory_bytes\\{db="${db}"\\} (\\d+)$`, 'm').exec(metrics);
+      expect(Number(mem?.[1])).toBeGreaterThan(0);
+      expect(metrics).toMatch(new RegExp(`^cairn_leveldb_files\\{db="${db}"\\} \\d+$`, 'm'));
+    }
     const id = String(peers[0].id);
     expect((await admin(b, `/api/admin/peers/${id}`, undefined, 'DELETE')).json).toEqual({ disconnected: id });
   });
