@@ -44,8 +44,9 @@ export class NodePeer {
   constructor(
     readonly peer: Peer,
     rng: Rng,
+    knownInventory = MAX_KNOWN_INVENTORY,
   ) {
-    this.known = new KnownInventory(rng);
+    this.known = new KnownInventory(rng, knownInventory);
   }
 
   get id(): number {
