@@ -88,13 +88,14 @@ class Probe {
 
 /** Runs an attack under the probe and checks what every attack must leave intact. */
 /**
- * 90 % of API answers must come within 1 s more than the idle victim's 90th percentile
- * measured just before, and the worst within apiMaxMs (3 s) more than the idle worst. The
- * machine is 2 cores shared with other test runs (load average ~20 measured), where even
- * an idle cairnd misses 1 s now and then; the observed figures are printed and recorded
- * in docs/protocol.md.
+ * Every API answer during the attack must come within 1 s more than the idle victim's
+ * worst answer measured just before (the issue's "within 1 s throughout", over what the
+ * machine's load alone costs), and 90 % within 1 s more than the idle 90th percentile.
+ * The bound was 3 s while the machine was shared at load average ~20 (even an idle cairnd
+ * missed 1 s then); at test:stress's load the flood's worst is ~0.6 s (docs/protocol.md
+ * "Measured").
  */
-async function underAttack(name: string, maxGrowthMiB: number, attack: () => Promise<void>, apiMaxMs = 3_000): Promise<void> {
+async function underAttack(name: string, maxGrowthMiB: number, attack: () => Promise<void>, apiMaxMs = 1_000): Promise<void> {
   // the same probe on the idle victim first: what the machine's load alone costs the API
   const idleProbe = new Probe(victim);
   await until(async () => idleProbe.count >= 10, 'ten idle API answers');
