@@ -88,7 +88,8 @@ export function checkMemory(n: SimNode, oracle: Oracle, validHeadersSent = 0): s
  * chain (`kept`) must be at least what a healthy network keeps, less three standard
  * deviations of a binomial draw, less one. What a healthy network may lose:
  *  - `BASE_LOSS` (10 %) for natural races, slow links and blocks mined just before a crash
- *    (the swarm's worst fault mixes lose ≤ 3 % with no attacker: 40 seeds, 2026-12-03);
+ *    (swarm seeds 1–100 without a plant, 2026-12-03: with no attacker and 10 blocks or
+ *    more, the worst kept 37 of 40, seed 90);
  *  - the attackers' share of the hash power (`hostileShare`, at most 20 % here): a selfish
  *    miner with share α orphans fewer than α of the honest blocks (Eyal & Sirer 2014), and
  *    header and transaction spam slow relay but orphan nothing on their own.

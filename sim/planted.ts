@@ -14,9 +14,9 @@
 import type { SimNode } from './node.js';
 
 export const PLANTS = ['reorg-keeps-conflicts', 'slow-block-announce'] as const;
+export type Plant = (typeof PLANTS)[number];
 
 const ANNOUNCE_DELAY_MS = 5 * 60_000;
-export type Plant = (typeof PLANTS)[number];
 
 /** What to do to each node incarnation right after it is built. */
 export function plantPatch(name: string): (n: SimNode) => void {
