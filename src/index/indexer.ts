@@ -9,6 +9,10 @@
 // index, or an index ahead of a chain that lost unflushed blocks all heal the same way.
 // Up to `batchBlocks` blocks go into one LevelDB batch; reads inside a batch see its
 // pending writes through an overlay.
+//
+// Why this file is long: it is the index store's one owner — the write path that follows
+// the chain and the read API answering from the same keys — and both are short methods;
+// the key and value encodings are already in layout.ts and the types in types.ts.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import { type Block, bytesToHex, equalBytes, hashToHex, type OutPoint } from '../primitives/index.js';
