@@ -92,7 +92,7 @@ class Probe {
  * worst answer measured just before (the issue's "within 1 s throughout", over what the
  * machine's load alone costs), and 90 % within 1 s more than the idle 90th percentile.
  * The bound was 3 s while the machine was shared at load average ~20 (even an idle cairnd
- * missed 1 s then); at test:stress's load the flood's worst was 0.29–1.12 s over nine
+ * missed 1 s then); at test:stress's load the flood's worst was 0.29–1.12 s over eight
  * runs, one of them within 24 ms of this bound (docs/protocol.md "Measured").
  */
 async function underAttack(name: string, maxGrowthMiB: number, attack: () => Promise<void>, apiMaxMs = 1_000): Promise<void> {
