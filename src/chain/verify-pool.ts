@@ -17,14 +17,16 @@ import { CHECK_BYTES, verifyPacked, type VerifyReady, type VerifyReply, type Ver
 import { workerModule } from './worker-url.js';
 
 const BATCH = 128;
+/** Fewest checks worth a worker round trip of their own when a partial batch is split. */
+const MIN_SPLIT = 8;
 
 /**
- * Verifications of at most this many checks run on the calling thread, by backend. A job
- * under one batch (128 checks) goes to a single worker anyway, so a worker only helps when
- * the caller has other work to do meanwhile; its round trip (post, wake, reply, resolve)
+ * Verifications of at most this many checks run on the calling thread, by backend. A
+ * worker only helps when the caller has other work to do meanwhile; its round trip (post, wake, reply, resolve)
  * cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
  * 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench 'verify' has the rows).
- * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks).
+ * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks),
+ * also when it takes its share of a larger job's last partial batch (sendSplit).
  */
 export const DEFAULT_INLINE_MAX: Readonly<Record<VerifierSelection['backend'], number>> = { native: 16, wasm: 4 };
 
@@ -54,6 +56,8 @@ export interface VerifyStats {
   cached: number;
   /** verifications done inline because they were small */
   inlineJobs: number;
+  /** checks of a split partial batch that the caller verified while the workers ran the rest */
+  callerChecks: number;
 }
 
 export class VerifyPool {
@@ -71,7 +75,7 @@ export class VerifyPool {
   readonly verifier: SchnorrVerifier;
   readonly sigCache: SigCache | undefined;
   readonly inlineMax: number;
-  readonly stats: VerifyStats = { verified: 0, cached: 0, inlineJobs: 0 };
+  readonly stats: VerifyStats = { verified: 0, cached: 0, inlineJobs: 0, callerChecks: 0 };
 
   constructor(opts: VerifyPoolOptions = {}) {
     this.threads = opts.threads ?? availableParallelism();
@@ -164,6 +168,10 @@ export class VerifyPool {
     return this.loadedCount;
   }
 
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
   get inline(): boolean {
     return this.workers.length === 0;
   }
@@ -245,6 +253,36 @@ export class VerifyJob {
     this.indexOf = [];
   }
 
+  /**
+   * Sends the partial batch to the workers in up to one piece per worker (none under
+   * MIN_SPLIT checks) and returns the share this thread verifies: an equal share, at most
+   * inlineMax checks, so the event loop is never held for longer than an inline job.
+   */
+  private sendSplit(): { buf: Uint8Array; n: number; indexOf: number[] } | undefined {
+    const n = this.n;
+    const workers = this.pool.workerCount;
+    const own = Math.min(this.pool.inlineMax, Math.floor(n / (workers + 1)));
+    const rest = n - own;
+    const pieces = Math.max(1, Math.min(workers, Math.floor(rest / MIN_SPLIT)));
+    const buf = this.buf;
+    const indexOf = this.indexOf;
+    let at = 0;
+    for (let p = 0; p < pieces; p++) {
+      const count = Math.floor(rest / pieces) + (p < rest % pieces ? 1 : 0);
+      const map = indexOf.slice(at, at + count);
+      this.pool.stats.verified += count;
+      const piece = buf.slice(at * CHECK_BYTES, (at + count) * CHECK_BYTES);
+      const result = this.pool.postBatch(piece, count).then((bad) => (bad < 0 ? -1 : map[bad]!));
+      result.catch(() => undefined);
+      this.results.push(result);
+      at += count;
+    }
+    this.buf = new Uint8Array(BATCH * CHECK_BYTES);
+    this.n = 0;
+    this.indexOf = [];
+    return own > 0 ? { buf: buf.subarray(at * CHECK_BYTES, n * CHECK_BYTES), n: own, indexOf: indexOf.slice(at) } : undefined;
+  }
+
   /** Index of the first failing check (across all adds), or -1 when all verify. */
   async done(): Promise<number> {
     let first = this.malformed;
@@ -268,7 +306,16 @@ export class VerifyJob {
       const bad = verifyPacked((s, m, k) => v.verify(s, m, k), this.buf, this.n);
       if (bad >= 0) better(this.indexOf[bad]!);
     } else {
-      if (this.n > 0) this.send();
+      // The caller would only wait: it verifies a share of the last partial batch itself
+      // while the workers take the rest, split between them (a block of 50 inputs was
+      // otherwise one worker's 2 ms with the other worker and this thread idle).
+      const mine = this.n > 0 ? this.sendSplit() : undefined;
+      if (mine) {
+        this.pool.stats.verified += mine.n;
+        this.pool.stats.callerChecks += mine.n;
+        const bad = verifyPacked((s, m, k) => v.verify(s, m, k), mine.buf, mine.n);
+        if (bad >= 0) better(mine.indexOf[bad]!);
+      }
       for (const r of await Promise.all(this.results)) better(r);
     }
     // Every check before the first failure verified (each batch stops at its own first).

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import * as tiny from 'tiny-secp256k1';
+import fc from 'fast-check';
 import { VerifyPool } from '../../src/chain/index.js';
 import { BACKENDS } from '../support/backends.js';
 import type { SigCheck } from '../../src/consensus/index.js';
@@ -65,5 +66,36 @@ describe.each(pools.map((p) => [p.backend, p.threads, p] as const))('VerifyJob, 
     const abandoned = pool.start();
     abandoned.add(all.slice(0, 130).map(corrupt));
     expect(await pool.verify(all.slice(0, 50))).toBe(-1);
+  });
+});
+
+describe.each(BACKENDS)('VerifyJob split of a partial batch, %s verifier', (verifier) => {
+  const pool = new VerifyPool({ threads: 2, verifier });
+  afterAll(() => pool.close());
+
+  it('the caller verifies an equal share (at most inlineMax) while the workers run the rest', async () => {
+    const before = { ...pool.stats };
+    expect(await pool.verify(all.slice(0, 50))).toBe(-1);
+    // 50 checks, 2 workers: the caller takes floor(50 / 3) = 16 (= inlineMax for native), the workers 17 each.
+    expect(pool.stats.callerChecks - before.callerChecks).toBe(Math.min(pool.inlineMax, 16));
+    expect(pool.stats.verified - before.verified).toBe(50);
+    expect(pool.stats.inlineJobs).toBe(before.inlineJobs);
+  });
+
+  it('reports the first bad check wherever the split puts it (generated)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.uniqueArray(fc.nat(299), { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 140 }), { maxLength: 4 }),
+        async (n, badAt, pieces) => {
+          const bad = badAt.filter((i) => i < n);
+          const list = all.slice(0, n).map((c, i) => (bad.includes(i) ? corrupt(c) : c));
+          const first = bad.length ? Math.min(...bad) : -1;
+          expect(await streamed(pool, list, pieces)).toBe(first);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
