@@ -24,63 +24,11 @@ import type { CmpctblockMessage, GetblocktxnMessage, BlocktxnMessage } from '../
 import type { NodePeer } from '../nodepeer.js';
 import type { PeerLogger } from '../peer.js';
 import { MAX_TX_INDEX } from './codec.js';
+import { CompactScore, type CompactMempool, type CompactRelayOptions, type CompactStats, type CompactSync } from './options.js';
 import { PartialBlock, checkRebuilt, makeCompact } from './reconstruct.js';
 
 /** The compact block version Cairn speaks: short ids of wtxids (BIP152 version 2). */
 export const CMPCT_VERSION = 2n;
-
-/** What compact relay needs of a mempool: its transactions (src/mempool's Mempool has it). */
-export interface CompactMempool {
-  entries(): Iterable<{ readonly tx: Tx }>;
-}
-
-/** What it needs of block sync: the ordinary headers-then-getdata fetch, as fallback. */
-export interface CompactSync {
-  askHeaders(np: NodePeer, from?: ChainEntry): void;
-  /** The peer holds this block (its announced header): sync may fetch it and its ancestors from it. */
-  peerHas(np: NodePeer, entry: ChainEntry): void;
-}
-
-export interface CompactRelayOptions {
-  chain: Chain;
-  sync: CompactSync;
-  mempool?: Partial<CompactMempool> | undefined;
-  clock: Clock;
-  rng: Rng;
-  log?: PeerLogger;
-  /** peers asked to announce with cmpctblock (BIP152: at most 3) */
-  highBandwidthPeers?: number;
-  /** a getblocktxn unanswered this long falls back to the full block */
-  blocktxnTimeoutMs?: number;
-  /** how many recent blocks getblocktxn is answered for (Core: 10) */
-  recentBlocks?: number;
-  /** do not answer getblocktxn while this many bytes are queued to the peer */
-  maxServeBuffer?: number;
-}
-
-export const CompactScore = {
-  /** a cmpctblock inconsistent in itself (e.g. coinbase not prefilled), Core: 100 */
-  INVALID_COMPACT: 100,
-  /** a blocktxn whose count does not match what was asked, Core: 100 */
-  BLOCKTXN_MISMATCH: 100,
-  /** a getblocktxn index beyond the block, Core: 100 */
-  GETBLOCKTXN_OUT_OF_RANGE: 100,
-} as const;
-
-/** Counters for tests, metrics and the benchmark. */
-export interface CompactStats {
-  received: number;
-  /** rebuilt from the mempool alone */
-  fromMempool: number;
-  /** completed after a getblocktxn round trip */
-  afterBlocktxn: number;
-  /** transactions asked for with getblocktxn */
-  txsRequested: number;
-  /** fallbacks to the full block, by cause */
-  fallbacks: { collision: number; check: number; timeout: number; unservable: number };
-  sent: number;
-  blocktxnServed: number;
-}
 
 interface Pending {
   partial: PartialBlock;
