@@ -112,7 +112,9 @@ export class CompactRelay {
     const p = np.peer;
     p.onCommand('sendcmpct', (m) => {
       // Other versions are ignored (BIP152); the latest sendcmpct of version 2 decides.
-      if (m.version === CMPCT_VERSION) cp.wantsCmpct = m.announce;
+      if (m.version !== CMPCT_VERSION) return;
+      cp.wantsCmpct = m.announce;
+      np.providesCompact = true;
     });
     p.onCommand('cmpctblock', (m) => void this.onCmpctBlock(cp, m));
     p.onCommand('getblocktxn', (m) => this.onGetBlockTxn(cp, m));
