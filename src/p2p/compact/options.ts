@@ -11,11 +11,16 @@ export interface CompactMempool {
   entries(): Iterable<{ readonly tx: Tx }>;
 }
 
-/** What it needs of block sync: the ordinary headers-then-getdata fetch, as fallback. */
+/** What it needs of block sync (src/sync's BlockSync has it). */
 export interface CompactSync {
+  /** getheaders: a cmpctblock whose parent we lack */
   askHeaders(np: NodePeer, from?: ChainEntry): void;
   /** The peer holds this block (its announced header): sync may fetch it and its ancestors from it. */
   peerHas(np: NodePeer, entry: ChainEntry): void;
+  /** Done with np's cmpctblock for this block (sent to the chain, had, or unwanted): frees its request slot. */
+  compactDone(np: NodePeer, hash: Uint8Array): void;
+  /** The rebuild failed: fetch the block whole (getdata of the full block), never compact again. */
+  fetchFull(np: NodePeer, entry: ChainEntry): void;
 }
 
 export interface CompactRelayOptions {
