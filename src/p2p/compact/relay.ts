@@ -20,7 +20,8 @@
 // and announces one new block on our tip by headers is asked for it with getdata
 // MSG_CMPCT_BLOCK (src/sync/download.ts), and its cmpctblock answer is handled here as
 // an announced one, not as unsolicited; a getdata MSG_CMPCT_BLOCK from a peer is answered
-// by Relay with compact/serve.ts (cmpctblock within 5 blocks of our tip, else the block).
+// by Relay with compact/serve.ts: cmpctblock for a block within 5 of our tip to a peer
+// that sent sendcmpct version 2, the full block otherwise.
 // Bounds and scores are in docs/protocol.md "Compact blocks".
 import { bytesToHex, type Block, type Clock, type Rng, type TimerHandle, type Tx } from '../../primitives/index.js';
 import { RULE_CODES, RuleError } from '../../consensus/index.js';
