@@ -7,7 +7,8 @@
 //   - serving: getdata MSG_CMPCT_BLOCK at depths 0..8 below the tip, from peers that sent
 //     sendcmpct version 2 (either mode), an unsupported version or none: cmpctblock only
 //     within 5 of the tip and only to version-2 peers, the full block otherwise, notfound
-//     (as MSG_WITNESS_BLOCK) for a block we do not have;
+//     (as MSG_WITNESS_BLOCK) for a block we do not have; each servable block's compact
+//     form built once (same nonce for every asker, another for every block);
 //   - requesting, against a scripted announcer: a lone new block is asked compact; a
 //     collision, a wrong blocktxn or an unanswered getblocktxn ends in exactly one getdata
 //     of the full block and no second compact request, unpunished; the next block is
@@ -178,6 +179,31 @@ describe('serving getdata MSG_CMPCT_BLOCK', () => {
     expect(server.node.peers().find((p) => p.user_agent === '/raw/')!.ban_score).toBe(0);
     client.ws.close();
     await waitFor(() => server.node.peers().length === 0, 'client gone', LONG);
+  });
+
+  it('each servable block is built once: asked again (another peer, any order) it has the same nonce; blocks differ', async () => {
+    const servable = byDepth.slice(0, MAX_CMPCTBLOCK_DEPTH + 1);
+    const nonces: string[][] = [];
+    for (const order of [servable, [...servable].reverse()]) {
+      const client = new RawClient(server.url, { handshakeDone: ['sendcmpct'], waitMs: LONG });
+      await client.handshake();
+      client.send({ cmd: 'sendcmpct', announce: false, version: 2n });
+      const mark = client.received.length;
+      client.send({ cmd: 'getdata', items: [...order, ...order].map((b) => ({ type: MSG_CMPCT_BLOCK, hash: b.hash() })) });
+      const got = (): CmpctblockMessage[] => client.received.slice(mark).filter((m): m is Extract<Message, { cmd: 'cmpctblock' }> => m.cmd === 'cmpctblock');
+      await waitFor(() => got().length === 2 * order.length, 'every item answered', LONG);
+      const byHash = new Map<string, Set<string>>();
+      for (const m of got()) {
+        const k = hex(m.header.hash());
+        byHash.set(k, (byHash.get(k) ?? new Set()).add(m.nonce.toString()));
+      }
+      nonces.push(servable.map((b) => [...byHash.get(hex(b.hash()))!].join()));
+      client.ws.close();
+      await waitFor(() => server.node.peers().length === 0, 'client gone', LONG);
+    }
+    expect(nonces[1]).toEqual(nonces[0]);
+    expect(new Set(nonces[0]).size).toBe(servable.length);
+    expect(nonces[0]!.every((n) => !n.includes(','))).toBe(true);
   });
 });
 

@@ -8,10 +8,13 @@
 //   - the full block otherwise (BIP152: a MSG_CMPCT_BLOCK request not answered with
 //     cmpctblock MUST be answered with block). An older block is answered in full as Core
 //     does: whoever asks for it is syncing, and its mempool would not rebuild it.
-// The last compact form built is kept (one entry, Core's m_most_recent_compact_block),
-// so many peers asking for the same new tip cost one set of short ids; one nonce per
-// block for all of them is what BIP152 allows. getblocktxn after such a cmpctblock is
-// answered by CompactRelay from its recent blocks, as for announced ones.
+// The compact forms of the last MAX_CMPCTBLOCK_DEPTH + 1 blocks built are kept (Core
+// keeps one, m_most_recent_compact_block), so each servable block costs one set of short
+// ids however many peers ask, and a peer asking for the 6 top blocks in turn, 50,000
+// items at a time, costs an encoding per item as full blocks do, not a SipHash per
+// transaction. One nonce per block for all requesters is what BIP152 allows. getblocktxn
+// after such a cmpctblock is answered by CompactRelay from its recent blocks, as for
+// announced ones.
 import { bytesToHex, type Block, type Rng } from '../../primitives/index.js';
 import type { ChainEntry } from '../../chain/index.js';
 import type { CmpctblockMessage } from '../messages/index.js';
@@ -30,7 +33,8 @@ export interface CompactServeStats {
 }
 
 export class CompactServer {
-  private last: { readonly key: string; readonly msg: CmpctblockMessage } | undefined;
+  /** block hash (hex) → its compact form, oldest first */
+  private readonly built = new Map<string, CmpctblockMessage>();
   readonly stats: CompactServeStats = { compact: 0, full: 0 };
 
   constructor(private readonly rng: Rng) {}
@@ -46,8 +50,13 @@ export class CompactServer {
       return { cmd: 'block', block };
     }
     const key = bytesToHex(entry.hash);
-    if (this.last?.key !== key) this.last = { key, msg: makeCompact(block, this.rng.u64()) };
+    let msg = this.built.get(key);
+    if (!msg) {
+      msg = makeCompact(block, this.rng.u64());
+      this.built.set(key, msg);
+      if (this.built.size > MAX_CMPCTBLOCK_DEPTH + 1) this.built.delete(this.built.keys().next().value!);
+    }
     this.stats.compact++;
-    return { cmd: 'cmpctblock', ...this.last.msg };
+    return { cmd: 'cmpctblock', ...msg };
   }
 }
