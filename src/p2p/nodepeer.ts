@@ -37,6 +37,12 @@ export class NodePeer {
   readonly known: KnownInventory;
   /** the peer asked for block announcements as headers (BIP130) */
   sendHeaders = false;
+  /**
+   * The peer sent us sendcmpct version 2 (either announce mode; Core's
+   * m_provides_cmpctblocks): it reads our cmpctblock, so a getdata MSG_CMPCT_BLOCK of it is
+   * answered compact, and sync may ask it for a new block that way. Never unset.
+   */
+  providesCompact = false;
   /** when the peer last gave us a new valid block / a transaction our mempool accepted (eviction protection) */
   lastBlockAt = 0;
   lastTxAt = 0;

@@ -7,7 +7,10 @@
 //   - a transaction is announced only after the mempool accepted it;
 //   - nothing is announced to a peer that is known to have it (per-peer bounded sets);
 //   - getdata is answered only with validated blocks (connected once) and mempool txs;
-//     anything else gets notfound;
+//     anything else gets notfound. A MSG_CMPCT_BLOCK item (BIP152 low-bandwidth mode) is
+//     a block request like the others; compact/serve.ts picks cmpctblock or the full
+//     block, and an unknown one is listed in notfound as MSG_WITNESS_BLOCK (BIP152 allows
+//     type 4 in getdata only, and ignoring it in an inv, as Core, costs nothing);
 //   - inv items beyond a token-bucket allowance, unrequested txs beyond another, and
 //     transactions failing consensus rules are scored by penaltyFor (src/sync/penalty.ts:
 //     banScore, 0 for contextual, transient and corruption codes; policy refusals cost
@@ -29,7 +32,8 @@ import type { Clock, Rng, Tx } from '../primitives/index.js';
 import { bytesToHex, hexToBytes, silentLogger, yieldToEventLoop } from '../primitives/index.js';
 import type { Chain, ChainEntry, TipChange } from '../chain/index.js';
 import type { AddrMan } from './addrman.js';
-import { INV_ITEM_SIZE, MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_TX, MSG_WITNESS_FLAG, isInvType, type InvItem, type NetAddress } from './messages/index.js';
+import { INV_ITEM_SIZE, MAX_ADDR, MAX_INV, MSG_BLOCK, MSG_CMPCT_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, MSG_WITNESS_FLAG, isInvType, type InvItem, type NetAddress } from './messages/index.js';
+import { CompactServer } from './compact/serve.js';
 import type { NodePeer } from './nodepeer.js';
 import { Score, type PeerLogger } from './peer.js';
 import { TokenBucket } from './ratelimit.js';
@@ -170,6 +174,8 @@ export class Relay {
   private readonly peers = new Map<NodePeer, RelayPeer>();
   /** tx hash → when it was requested (from whichever peer) */
   private readonly txRequested = new Map<string, { rp: RelayPeer; at: number }>();
+  /** answers getdata MSG_CMPCT_BLOCK (its stats: what each such request got) */
+  readonly compactServe: CompactServer;
   private readonly onTip: (c: TipChange) => void;
   private readonly onAdded: (e: { readonly tx: Tx; readonly txid: Uint8Array }) => void;
   private flushScheduled = false;
@@ -191,6 +197,7 @@ export class Relay {
     this.rng = o.rng;
     this.log = o.log ?? silentLogger;
     this.listenUrl = o.listenUrl ?? (() => '');
+    this.compactServe = new CompactServer(o.rng);
     this.o = {
       invPerSec: o.invPerSec ?? 5_000,
       invBurst: o.invBurst ?? 50_000,
@@ -415,6 +422,8 @@ export class Relay {
         np.peer.misbehave(Score.MALFORMED, `malformed inv: unknown inventory type ${type}`);
         break;
       }
+      // BIP152 allows MSG_CMPCT_BLOCK in getdata only: ignored here, at no cost, as Core.
+      if (type === MSG_CMPCT_BLOCK) continue;
       const hash = p.subarray(job.at + 4, job.at + 36);
       np.known.add(hash);
       if ((type & ~MSG_WITNESS_FLAG) === MSG_BLOCK) {
@@ -548,14 +557,15 @@ export class Relay {
         const it = this.nextGetData(rp);
         if (!it) break;
         const base = it.type & ~MSG_WITNESS_FLAG;
-        if (base === MSG_BLOCK) {
+        const cmpct = it.type === MSG_CMPCT_BLOCK;
+        if (base === MSG_BLOCK || cmpct) {
           const e = this.chain.getEntry(it.hash);
           const ok = e !== undefined && e.valid && !e.failed;
           // The chain's recent-block cache answers for blocks just connected (no disk read).
           const block = ok ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
-          if (!block) notFound.push(it);
+          if (!block) notFound.push(cmpct ? { type: MSG_WITNESS_BLOCK, hash: it.hash } : it);
           else {
-            peer.send({ cmd: 'block', block });
+            peer.send(cmpct ? this.compactServe.answer(e!, block, this.chain.height, rp.np.providesCompact) : { cmd: 'block', block });
             rp.np.known.add(it.hash);
             this.getdataStats.served++;
           }

@@ -14,8 +14,10 @@ export const MSG_BLOCK = 2;
 export const MSG_WITNESS_FLAG = 1 << 30;
 export const MSG_WITNESS_TX = MSG_TX | MSG_WITNESS_FLAG;
 export const MSG_WITNESS_BLOCK = MSG_BLOCK | MSG_WITNESS_FLAG;
+/** A block as `cmpctblock` (BIP152 low-bandwidth mode); BIP152 allows it in getdata only. */
+export const MSG_CMPCT_BLOCK = 4;
 
-export type InvType = typeof MSG_TX | typeof MSG_BLOCK | typeof MSG_WITNESS_TX | typeof MSG_WITNESS_BLOCK;
+export type InvType = typeof MSG_TX | typeof MSG_BLOCK | typeof MSG_WITNESS_TX | typeof MSG_WITNESS_BLOCK | typeof MSG_CMPCT_BLOCK;
 
 /** Headers in one headers message; a full batch means the sender has more. */
 export const MAX_HEADERS = 2000;

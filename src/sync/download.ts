@@ -5,8 +5,18 @@
 // the lowest block of the window held up longer than the (adaptive) stall timeout while
 // another peer could serve it moves every request of the staller to others, and a peer
 // that stalls maxStalls times is disconnected (Core's BLOCK_STALLING_TIMEOUT).
+//
+// BIP152 low-bandwidth mode: a block is asked for with getdata MSG_CMPCT_BLOCK instead of
+// MSG_WITNESS_BLOCK only in Core's case (its headers direct fetch) — the peer's last
+// headers message announced it as the one new block on our tip (PeerSync.announced), the
+// peer sent sendcmpct version 2, it is the only block this walk asks of the peer and the
+// only block in flight at all, and no compact rebuild of it failed before. So a sync of
+// many blocks fetches them whole as always. The cmpctblock answer goes to compact relay,
+// which frees the slot when the block went to the chain (compactDone) or, when the
+// rebuild fails, through compactFailed: the block is then fetched whole, never again
+// compact, so a failing rebuild cannot loop.
 import type { Clock, Logger } from '../primitives/index.js';
-import { MSG_BLOCK, MSG_WITNESS_BLOCK, MSG_WITNESS_FLAG, bytesToHex } from '../primitives/index.js';
+import { MSG_BLOCK, MSG_CMPCT_BLOCK, MSG_WITNESS_BLOCK, MSG_WITNESS_FLAG, bytesToHex } from '../primitives/index.js';
 import type { Chain, ChainEntry } from '../chain/index.js';
 import type { SyncConfig } from './options.js';
 import type { BlockRequest, PeerSync } from './peerstate.js';
@@ -24,10 +34,16 @@ export const NOTFOUND_RETRY_MS = 60_000;
 const FETCH_BATCH = 128;
 /** at most this many notfound marks per peer (oldest forgotten first) */
 const MAX_NOTFOUND_MARKS = 4096;
+/** blocks remembered as "fetch whole" after a failed compact rebuild (oldest forgotten first) */
+const MAX_FULL_ONLY = 1024;
 
 export class BlockDownload {
   /** block hash → the peer it is requested from */
   private readonly requested = new Map<string, PeerSync>();
+  /** blocks whose compact rebuild failed: never asked for as cmpctblock again */
+  private readonly fullOnly = new Set<string>();
+  /** getdata items sent, by kind (for tests and metrics) */
+  readonly stats = { full: 0, compact: 0 };
   /** the current stall timeout: doubles on each stall, decays as requested blocks arrive */
   private stallMs: number;
 
@@ -52,7 +68,7 @@ export class BlockDownload {
       if (!sp.link.ready || sp.inFlight.size >= this.cfg.maxInFlightPerPeer) continue;
       const best = sp.best;
       if (!best || best.failed || best.chainwork <= tip.chainwork) continue;
-      const items: SyncInvItem[] = [];
+      const wanted: ChainEntry[] = [];
       const now = this.clock.now();
       this.nextToFetch(sp, best, maxHeight, busy, (e) => {
         const k = e.key;
@@ -64,11 +80,35 @@ export class BlockDownload {
         }
         this.requested.set(k, sp);
         sp.inFlight.set(k, { entry: e, at: now });
-        items.push({ type: MSG_WITNESS_BLOCK, hash: e.hash });
+        wanted.push(e);
         return sp.inFlight.size < this.cfg.maxInFlightPerPeer;
       });
-      if (items.length > 0) sp.link.peer.send({ cmd: 'getdata', items });
+      if (wanted.length === 0) continue;
+      const compact = wanted.length === 1 && this.asCompact(sp, wanted[0]!);
+      if (sp.announced && wanted.includes(sp.announced)) sp.announced = undefined;
+      const items: SyncInvItem[] = wanted.map((e) => ({ type: compact ? MSG_CMPCT_BLOCK : MSG_WITNESS_BLOCK, hash: e.hash }));
+      this.stats[compact ? 'compact' : 'full'] += items.length;
+      sp.link.peer.send({ cmd: 'getdata', items });
     }
+  }
+
+  /** Core's condition for asking `e` as cmpctblock (see the top of this file). */
+  private asCompact(sp: PeerSync, e: ChainEntry): boolean {
+    return sp.announced === e && sp.link.providesCompact === true && e.prev === this.chain.tip && this.requested.size === 1 && !this.fullOnly.has(e.key);
+  }
+
+  /**
+   * A compact rebuild of `e` failed (collision, failed check, getblocktxn unanswered):
+   * sp's request for it, if any, is freed, and the block is from now on asked for whole.
+   */
+  compactFailed(sp: PeerSync, e: ChainEntry): void {
+    this.fullOnly.delete(e.key);
+    this.fullOnly.add(e.key);
+    if (this.fullOnly.size > MAX_FULL_ONLY) this.fullOnly.delete(this.fullOnly.values().next().value!);
+    if (sp.announced === e) sp.announced = undefined;
+    sp.inFlight.delete(e.key);
+    sp.cancelled.delete(e.key);
+    if (this.requested.get(e.key) === sp) this.requested.delete(e.key);
   }
 
   /**
@@ -141,7 +181,7 @@ export class BlockDownload {
   notFound(sp: PeerSync, items: readonly SyncInvItem[]): boolean {
     let freed = false;
     for (const it of items) {
-      if ((it.type & ~MSG_WITNESS_FLAG) !== MSG_BLOCK) continue;
+      if ((it.type & ~MSG_WITNESS_FLAG) !== MSG_BLOCK && it.type !== MSG_CMPCT_BLOCK) continue;
       const k = bytesToHex(it.hash);
       if (sp.inFlight.delete(k)) {
         if (this.requested.get(k) === sp) this.requested.delete(k);

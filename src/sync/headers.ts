@@ -7,6 +7,8 @@
 //     costs LOW_WORK_HEADERS, a long one is counted first (presync.ts, Core's presync);
 //   - a getheaders unanswered for headersTimeoutMs disconnects the peer.
 // getheaders from peers are answered from the active (fully validated) chain only.
+// A headers message whose last header is the one new block on our tip marks it as the
+// peer's announcement (PeerSync.announced), which download may fetch as cmpctblock.
 import type { BlockHeader, Clock, Logger } from '../primitives/index.js';
 import { MAX_HEADERS, PROTOCOL_VERSION, equalBytes } from '../primitives/index.js';
 import { RULE_CODES } from '../consensus/index.js';
@@ -113,6 +115,9 @@ export class HeaderSync {
     for (const e of entries) sp.link.known.add(e.hash);
     const last = entries[entries.length - 1]!;
     if (!sp.best || last.chainwork > sp.best.chainwork) sp.best = last;
+    // One new block on our tip (Core's "pindexLast->pprev == tip" direct fetch): the one
+    // case where download may ask for it as cmpctblock (BIP152 low-bandwidth mode).
+    sp.announced = last.prev === this.chain.tip && !last.haveData ? last : undefined;
     if (hs.length === MAX_HEADERS) {
       this.ask(sp, last);
     } else {

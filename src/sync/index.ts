@@ -1,7 +1,8 @@
 // Block sync: headers-first download of the best chain from many peers at once, one
 // file per stage (anchor: Lodestar's beacon-node/src/sync/) —
 //   headers.ts + presync.ts  header batches, and Core's presync for low-work chains
-//   download.ts              which blocks to request from whom; timeouts and stalls
+//   download.ts              which blocks to request from whom (whole, or a lone new
+//                            block as BIP152 cmpctblock); timeouts and stalls
 //   queue.ts                 reorder buffer and queue to the chain, bounded in bytes
 //   progress.ts              phase, heights, ETA, the progress log
 //   penalty.ts               penaltyFor(error, context): what a failing header, block

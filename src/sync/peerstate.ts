@@ -24,6 +24,11 @@ export interface PeerSync {
   cancelled: Set<string>;
   /** block hash (hex) → when the peer answered notfound for it: not asked again for NOTFOUND_RETRY_MS */
   notFound: Map<string, number>;
+  /**
+   * A lone new block on our tip that the peer's last headers message announced (Core's
+   * headers direct fetch): download may ask the peer for it as cmpctblock, once.
+   */
+  announced?: ChainEntry | undefined;
   headersAskedAt: number | undefined;
   headersSynced: boolean;
   unconnecting: number;

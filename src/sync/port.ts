@@ -1,9 +1,11 @@
 // What block sync needs of a connected peer, declared here so that sync depends on no
 // networking code: the four messages it receives (headers, getheaders, block, notfound),
 // the three it sends (getheaders, headers, getdata), a misbehaviour score, a disconnect,
-// and the peer's inventory memory. src/p2p's NodePeer satisfies SyncLink as it is, and
-// P2PNode hands its ready peers to BlockSync; tests and simulators can hand it anything
-// else that does.
+// the peer's inventory memory, and whether it speaks BIP152 compact blocks (its answer to
+// a getdata MSG_CMPCT_BLOCK is a cmpctblock, which p2p's compact relay handles and reports
+// back through BlockSync.compactDone / fetchFull). src/p2p's NodePeer satisfies SyncLink
+// as it is, and P2PNode hands its ready peers to BlockSync; tests and simulators can hand
+// it anything else that does.
 import type { Block, BlockHeader, InvType } from '../primitives/index.js';
 
 export interface SyncInvItem {
@@ -43,4 +45,10 @@ export interface SyncLink {
   readonly known: { add(hash: Uint8Array): void };
   /** when the peer last gave us a block we needed (inbound eviction protects such peers) */
   lastBlockAt: number;
+  /**
+   * The peer sent sendcmpct version 2 (BIP152): a lone new block it announces may be asked
+   * of it with getdata MSG_CMPCT_BLOCK; the answer goes to compact relay, not to sync.
+   * Absent: never.
+   */
+  readonly providesCompact?: boolean;
 }

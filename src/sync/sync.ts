@@ -148,6 +148,34 @@ export class BlockSync extends EventEmitter<SyncEvents> {
     this.requestBlocks();
   }
 
+  /**
+   * Compact relay is done with the peer's cmpctblock for `hash` (BIP152): the rebuilt block
+   * went to the chain, or we have or no longer want it. Frees the download slot if the
+   * block was asked of this peer (getdata MSG_CMPCT_BLOCK), so the peer is neither timed
+   * out nor asked again, and the next blocks can be requested.
+   */
+  compactDone(link: SyncLink, hash: Uint8Array): void {
+    const sp = this.peers.get(link);
+    if (sp && this.download.received(sp, bytesToHex(hash))) this.requestBlocks();
+  }
+
+  /**
+   * A compact rebuild of `entry` from this peer failed (short-id collision, failed check,
+   * getblocktxn unanswered): its slot is freed and the block is fetched whole with getdata
+   * MSG_WITNESS_BLOCK, from this peer or another that has it, never as cmpctblock again.
+   */
+  fetchFull(link: SyncLink, entry: ChainEntry): void {
+    const sp = this.peers.get(link);
+    if (!sp || entry.failed) return;
+    this.download.compactFailed(sp, entry);
+    this.peerHas(link, entry);
+  }
+
+  /** getdata items block download sent: full blocks and cmpctblock requests. */
+  get requestStats(): { readonly full: number; readonly compact: number } {
+    return this.download.stats;
+  }
+
   /** Blocks in flight from a peer (for PeerInfo). */
   inFlightOf(link: SyncLink): number {
     return this.peers.get(link)?.inFlight.size ?? 0;

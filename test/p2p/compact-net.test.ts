@@ -99,11 +99,8 @@ class ScriptedClient extends RawClient {
     return found as Extract<Message, { cmd: K }>;
   }
 
-  /** Answers the fallback: headers for the node's getheaders, then the block for its getdata. */
+  /** Answers the fallback: the block for the node's getdata of the full block. */
   async serveFallback(block: Block, from: number): Promise<void> {
-    const gh = await this.next('getheaders', from);
-    expect(gh.locator.length).toBeGreaterThan(0);
-    this.send({ cmd: 'headers', headers: [block.header] });
     const gd = await this.next('getdata', from);
     expect(gd.items.map((i) => [i.type, Buffer.from(i.hash).toString('hex')])).toEqual([[MSG_WITNESS_BLOCK, Buffer.from(block.hash()).toString('hex')]]);
     this.send({ cmd: 'block', block });

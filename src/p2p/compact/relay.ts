@@ -10,13 +10,19 @@
 //     rebuilt from the mempool, missing transactions fetched with `getblocktxn`, and the
 //     rebuilt block checked against its merkle root and witness commitment before the
 //     chain sees it. A short-id collision, a failed check or an unanswered getblocktxn
-//     falls back to the ordinary fetch (getheaders from the parent, then getdata of the
-//     full block), at no cost to the sender: a wrong rebuild never marks a block invalid;
+//     falls back to one getdata of the full block (sync.fetchFull, which never asks for
+//     that block compact again), at no cost to the sender: a wrong rebuild never marks a
+//     block invalid. However else its handling ends (to the chain, already had, not
+//     wanted), sync.compactDone frees the block's download slot;
 //   - `getblocktxn` for one of the last `recentBlocks` connected blocks is answered with
 //     `blocktxn`.
-// Bounds and scores are in docs/protocol.md "Compact blocks". Low-bandwidth mode (the
-// peer asking with getdata MSG_CMPCT_BLOCK after a headers announcement) is not served:
-// such peers get headers and fetch full blocks as before.
+// Low-bandwidth mode (BIP152), both directions: a peer that sent us sendcmpct version 2
+// and announces one new block on our tip by headers is asked for it with getdata
+// MSG_CMPCT_BLOCK (src/sync/download.ts), and its cmpctblock answer is handled here as
+// an announced one, not as unsolicited; a getdata MSG_CMPCT_BLOCK from a peer is answered
+// by Relay with compact/serve.ts: cmpctblock for a block within 5 of our tip to a peer
+// that sent sendcmpct version 2, the full block otherwise.
+// Bounds and scores are in docs/protocol.md "Compact blocks".
 import { bytesToHex, type Block, type Clock, type Rng, type TimerHandle, type Tx } from '../../primitives/index.js';
 import { RULE_CODES, RuleError } from '../../consensus/index.js';
 import { ChainError, type Chain, type ChainEntry, type TipChange } from '../../chain/index.js';
@@ -24,63 +30,11 @@ import type { CmpctblockMessage, GetblocktxnMessage, BlocktxnMessage } from '../
 import type { NodePeer } from '../nodepeer.js';
 import type { PeerLogger } from '../peer.js';
 import { MAX_TX_INDEX } from './codec.js';
+import { CompactScore, type CompactMempool, type CompactRelayOptions, type CompactStats, type CompactSync } from './options.js';
 import { PartialBlock, checkRebuilt, makeCompact } from './reconstruct.js';
 
 /** The compact block version Cairn speaks: short ids of wtxids (BIP152 version 2). */
 export const CMPCT_VERSION = 2n;
-
-/** What compact relay needs of a mempool: its transactions (src/mempool's Mempool has it). */
-export interface CompactMempool {
-  entries(): Iterable<{ readonly tx: Tx }>;
-}
-
-/** What it needs of block sync: the ordinary headers-then-getdata fetch, as fallback. */
-export interface CompactSync {
-  askHeaders(np: NodePeer, from?: ChainEntry): void;
-  /** The peer holds this block (its announced header): sync may fetch it and its ancestors from it. */
-  peerHas(np: NodePeer, entry: ChainEntry): void;
-}
-
-export interface CompactRelayOptions {
-  chain: Chain;
-  sync: CompactSync;
-  mempool?: Partial<CompactMempool> | undefined;
-  clock: Clock;
-  rng: Rng;
-  log?: PeerLogger;
-  /** peers asked to announce with cmpctblock (BIP152: at most 3) */
-  highBandwidthPeers?: number;
-  /** a getblocktxn unanswered this long falls back to the full block */
-  blocktxnTimeoutMs?: number;
-  /** how many recent blocks getblocktxn is answered for (Core: 10) */
-  recentBlocks?: number;
-  /** do not answer getblocktxn while this many bytes are queued to the peer */
-  maxServeBuffer?: number;
-}
-
-export const CompactScore = {
-  /** a cmpctblock inconsistent in itself (e.g. coinbase not prefilled), Core: 100 */
-  INVALID_COMPACT: 100,
-  /** a blocktxn whose count does not match what was asked, Core: 100 */
-  BLOCKTXN_MISMATCH: 100,
-  /** a getblocktxn index beyond the block, Core: 100 */
-  GETBLOCKTXN_OUT_OF_RANGE: 100,
-} as const;
-
-/** Counters for tests, metrics and the benchmark. */
-export interface CompactStats {
-  received: number;
-  /** rebuilt from the mempool alone */
-  fromMempool: number;
-  /** completed after a getblocktxn round trip */
-  afterBlocktxn: number;
-  /** transactions asked for with getblocktxn */
-  txsRequested: number;
-  /** fallbacks to the full block, by cause */
-  fallbacks: { collision: number; check: number; timeout: number; unservable: number };
-  sent: number;
-  blocktxnServed: number;
-}
 
 interface Pending {
   partial: PartialBlock;
@@ -114,8 +68,8 @@ export class CompactRelay {
   /** our high-bandwidth peers, oldest first */
   private readonly hb: CompactPeer[] = [];
   private readonly recent = new Map<string, Block>();
-  /** blocks rebuilt and handed to the chain, not yet processed */
-  private readonly processing = new Set<string>();
+  /** blocks rebuilt and handed to the chain, not yet processed (by ChainEntry.key): settled when they are */
+  private readonly processing = new Map<string, Promise<void>>();
   private readonly onTip: (c: TipChange) => void;
   private readonly onConnect: (e: ChainEntry, b: Block) => void;
   private stopped = false;
@@ -164,11 +118,15 @@ export class CompactRelay {
     const p = np.peer;
     p.onCommand('sendcmpct', (m) => {
       // Other versions are ignored (BIP152); the latest sendcmpct of version 2 decides.
-      if (m.version === CMPCT_VERSION) cp.wantsCmpct = m.announce;
+      if (m.version !== CMPCT_VERSION) return;
+      cp.wantsCmpct = m.announce;
+      np.providesCompact = true;
     });
-    p.onCommand('cmpctblock', (m) => void this.onCmpctBlock(cp, m));
+    // A cmpctblock's handling ends its request, unless it waits for a getblocktxn answer.
+    const done = (hash: Uint8Array): void => void (cp.pending.has(bytesToHex(hash)) || this.sync.compactDone(np, hash));
+    p.onCommand('cmpctblock', (m) => void this.onCmpctBlock(cp, m).finally(() => done(m.header.hash())));
     p.onCommand('getblocktxn', (m) => this.onGetBlockTxn(cp, m));
-    p.onCommand('blocktxn', (m) => void this.onBlockTxn(cp, m));
+    p.onCommand('blocktxn', (m) => void this.onBlockTxn(cp, m).then((had) => had && done(m.blockHash)));
     cp.highBandwidth = this.hb.length < this.hbMax;
     if (cp.highBandwidth) this.hb.push(cp);
     p.send({ cmd: 'sendcmpct', announce: cp.highBandwidth, version: CMPCT_VERSION });
@@ -265,7 +223,9 @@ export class CompactRelay {
     np.known.add(hash);
     const known = this.chain.getEntry(hash);
     if (known && (known.haveData || known.failed)) return;
-    if (this.processing.has(key) || cp.pending.has(key)) return;
+    // Another peer's rebuild is with the chain: this peer's request ends when that is done.
+    if (this.processing.has(key)) return this.processing.get(key);
+    if (cp.pending.has(key)) return;
     const parent = this.chain.getEntry(m.header.prevBlock);
     if (!parent) {
       // We are missing blocks before it: catch up the ordinary way.
@@ -279,7 +239,7 @@ export class CompactRelay {
       this.punish(cp, e);
       return;
     }
-    if (entry.haveData || this.processing.has(key)) return;
+    if (entry.haveData || this.processing.has(key)) return this.processing.get(key);
     // Only a block that would become our tip, on a parent we hold, is worth rebuilding now.
     // Otherwise (a rival of no more work, a child of a rival we skipped) sync learns that
     // the announcer holds it and its ancestors, and fetches them whole when they become
@@ -312,6 +272,7 @@ export class CompactRelay {
       return;
     }
     // One pending rebuild per peer: a newer compact block replaces an older one.
+    for (const old of cp.pending.values()) this.fallback(cp, old.entry, 'replaced by a newer compact block');
     this.clearPending(cp);
     const timer = this.clock.setTimeout(() => {
       if (cp.pending.get(key)?.timer !== timer) return;
@@ -324,20 +285,22 @@ export class CompactRelay {
     np.peer.send({ cmd: 'getblocktxn', blockHash: hash, indexes: missing });
   }
 
-  private async onBlockTxn(cp: CompactPeer, m: BlocktxnMessage): Promise<void> {
+  /** True if it answered a pending getblocktxn. */
+  private async onBlockTxn(cp: CompactPeer, m: BlocktxnMessage): Promise<boolean> {
     const key = bytesToHex(m.blockHash);
     const p = cp.pending.get(key);
-    if (!p) return; // unsolicited or late: ignored, as Core does
+    if (!p) return false; // unsolicited or late: ignored, as Core does
     cp.pending.delete(key);
     this.clock.clearTimeout(p.timer);
     const f = p.partial.fill(m.txs);
     if (f.status === 'invalid') {
       cp.np.peer.misbehave(CompactScore.BLOCKTXN_MISMATCH, `blocktxn does not match the request: ${f.reason}`);
       this.fallback(cp, p.entry, 'blocktxn mismatch');
-      return;
+      return true;
     }
     this.stats.afterBlocktxn++;
     await this.submit(cp, p.entry, f.block);
+    return true;
   }
 
   private *poolTxs(): Iterable<Tx> {
@@ -355,9 +318,10 @@ export class CompactRelay {
       this.fallback(cp, entry, `rebuilt block failed its ${check} check`);
       return;
     }
-    const key = entry.hashHex;
-    if (this.processing.has(key)) return;
-    this.processing.add(key);
+    const key = entry.key;
+    if (this.processing.has(key)) return this.processing.get(key);
+    let settle = (): void => undefined;
+    this.processing.set(key, new Promise<void>((r) => (settle = r)));
     try {
       await this.chain.processBlock(block, { source: 'p2p' });
       cp.np.lastBlockAt = this.clock.now();
@@ -366,13 +330,13 @@ export class CompactRelay {
       this.punish(cp, e);
     } finally {
       this.processing.delete(key);
+      settle();
     }
   }
 
   private fallback(cp: CompactPeer, entry: ChainEntry, why: string): void {
     this.log.debug({ peer: cp.np.peer.remote, block: entry.hashHex, why }, 'compact block: fetching the full block');
-    // Headers from the parent: sync then sees the peer has the block and fetches it whole.
-    if (!this.stopped) this.sync.askHeaders(cp.np, entry.prev ?? undefined);
+    if (!this.stopped) this.sync.fetchFull(cp.np, entry);
   }
 
   /** As sync's scoring: consensus codes by RULE_CODES, nothing for transient or corruption codes. */

@@ -1,12 +1,14 @@
 // Inventory vectors, shared by inv, getdata and notfound: a type and a 32-byte hash,
 // with Bitcoin's type numbers. Unknown types are refused at decode time so the layers
-// above only ever see kinds they can serve.
+// above only ever see kinds they can serve. MSG_CMPCT_BLOCK (4, BIP152) decodes in every
+// list; BIP152 allows it in getdata only, so relay ignores it in an inv (as Core) and we
+// never put it in a notfound (an unservable one is listed as MSG_WITNESS_BLOCK).
 // The type numbers themselves are protocol constants in src/primitives/protocol.ts.
-import { BufReader, BufWriter, DecodeError, MSG_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, MSG_WITNESS_TX, type InvType } from '../../primitives/index.js';
+import { BufReader, BufWriter, DecodeError, MSG_BLOCK, MSG_CMPCT_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, MSG_WITNESS_TX, type InvType } from '../../primitives/index.js';
 import { decodeWith, encodeWith, writeHash } from './codec.js';
 
-export { MSG_TX, MSG_BLOCK, MSG_WITNESS_FLAG, MSG_WITNESS_TX, MSG_WITNESS_BLOCK, type InvType } from '../../primitives/index.js';
-const KNOWN = new Set<number>([MSG_TX, MSG_BLOCK, MSG_WITNESS_TX, MSG_WITNESS_BLOCK]);
+export { MSG_TX, MSG_BLOCK, MSG_WITNESS_FLAG, MSG_WITNESS_TX, MSG_WITNESS_BLOCK, MSG_CMPCT_BLOCK, type InvType } from '../../primitives/index.js';
+const KNOWN = new Set<number>([MSG_TX, MSG_BLOCK, MSG_WITNESS_TX, MSG_WITNESS_BLOCK, MSG_CMPCT_BLOCK]);
 
 export const MAX_INV = 50_000;
 export const INV_ITEM_SIZE = 36;
