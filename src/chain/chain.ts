@@ -259,6 +259,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.db.getBlockRaw(hash);
   }
 
+  /** A block's serialization, from the recent-block cache or as stored (never decoded): what getdata serves. */
+  async getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.recentBlocks.get(hash)?.encode() ?? (await this.db.getBlockRaw(hash));
+  }
+
   /**
    * Loads coins into the cache; afterwards `coins.getCoin` answers synchronously until the
    * next connect, disconnect or flush. Runs under the chain's lock: a load that overlapped

@@ -21,6 +21,7 @@ import {
   FRAME_HEADER_SIZE,
   decodeFrameHeader,
   decodeMessage,
+  encodeFrame,
   encodeMessage,
   isCommand,
   maxPayload,
@@ -338,16 +339,30 @@ export class Peer {
    */
   send(msg: Message): boolean {
     if (this._state === 'closed') return false;
-    if (this._state !== 'ready' && msg.cmd !== 'version' && msg.cmd !== 'verack') {
-      throw new Error(`peer: cannot send ${msg.cmd} before the handshake completes`);
-    }
-    const bytes = encodeMessage(this.magic, msg);
+    if (this._state !== 'ready' && msg.cmd !== 'version' && msg.cmd !== 'verack') this.notReady(msg.cmd);
+    return this.sendFrame(msg.cmd, encodeMessage(this.magic, msg));
+  }
+
+  /**
+   * Sends a payload already encoded, framed as `cmd` (a stored block as its bytes: serving
+   * it needs no decode and re-encode). Same rules as send().
+   */
+  sendPayload(cmd: Command, payload: Uint8Array): boolean {
+    if (this._state !== 'ready') return this._state === 'closed' ? false : this.notReady(cmd);
+    return this.sendFrame(cmd, encodeFrame(this.magic, cmd, payload));
+  }
+
+  private notReady(cmd: string): never {
+    throw new Error(`peer: cannot send ${cmd} before the handshake completes`);
+  }
+
+  private sendFrame(cmd: Command, bytes: Uint8Array): boolean {
     if (this.sendBuffered + bytes.length > this.maxSendBuffer) {
       this.close('send buffer full: peer is not reading');
       return false;
     }
-    this.stats.bytesSent[msg.cmd] = (this.stats.bytesSent[msg.cmd] ?? 0) + bytes.length;
-    this.stats.msgsSent[msg.cmd] = (this.stats.msgsSent[msg.cmd] ?? 0) + 1;
+    this.stats.bytesSent[cmd] = (this.stats.bytesSent[cmd] ?? 0) + bytes.length;
+    this.stats.msgsSent[cmd] = (this.stats.msgsSent[cmd] ?? 0) + 1;
     this.conn.send(bytes);
     return true;
   }

@@ -561,11 +561,15 @@ export class Relay {
         if (base === MSG_BLOCK || cmpct) {
           const e = this.chain.getEntry(it.hash);
           const ok = e !== undefined && e.valid && !e.failed;
-          // The chain's recent-block cache answers for blocks just connected (no disk read).
-          const block = ok ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
-          if (!block) notFound.push(cmpct ? { type: MSG_WITNESS_BLOCK, hash: it.hash } : it);
-          else {
-            peer.send(cmpct ? this.compactServe.answer(e!, block, this.chain.height, rp.np.providesCompact) : { cmd: 'block', block });
+          // The chain's recent-block cache answers for blocks just connected (no disk read);
+          // a full block goes out as its stored bytes, never decoded (Core serves from disk
+          // the same way), so serving a syncing peer costs a read and a copy per block.
+          const block = ok && cmpct ? await this.chain.getBlock(it.hash).catch(() => undefined) : undefined;
+          const bytes = ok && !cmpct ? await this.chain.getBlockBytes(it.hash).catch(() => undefined) : undefined;
+          if (block) peer.send(this.compactServe.answer(e!, block, this.chain.height, rp.np.providesCompact));
+          else if (bytes) peer.sendPayload('block', bytes);
+          else notFound.push(cmpct ? { type: MSG_WITNESS_BLOCK, hash: it.hash } : it);
+          if (block || bytes) {
             rp.np.known.add(it.hash);
             this.getdataStats.served++;
           }

@@ -11,6 +11,7 @@ import {
   MSG_WITNESS_BLOCK,
   MSG_WITNESS_TX,
   decodeMessage,
+  encodeFrame,
   encodeMessage,
   maxPayload,
   type Message,
@@ -260,5 +261,21 @@ describe('message codecs', () => {
         }
       }),
     );
+  });
+});
+
+describe('encodeFrame (a stored block served as its bytes)', () => {
+  it('frames a block\'s stored bytes exactly as encoding the decoded block would', () => {
+    const raw = realBlock.encode();
+    const framed = encodeFrame(MAGIC, 'block', raw);
+    expect(equalBytes(framed, encodeMessage(MAGIC, { cmd: 'block', block: Block.decode(raw) }))).toBe(true);
+    const back = decodeMessage(MAGIC, framed);
+    expect(back.cmd).toBe('block');
+    expect(back.cmd === 'block' && back.block.hashHex()).toBe(realBlock.hashHex());
+  });
+
+  it('refuses a payload over the command\'s limit', () => {
+    expect(() => encodeFrame(MAGIC, 'block', new Uint8Array(maxPayload('block') + 1))).toThrow(RangeError);
+    expect(() => encodeFrame(MAGIC, 'ping', new Uint8Array(9))).toThrow(RangeError);
   });
 });

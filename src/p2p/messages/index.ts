@@ -123,12 +123,19 @@ export function encodePayload(msg: Message): Uint8Array {
 
 export function encodeMessage(magic: number, msg: Message): Uint8Array {
   if (!isCommand(msg.cmd)) throw new RangeError(`p2p: unknown command ${String(msg.cmd)}`);
-  const payload = encodePayload(msg);
-  if (payload.length > maxPayload(msg.cmd)) throw new RangeError(`p2p: ${msg.cmd} payload exceeds ${maxPayload(msg.cmd)} bytes`);
+  return encodeFrame(magic, msg.cmd, encodePayload(msg));
+}
+
+/**
+ * A frame around a payload already encoded (a stored block is sent as its bytes, never
+ * decoded); the payload must be what `cmd`'s codec would have written.
+ */
+export function encodeFrame(magic: number, command: Command, payload: Uint8Array): Uint8Array {
+  if (payload.length > maxPayload(command)) throw new RangeError(`p2p: ${command} payload exceeds ${maxPayload(command)} bytes`);
   const w = new BufWriter(FRAME_HEADER_SIZE + payload.length);
   w.u32(magic);
   const cmd = new Uint8Array(COMMAND_SIZE);
-  for (let i = 0; i < msg.cmd.length; i++) cmd[i] = msg.cmd.charCodeAt(i);
+  for (let i = 0; i < command.length; i++) cmd[i] = command.charCodeAt(i);
   w.bytes(cmd).u32(payload.length).bytes(payload);
   return w.finish();
 }
