@@ -45,7 +45,7 @@ interface Funded {
 }
 
 /** A regtest chain whose first blocks' coinbases pay `n` outputs to SCRIPT, matured. */
-async function fundedChain(n: number): Promise<Funded> {
+export async function fundedChain(n: number): Promise<Funded> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-mempool-'));
   const clock = new ManualClock((params.genesis.header.time + 1_000_000) * 1000);
   // As cairnd runs it: native libsecp256k1 and a signature cache that accepted txs fill.
@@ -81,7 +81,7 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-function signed(input: { outpoint: OutPoint; out: TxOut }, fee: bigint): Tx {
+export function signed(input: { outpoint: OutPoint; out: TxOut }, fee: bigint): Tx {
   const unsigned = new Tx({
     version: 2,
     inputs: [{ prevout: input.outpoint, scriptSig: new Uint8Array(0), sequence: 0xfffffffd, witness: [] }],
