@@ -33,6 +33,8 @@ export interface MetricsSources {
   p2pLimits?: () => Record<string, number>;
   /** inventory items dropped by the relay, by reason (allowance, global, disconnect, malformed) */
   invDropped?: () => Record<string, number>;
+  /** compact block relay (BIP152) counters since start, by event (docs/protocol.md "Compact blocks") */
+  compactBlocks?: () => Record<string, number>;
   /**
    * Transport-encryption counters (monotonic, owned by the secure layer): failures by
    * reason and completed handshakes by mode. Every reason listed is exported from the
@@ -155,6 +157,14 @@ export class Metrics {
         f(c, Object.entries(read()).map(([k, v]) => [{ reason: k }, v]));
       } });
       for (const k of Object.keys(read())) c.inc({ reason: k }, 0);
+    }
+    if (src.compactBlocks) {
+      const read = src.compactBlocks;
+      const f = followerOf<'event'>();
+      const c: Counter<'event'> = new Counter({ name: 'cairn_p2p_compact_blocks_total', help: 'compact block relay (BIP152): cmpctblocks received, rebuilt from the mempool or after getblocktxn, fallbacks by cause, sent; blocks asked for compact or whole; getdata MSG_CMPCT_BLOCK answered compact or whole', labelNames: ['event'] as const, registers, collect() {
+        f(c, Object.entries(read()).map(([k, v]) => [{ event: k }, v]));
+      } });
+      for (const k of Object.keys(read())) c.inc({ event: k }, 0);
     }
     if (src.secure) {
       const sec = src.secure;

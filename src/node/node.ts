@@ -361,6 +361,25 @@ export class CairnNode {
           getdata_dropped_queue: p2p.relay.getdataStats.droppedQueue,
           notfound_dropped: p2p.relay.getdataStats.notFoundDropped,
         }),
+        compactBlocks: () => {
+          const c = p2p.compact.stats;
+          const asked = p2p.sync.requestStats;
+          const served = p2p.relay.compactServe.stats;
+          return {
+            received: c.received,
+            from_mempool: c.fromMempool,
+            after_blocktxn: c.afterBlocktxn,
+            fallback_collision: c.fallbacks.collision,
+            fallback_check: c.fallbacks.check,
+            fallback_timeout: c.fallbacks.timeout,
+            fallback_unservable: c.fallbacks.unservable,
+            sent: c.sent,
+            requested_compact: asked.compact,
+            requested_full: asked.full,
+            served_compact: served.compact,
+            served_full: served.full,
+          };
+        },
         invDropped: () => {
           const s = p2p.relay.invStats;
           return { allowance: s.droppedAllowance, global: s.droppedGlobal, disconnect: s.droppedDisconnect, malformed: s.droppedMalformed };

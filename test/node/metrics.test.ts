@@ -86,6 +86,16 @@ describe('Prometheus exposition', () => {
     const blockBytes = ['block', 'cmpctblock'].map((c) => value(mb, `cairn_p2p_bytes_total{direction="in",command="${c}"}`) ?? 0);
     expect(blockBytes[0]! + blockBytes[1]!).toBeGreaterThan(0);
     expect(mb).not.toMatch(/^cairn_p2p_bytes\{/m);
+    // compact block relay: every event exported from the start; b announced its API block
+    // to a (a's only peer, so in high-bandwidth mode) as cmpctblock, and a rebuilt it
+    const compact = (text: string, event: string): number | undefined => value(text, `cairn_p2p_compact_blocks_total{event="${event}"}`);
+    for (const e of ['received', 'from_mempool', 'after_blocktxn', 'fallback_collision', 'fallback_check', 'fallback_timeout', 'fallback_unservable', 'sent', 'requested_compact', 'requested_full', 'served_compact', 'served_full']) {
+      for (const text of [ma, mb]) expect([e, compact(text, e)! >= 0]).toEqual([e, true]);
+    }
+    expect(compact(mb, 'sent')).toBeGreaterThanOrEqual(1);
+    expect(compact(ma, 'received')).toBeGreaterThanOrEqual(1);
+    expect(compact(ma, 'from_mempool')! + compact(ma, 'after_blocktxn')!).toBeGreaterThanOrEqual(1);
+    expect(compact(mb, 'requested_full')! + compact(mb, 'requested_compact')!).toBeGreaterThanOrEqual(1); // b downloaded a's 101 blocks
     for (const m of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       expect(value(mb, m)).toBeGreaterThanOrEqual(0);
     }
