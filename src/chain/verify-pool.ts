@@ -22,8 +22,8 @@ const MIN_SPLIT = 8;
 
 /**
  * Verifications of at most this many checks run on the calling thread, by backend. A
- * worker only helps when the caller has other work to do meanwhile; its round trip (post, wake, reply, resolve)
- * cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
+ * worker only helps when the caller has other work to do meanwhile; its round trip (post,
+ * wake, reply, resolve) cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
  * 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench 'verify' has the rows).
  * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks),
  * also when it takes its share of a larger job's last partial batch (sendSplit).
@@ -254,9 +254,10 @@ export class VerifyJob {
   }
 
   /**
-   * Sends the partial batch to the workers in up to one piece per worker (none under
-   * MIN_SPLIT checks) and returns the share this thread verifies: an equal share, at most
-   * inlineMax checks, so the event loop is never held for longer than an inline job.
+   * Sends the partial batch to the workers, one piece per worker but no piece under
+   * MIN_SPLIT checks (always at least one piece), and returns the share this thread
+   * verifies: an equal share, at most inlineMax checks, so the event loop is never held
+   * for longer than an inline job.
    */
   private sendSplit(): { buf: Uint8Array; n: number; indexOf: number[] } | undefined {
     const n = this.n;
