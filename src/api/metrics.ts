@@ -150,34 +150,27 @@ export class Metrics {
         for (const [k, v] of Object.entries(read())) g.set({ what: k }, v);
       } });
     }
+    // Counters kept elsewhere as plain numbers by key (the p2p and secure layers must not
+    // depend on prom-client), followed here; every key listed is exported from the start at 0.
+    const followed = (name: string, help: string, label: string, keys: readonly string[], read: () => Record<string, number>): void => {
+      const f = followerOf<string>();
+      const c: Counter<string> = new Counter({ name, help, labelNames: [label], registers, collect() {
+        f(c, Object.entries(read()).map(([k, v]) => [{ [label]: k }, v]));
+      } });
+      for (const k of keys) c.inc({ [label]: k }, 0);
+    };
     if (src.invDropped) {
       const read = src.invDropped;
-      const f = followerOf<'reason'>();
-      const c: Counter<'reason'> = new Counter({ name: 'cairn_p2p_inv_dropped_total', help: 'announced inventory items not processed, by reason: over the sender\'s allowance, over the global queue, sender gone before its turn, after a malformed item', labelNames: ['reason'] as const, registers, collect() {
-        f(c, Object.entries(read()).map(([k, v]) => [{ reason: k }, v]));
-      } });
-      for (const k of Object.keys(read())) c.inc({ reason: k }, 0);
+      followed('cairn_p2p_inv_dropped_total', 'announced inventory items not processed, by reason: over the sender\'s allowance, over the global queue, sender gone before its turn, after a malformed item', 'reason', Object.keys(read()), read);
     }
     if (src.compactBlocks) {
       const read = src.compactBlocks;
-      const f = followerOf<'event'>();
-      const c: Counter<'event'> = new Counter({ name: 'cairn_p2p_compact_blocks_total', help: 'compact block relay (BIP152): cmpctblocks received, rebuilt from the mempool or after getblocktxn, fallbacks by cause, sent; blocks asked for compact or whole; getdata MSG_CMPCT_BLOCK answered compact or whole', labelNames: ['event'] as const, registers, collect() {
-        f(c, Object.entries(read()).map(([k, v]) => [{ event: k }, v]));
-      } });
-      for (const k of Object.keys(read())) c.inc({ event: k }, 0);
+      followed('cairn_p2p_compact_blocks_total', 'compact block relay (BIP152): cmpctblocks received, rebuilt from the mempool or after getblocktxn, fallbacks by cause, sent; blocks asked for compact or whole; getdata MSG_CMPCT_BLOCK answered compact or whole', 'event', Object.keys(read()), read);
     }
     if (src.secure) {
       const sec = src.secure;
-      // The secure layer keeps its own plain counters (it must not depend on prom-client).
-      const secure = (name: string, help: string, label: string, keys: readonly string[], read: () => Record<string, number>): void => {
-        const f = followerOf<string>();
-        const c: Counter<string> = new Counter({ name, help, labelNames: [label], registers, collect() {
-          f(c, Object.entries(read()).map(([k, v]) => [{ [label]: k }, v]));
-        } });
-        for (const k of keys) c.inc({ [label]: k }, 0);
-      };
-      secure('cairn_secure_failures_total', 'encrypted p2p connections refused or closed, by reason', 'reason', sec.reasons, sec.failures);
-      secure('cairn_secure_handshakes_total', 'completed p2p handshakes, by mode', 'mode', ['encrypted', 'plaintext'], sec.handshakes);
+      followed('cairn_secure_failures_total', 'encrypted p2p connections refused or closed, by reason', 'reason', sec.reasons, sec.failures);
+      followed('cairn_secure_handshakes_total', 'completed p2p handshakes, by mode', 'mode', ['encrypted', 'plaintext'], sec.handshakes);
     }
     this.blocksValidated = new Counter({ name: 'cairn_blocks_validated_total', help: 'blocks fully validated and connected', labelNames: ['result'] as const, registers });
     this.blocksRejected = new Counter({ name: 'cairn_blocks_rejected_total', help: 'blocks rejected, by rule code', labelNames: ['reason'] as const, registers });

@@ -39,3 +39,22 @@ export interface PeerSync {
   /** header batches of this peer are processed in arrival order */
   work: Promise<unknown>;
 }
+
+/** A peer's record as sync starts with it: nothing known, nothing asked, headers not synced. */
+export function newPeerSync(link: SyncLink, unrequested: TokenBucket): PeerSync {
+  return {
+    link,
+    best: undefined,
+    lastCommon: undefined,
+    inFlight: new Map(),
+    cancelled: new Set(),
+    notFound: new Map(),
+    headersAskedAt: undefined,
+    headersSynced: false,
+    unconnecting: 0,
+    presync: undefined,
+    stalls: 0,
+    unrequested,
+    work: Promise.resolve(),
+  };
+}

@@ -16,7 +16,7 @@ import { BlockDownload } from './download.js';
 import { HeaderSync } from './headers.js';
 import { syncConfig, type SyncConfig, type SyncOptions } from './options.js';
 import { penaltyFor, SyncScore, type PenaltyContext } from './penalty.js';
-import type { PeerSync } from './peerstate.js';
+import { newPeerSync, type PeerSync } from './peerstate.js';
 import type { SyncLink } from './port.js';
 import { SyncProgress, type SyncState } from './progress.js';
 import { BlockQueue } from './queue.js';
@@ -89,21 +89,7 @@ export class BlockSync extends EventEmitter<SyncEvents> {
   // ---------------------------------------------------------------- peers
 
   addPeer(link: SyncLink): void {
-    const sp: PeerSync = {
-      link,
-      best: undefined,
-      lastCommon: undefined,
-      inFlight: new Map(),
-      cancelled: new Set(),
-      notFound: new Map(),
-      headersAskedAt: undefined,
-      headersSynced: false,
-      unconnecting: 0,
-      presync: undefined,
-      stalls: 0,
-      unrequested: new TokenBucket(this.cfg.unrequestedBlocksPerMinute / 60, this.cfg.unrequestedBlockBurst, this.clock),
-      work: Promise.resolve(),
-    };
+    const sp = newPeerSync(link, new TokenBucket(this.cfg.unrequestedBlocksPerMinute / 60, this.cfg.unrequestedBlockBurst, this.clock));
     this.peers.set(link, sp);
     const p = link.peer;
     p.onCommand('headers', (m) => this.enqueue(sp, () => this.headers.onHeaders(sp, m.headers)));

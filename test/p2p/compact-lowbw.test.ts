@@ -19,7 +19,7 @@ import { MSG_CMPCT_BLOCK, MSG_WITNESS_BLOCK, type CmpctblockMessage, type Messag
 import { PartialBlock, makeCompact } from '../../src/p2p/compact/reconstruct.js';
 import { MAX_CMPCTBLOCK_DEPTH } from '../../src/p2p/compact/serve.js';
 import { bytesToHex, seededRng, type Block, type Tx } from '../../src/primitives/index.js';
-import { ChainBuilder, type BranchState, type Utxo } from '../support/chainbuilder.js';
+import { ChainBuilder, type BranchState } from '../support/chainbuilder.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
 import { RawClient } from './rawclient.js';
 
@@ -35,16 +35,7 @@ beforeAll(() => {
 });
 afterAll(() => h.close());
 
-/** `n` independent spends of the oldest spendable coins, each followed by a child spending its first output. */
-function spends(state: BranchState, n: number, skip = 0): Tx[] {
-  const out: Tx[] = [];
-  for (const u of builder.spendable(state).slice(skip, skip + n)) {
-    const parent = builder.spend([u]);
-    const child: Utxo = { outpoint: { txid: parent.txid(), vout: 0 }, coin: { value: parent.outputs[0]!.value, script: builder.script, height: state.height + 1, coinbase: false } };
-    out.push(parent, builder.spend([child]));
-  }
-  return out;
-}
+const spends = (state: BranchState, n: number, skip = 0): Tx[] => builder.spendPairs(state, n, skip);
 
 const hex = (b: Uint8Array): string => bytesToHex(b);
 const items = (m: Message): [number, string][] => (m.cmd === 'getdata' || m.cmd === 'notfound' ? m.items.map((i) => [i.type, hex(i.hash)]) : []);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { MSG_WITNESS_BLOCK, type Message } from '../../src/p2p/messages/index.js';
 import { makeCompact } from '../../src/p2p/compact/reconstruct.js';
 import type { Block, Tx } from '../../src/primitives/index.js';
-import { ChainBuilder, type BranchState, type Utxo } from '../support/chainbuilder.js';
+import { ChainBuilder, type BranchState } from '../support/chainbuilder.js';
 import { Harness, params, waitFor, type TestNode } from './netnode.js';
 import { RawClient } from './rawclient.js';
 
@@ -22,16 +22,7 @@ beforeAll(() => {
 });
 afterAll(() => h.close());
 
-/** `n` independent spends of mature coinbases, each followed by a child spending its first output. */
-function spends(state: BranchState, n: number, skip = 0): Tx[] {
-  const out: Tx[] = [];
-  for (const u of builder.spendable(state).slice(skip, skip + n)) {
-    const parent = builder.spend([u]);
-    const child: Utxo = { outpoint: { txid: parent.txid(), vout: 0 }, coin: { value: parent.outputs[0]!.value, script: builder.script, height: state.height + 1, coinbase: false } };
-    out.push(parent, builder.spend([child]));
-  }
-  return out;
-}
+const spends = (state: BranchState, n: number, skip = 0): Tx[] => builder.spendPairs(state, n, skip);
 
 async function line(n: number, prefix: string, kind: 'mem' | 'ws' = 'mem'): Promise<TestNode[]> {
   const nodes: TestNode[] = [];

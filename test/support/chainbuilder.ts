@@ -92,6 +92,17 @@ export class ChainBuilder {
   }
 
   /** Coins of this branch spendable in the next block, oldest first. */
+  /** `n` independent spends of the oldest spendable coins (after `skip`), each followed by a child spending its first output. */
+  spendPairs(state: BranchState, n: number, skip = 0): Tx[] {
+    const out: Tx[] = [];
+    for (const u of this.spendable(state).slice(skip, skip + n)) {
+      const parent = this.spend([u]);
+      const child: Utxo = { outpoint: { txid: parent.txid(), vout: 0 }, coin: { value: parent.outputs[0]!.value, script: this.script, height: state.height + 1, coinbase: false } };
+      out.push(parent, this.spend([child]));
+    }
+    return out;
+  }
+
   spendable(state: BranchState): Utxo[] {
     const next = state.height + 1;
     return [...state.utxos.values()].filter(

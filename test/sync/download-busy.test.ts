@@ -11,7 +11,7 @@ import { getParams } from '../../src/consensus/index.js';
 import { ManualClock, TokenBucket, bytesToHex, silentLogger } from '../../src/primitives/index.js';
 import { BlockDownload } from '../../src/sync/download.js';
 import { syncConfig } from '../../src/sync/options.js';
-import type { PeerSync } from '../../src/sync/peerstate.js';
+import { newPeerSync, type PeerSync } from '../../src/sync/peerstate.js';
 import type { SyncOutbound } from '../../src/sync/port.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
 
@@ -36,26 +36,13 @@ afterAll(async () => {
 
 function peer(clock: ManualClock): { sp: PeerSync; asked: () => number[] } {
   const sent: SyncOutbound[] = [];
-  const sp: PeerSync = {
-    link: {
-      peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => sent.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
-      ready: true,
-      known: { add: () => undefined },
-      lastBlockAt: 0,
-    },
-    best: chain.bestHeader,
-    lastCommon: undefined,
-    inFlight: new Map(),
-    cancelled: new Set(),
-    notFound: new Map(),
-    headersAskedAt: undefined,
-    headersSynced: true,
-    unconnecting: 0,
-    presync: undefined,
-    stalls: 0,
-    unrequested: new TokenBucket(1, 1, clock),
-    work: Promise.resolve(),
+  const link = {
+    peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => sent.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
+    ready: true,
+    known: { add: () => undefined },
+    lastBlockAt: 0,
   };
+  const sp: PeerSync = { ...newPeerSync(link, new TokenBucket(1, 1, clock)), headersSynced: true, best: chain.bestHeader };
   const heightOf = (h: Uint8Array): number => hashes.indexOf(bytesToHex(h));
   // the heights asked for since the last call
   const asked = (): number[] => sent.splice(0).flatMap((m) => (m.cmd === 'getdata' ? m.items.map((i) => heightOf(i.hash)) : []));

@@ -12,7 +12,7 @@ import { getParams } from '../../src/consensus/index.js';
 import { MSG_CMPCT_BLOCK, MSG_WITNESS_BLOCK, ManualClock, TokenBucket, bytesToHex, silentLogger } from '../../src/primitives/index.js';
 import { BlockDownload } from '../../src/sync/download.js';
 import { syncConfig } from '../../src/sync/options.js';
-import type { PeerSync } from '../../src/sync/peerstate.js';
+import { newPeerSync, type PeerSync } from '../../src/sync/peerstate.js';
 import type { SyncOutbound } from '../../src/sync/port.js';
 import { ChainBuilder } from '../support/chainbuilder.js';
 
@@ -39,27 +39,14 @@ afterAll(async () => {
 
 function peer(clock: ManualClock, providesCompact: boolean): { sp: PeerSync; sent: () => [number, number][] } {
   const out: SyncOutbound[] = [];
-  const sp: PeerSync = {
-    link: {
-      peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => out.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
-      ready: true,
-      known: { add: () => undefined },
-      lastBlockAt: 0,
-      providesCompact,
-    },
-    best: undefined,
-    lastCommon: undefined,
-    inFlight: new Map(),
-    cancelled: new Set(),
-    notFound: new Map(),
-    headersAskedAt: undefined,
-    headersSynced: true,
-    unconnecting: 0,
-    presync: undefined,
-    stalls: 0,
-    unrequested: new TokenBucket(1, 1, clock),
-    work: Promise.resolve(),
+  const link = {
+    peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => out.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
+    ready: true,
+    known: { add: () => undefined },
+    lastBlockAt: 0,
+    providesCompact,
   };
+  const sp: PeerSync = { ...newPeerSync(link, new TokenBucket(1, 1, clock)), headersSynced: true };
   const height = (hash: Uint8Array): number => ancestors.findIndex((e) => e.key === bytesToHex(hash));
   // [type, height] of every getdata item sent since the last call
   const sent = (): [number, number][] => out.splice(0).flatMap((m) => (m.cmd === 'getdata' ? m.items.map((i): [number, number] => [i.type, height(i.hash)]) : []));
