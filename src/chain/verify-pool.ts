@@ -23,8 +23,9 @@ const MIN_SPLIT = 8;
 /**
  * Verifications of at most this many checks run on the calling thread, by backend. A
  * worker only helps when the caller has other work to do meanwhile; its round trip (post,
- * wake, reply, resolve) cost 120-200 µs of wall time and as much CPU here (2 cores, load ~27: one native check
- * 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench 'verify' has the rows).
+ * wake, reply, resolve) cost 120-200 µs of wall time and as much CPU here (2 cores, load
+ * ~27: one native check 204 µs via a worker vs 79 µs inline, WASM 486 vs 283; bench
+ * 'verify' has the rows).
  * The bound keeps the main thread blocked for at most ~1 ms (16 native or 4 WASM checks),
  * also when it takes its share of a larger job's last partial batch (sendSplit).
  */
@@ -243,14 +244,18 @@ export class VerifyJob {
   }
 
   private send(): void {
-    const map = this.indexOf;
-    this.pool.stats.verified += this.n;
-    const result = this.pool.postBatch(this.buf, this.n).then((bad) => (bad < 0 ? -1 : map[bad]!));
-    result.catch(() => undefined); // an abandoned job must not surface as an unhandled rejection
-    this.results.push(result);
+    this.post(this.buf, this.n, this.indexOf);
     this.buf = new Uint8Array(BATCH * CHECK_BYTES);
     this.n = 0;
     this.indexOf = [];
+  }
+
+  /** Posts `n` packed checks to a worker; `map` turns a failing position into the job's index. */
+  private post(buf: Uint8Array<ArrayBuffer>, n: number, map: readonly number[]): void {
+    this.pool.stats.verified += n;
+    const result = this.pool.postBatch(buf, n).then((bad) => (bad < 0 ? -1 : map[bad]!));
+    result.catch(() => undefined); // an abandoned job must not surface as an unhandled rejection
+    this.results.push(result);
   }
 
   /**
@@ -270,12 +275,7 @@ export class VerifyJob {
     let at = 0;
     for (let p = 0; p < pieces; p++) {
       const count = Math.floor(rest / pieces) + (p < rest % pieces ? 1 : 0);
-      const map = indexOf.slice(at, at + count);
-      this.pool.stats.verified += count;
-      const piece = buf.slice(at * CHECK_BYTES, (at + count) * CHECK_BYTES);
-      const result = this.pool.postBatch(piece, count).then((bad) => (bad < 0 ? -1 : map[bad]!));
-      result.catch(() => undefined);
-      this.results.push(result);
+      this.post(buf.slice(at * CHECK_BYTES, (at + count) * CHECK_BYTES), count, indexOf.slice(at, at + count));
       at += count;
     }
     this.buf = new Uint8Array(BATCH * CHECK_BYTES);

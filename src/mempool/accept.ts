@@ -137,7 +137,7 @@ export class AcceptPipeline {
           continue;
         }
         // One splice per batch: shift() per job moved the whole queue each time once it was
-        // long (a 50,000-tx burst spent ~6 % of its main thread here).
+        // long (a 20,000-tx burst spent ~6 % of its main thread here).
         let k = 0;
         while (k < this.o.limits.batchSize && k < this.queue.length && this.queue[k]!.kind === 'tx') k++;
         const batch = this.queue.splice(0, k) as TxJob[];
