@@ -49,7 +49,7 @@ import { CoinCache } from './coins.js';
 import { ChainEntry, Status, decodeEntry } from './entry.js';
 import { ChainError } from './errors.js';
 import { OrphanPool, type OrphanLimits } from './orphans.js';
-import { UtxoStatistics, type UtxoStats } from './utxo-stats.js';
+import { UtxoStatistics, type ProductOffload, type UtxoStats } from './utxo-stats.js';
 import { VerifyPool } from './verify-pool.js';
 
 import type { BlockProcessed, BlockSource, ChainEvents, ChainTip, ProcessResult } from './events.js';
@@ -87,7 +87,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly pool: VerifyPool;
   private readonly ownsPool: boolean;
   readonly coins: CoinCache;
-  private stats = UtxoStatistics.empty();
+  private stats: UtxoStatistics;
   private pendingOps: BatchOp[] = [];
   private readonly pendingUndo = new Map<string, Coin[]>();
   private lastFlush: number;
@@ -107,6 +107,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.clock = opts.clock ?? systemClock;
     this.pool = opts.verifyPool ?? new VerifyPool();
     this.ownsPool = !opts.verifyPool;
+    this.stats = UtxoStatistics.empty(this.digestOffload());
     this.coins = new CoinCache(db, opts.cacheBytes ?? 256 * 1024 * 1024);
     this.orphans = new OrphanPool(opts.orphanLimits);
     this.lastFlush = this.clock.now();
@@ -123,6 +124,12 @@ export class Chain extends EventEmitter<ChainEvents> {
       throw e;
     }
     return chain;
+  }
+
+  /** The digest's multiplying goes to the verify pool's workers, when it has some. */
+  private digestOffload(): ProductOffload | undefined {
+    const pool = this.pool;
+    return pool.workerCount > 0 ? (elements) => pool.product(elements) : undefined;
   }
 
   // ---------------------------------------------------------------- start-up
@@ -158,7 +165,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (!tip) throw new ChainError('db-corrupt', `the chainstate tip is missing from the block index in ${this.opts.path}; move the datadir aside and resync`);
     const statsRaw = await this.db.readStats();
     if (!statsRaw) throw new ChainError('db-corrupt', `UTXO statistics are missing in ${this.opts.path}; move the datadir aside and resync`);
-    this.stats = UtxoStatistics.decode(statsRaw);
+    this.stats = UtxoStatistics.decode(statsRaw, this.digestOffload());
     this.view.setTip(tip);
     this.index.bestHeader = tip;
     // Arrival order is not stored. As Core does since #29640, the stored chain comes first,
@@ -546,11 +553,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     await this.coins.prefetch(prevouts);
     checkBlockContext(block, entry.height, this.medianTimePast(prev), this.params);
     // Signatures go to the workers tx by tx while consensus is still hashing the rest, and
-    // the block's MuHash contribution is computed while they verify. Nothing is applied
-    // until every signature checked out: a block that fails leaves no trace.
+    // the block's MuHash contribution is computed beside them (on the workers too). Nothing
+    // is applied until every signature checked out: a block that fails leaves no trace.
     const job = this.pool.start();
     const res = connectBlockTxs(this.withHeldTxs(block), entry.height, this.coins, this.params, (checks) => job.add(checks));
-    // The spends' digest work runs while the signatures verify; nothing is applied yet.
     const prepared = this.stats.prepareSpends(res);
     const bad = await job.done();
     if (bad >= 0) {

@@ -126,6 +126,16 @@ function modInverse(x: bigint): bigint {
   return s0 < 0n ? s0 + MUHASH_PRIME : s0;
 }
 
+/**
+ * The product mod P of the elements' numbers: a whole block's spends (or a slice of coins
+ * waiting to join the digest) folded into one factor, on whichever thread runs it.
+ */
+export function elementsProduct(elements: readonly Uint8Array[]): bigint {
+  let acc = 1n;
+  for (const e of elements) acc = mulmod(acc, elementToNum(e));
+  return acc;
+}
+
 /** Numerator/denominator form: removal multiplies the denominator, so no inverse per op. */
 export class MuHash3072 {
   constructor(

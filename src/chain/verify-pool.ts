@@ -8,12 +8,26 @@
 // the hit is removed; 'store' for the mempool: what verifies is added). A verification of
 // at most `inlineMax` checks runs on the calling thread: for a lone small transaction
 // that is cheaper than a worker round trip (BENCHMARKS.md has the measurement).
+//
+// The same workers multiply out MuHash elements for the UTXO digest (product(): the other
+// per-coin work of a connect that needs nothing from the main thread; utxo-stats.ts).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SigCheck } from '../consensus/index.js';
 import { defaultSelection, selectVerifier, type SchnorrVerifier, type VerifierChoice, type VerifierSelection } from '../primitives/index.js';
 import type { SigCache } from './sigcache.js';
-import { CHECK_BYTES, verifyPacked, type VerifyReady, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+import { elementsProduct } from './muhash.js';
+import {
+  CHECK_BYTES,
+  packElements,
+  verifyPacked,
+  type ProductReply,
+  type ProductRequest,
+  type VerifyReady,
+  type VerifyReply,
+  type VerifyRequest,
+  type VerifyWorkerData,
+} from './verify-batch.js';
 import { workerModule } from './worker-url.js';
 
 const BATCH = 128;
@@ -32,7 +46,8 @@ const MIN_SPLIT = 8;
 export const DEFAULT_INLINE_MAX: Readonly<Record<VerifierSelection['backend'], number>> = { native: 16, wasm: 4 };
 
 interface Job {
-  resolve: (bad: number) => void;
+  /** a verification's failing index, or a product */
+  resolve: (answer: number & bigint) => void;
   reject: (e: Error) => void;
 }
 
@@ -63,6 +78,8 @@ export interface VerifyStats {
 
 export class VerifyPool {
   private readonly workers: Worker[] = [];
+  /** the workers that have not failed or exited: where requests go */
+  private readonly running: Worker[] = [];
   /** one per worker: settles once it has loaded its backend (or failed, or exited) */
   private readonly loaded: Promise<void>[] = [];
   private readonly loading = new Set<Worker>();
@@ -102,16 +119,21 @@ export class VerifyPool {
           this.loading.delete(w);
           if (this.jobs.size === 0) w.unref();
         };
-        w.on('message', (m: VerifyReply | VerifyReady) => ('ready' in m ? loadedOne() : this.finish(m.id, m.bad)));
+        w.on('message', (m: VerifyReply | ProductReply | VerifyReady) =>
+          'ready' in m ? loadedOne() : this.finish(m.id, 'product' in m ? m.product : m.bad),
+        );
         w.on('error', (e) => {
           settle();
+          this.stopUsing(w);
           this.failAll(e);
         });
         w.on('exit', () => {
           settle();
+          this.stopUsing(w);
           this.loading.delete(w);
         });
         this.workers.push(w);
+        this.running.push(w);
       }
     }
   }
@@ -121,12 +143,18 @@ export class VerifyPool {
     return this.selection.backend;
   }
 
-  private finish(id: number, bad: number): void {
+  private finish(id: number, answer: number | bigint): void {
     const job = this.jobs.get(id);
     if (!job) return;
     this.jobs.delete(id);
     if (this.jobs.size === 0) for (const w of this.workers) if (!this.loading.has(w)) w.unref();
-    job.resolve(bad);
+    job.resolve(answer as number & bigint);
+  }
+
+  /** A worker that failed or exited gets no more requests (with none left, they run here). */
+  private stopUsing(w: Worker): void {
+    const i = this.running.indexOf(w);
+    if (i >= 0) this.running.splice(i, 1);
   }
 
   private failAll(e: Error): void {
@@ -155,12 +183,43 @@ export class VerifyPool {
 
   /** @internal posts one packed batch; resolves to the failing index within it, or -1 */
   postBatch(buf: Uint8Array<ArrayBuffer>, n: number): Promise<number> {
+    if (this.running.length === 0) return this.withoutWorkers(() => verifyPacked((s, m, k) => this.verifier.verify(s, m, k), buf, n));
     const id = this.nextId++;
-    const worker = this.workers[this.rr++ % this.workers.length]!;
-    const p = new Promise<number>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
-    worker.ref();
     const req: VerifyRequest = { id, buf: buf.buffer, n };
-    worker.postMessage(req, [buf.buffer]);
+    return this.postJob<number>(id, req, [buf.buffer]);
+  }
+
+  /**
+   * The MuHash product of `elements` (muhash.ts elementsProduct), computed on a worker, or
+   * here when the pool has none. The elements are copied out, so the caller may reuse them.
+   */
+  product(elements: readonly Uint8Array[]): Promise<bigint> {
+    if (this.closed) return Promise.reject(new Error('verify-pool: closed'));
+    if (this.running.length === 0) return this.withoutWorkers(() => elementsProduct(elements));
+    const { buf, ends } = packElements(elements);
+    const req: ProductRequest = { id: this.nextId++, product: true, buf: buf.buffer, ends: ends.buffer };
+    return this.postJob<bigint>(req.id, req, [buf.buffer, ends.buffer]);
+  }
+
+  /**
+   * A request when no worker runs (none asked for, or all failed to start or died: a
+   * bundle without its worker file, say): done on this thread, correct and slower, rather
+   * than posted where nothing will ever answer.
+   */
+  private withoutWorkers<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  /** Posts a request to the next running worker (round robin); settles with its answer. */
+  private postJob<T extends number | bigint>(id: number, req: VerifyRequest | ProductRequest, transfer: ArrayBuffer[]): Promise<T> {
+    const worker = this.running[this.rr++ % this.running.length]!;
+    const p = new Promise<T>((resolve, reject) => this.jobs.set(id, { resolve: resolve as Job['resolve'], reject }));
+    worker.ref();
+    worker.postMessage(req, transfer);
     return p;
   }
 
@@ -171,6 +230,11 @@ export class VerifyPool {
 
   get workerCount(): number {
     return this.workers.length;
+  }
+
+  /** Workers still taking requests (not failed or exited). */
+  get workersRunning(): number {
+    return this.running.length;
   }
 
   get inline(): boolean {

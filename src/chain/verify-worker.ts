@@ -1,15 +1,31 @@
 // A verify-pool worker thread (started by verify-pool.ts): loads the BIP340 backend the
 // main thread chose, self-tested again here so a native module that misbehaves inside a
-// worker fails at start instead of judging blocks, then verifies packed batches.
+// worker fails at start instead of judging blocks, then verifies packed batches and
+// multiplies out MuHash elements for the UTXO digest.
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendVerifier } from '../primitives/verifiers.js';
-import { verifyPacked, type VerifyReady, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
+import { elementsProduct } from './muhash.js';
+import {
+  unpackElements,
+  verifyPacked,
+  type ProductReply,
+  type ProductRequest,
+  type VerifyReady,
+  type VerifyReply,
+  type VerifyRequest,
+  type VerifyWorkerData,
+} from './verify-batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('verify-worker: must run in a worker thread');
 const verifier = backendVerifier((workerData as VerifyWorkerData).backend);
 const verify = verifier.verify.bind(verifier);
-port.on('message', (m: VerifyRequest) => {
+port.on('message', (m: VerifyRequest | ProductRequest) => {
+  if ('product' in m) {
+    const reply: ProductReply = { id: m.id, product: elementsProduct(unpackElements(new Uint8Array(m.buf), new Uint32Array(m.ends))) };
+    port.postMessage(reply);
+    return;
+  }
   const reply: VerifyReply = { id: m.id, bad: verifyPacked(verify, new Uint8Array(m.buf), m.n) };
   port.postMessage(reply);
 });
