@@ -9,6 +9,11 @@
 // signatures and means a block connected while signatures were verifying can never slip a
 // stale tx in.
 //
+// While a batch is processed, the next one's signatures are verified ahead (ahead.ts):
+// the workers verify batch N+1 while this thread checks and commits batch N, instead of
+// the two taking turns. Only signature results are kept from that; every other check is
+// made when the batch's turn comes.
+//
 // Orphans (txs whose inputs are unknown) are handed to the orphan pool only for peers'
 // relay. A local submission spending a coin that is spent or never existed is refused with
 // bad-txns-inputs-missingorspent, as Core's sendrawtransaction does — unless a reorg's
@@ -21,6 +26,7 @@ import { type Block, type Clock, type OutPoint, type Tx, bytesToHex, hashToHex, 
 import { RuleError, checkTxInputs, isFinalTx, type CoinView, type ConsensusParams, type SigCheck } from '../consensus/index.js';
 import type { Chain, VerifyPool } from '../chain/index.js';
 import { type AdmitContext, SigResults, type Verdict, admit, mempoolCoin } from './admit.js';
+import { type AheadContext, verifyAhead } from './ahead.js';
 import type { ChainSnapshot, MempoolCoinView } from './coinview.js';
 import type { FeeEstimator } from './fees.js';
 import { MempoolEntry, type TxGraph } from './graph.js';
@@ -80,6 +86,7 @@ export class AcceptPipeline {
   private readonly graph: TxGraph;
   private readonly sigs = new SigResults();
   private readonly admitCtx: AdmitContext;
+  private readonly aheadCtx: AheadContext;
   private readonly recentRejects = new Set<string>();
   private queue: Job[] = [];
   private running = false;
@@ -88,6 +95,8 @@ export class AcceptPipeline {
   private reorgPending = false;
   /** Local submissions that found inputs missing while a reorg update was due: retried after it. */
   private afterReorg: TxJob[] = [];
+  /** the next batch's signatures being verified ahead (ahead.ts); never rejects */
+  private ahead: Promise<void> | undefined;
 
   constructor(opts: AcceptPipelineOptions) {
     this.o = opts;
@@ -101,6 +110,7 @@ export class AcceptPipeline {
       sigs: this.sigs,
       minFeeRate: () => opts.trimmer.minFeeRate(),
     };
+    this.aheadCtx = { admit: this.admitCtx, verifyPool: opts.verifyPool, snapshot: (txs) => this.snapshotFor(txs) };
   }
 
   // ------------------------------------------------------------------ queue
@@ -128,6 +138,9 @@ export class AcceptPipeline {
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        // What was verified ahead is remembered before anything looks for it.
+        if (this.ahead) await this.ahead;
+        this.ahead = undefined;
         const head = this.queue[0]!;
         if (head.kind === 'reorg') {
           this.queue.shift();
@@ -141,6 +154,7 @@ export class AcceptPipeline {
         let k = 0;
         while (k < this.o.limits.batchSize && k < this.queue.length && this.queue[k]!.kind === 'tx') k++;
         const batch = this.queue.splice(0, k) as TxJob[];
+        this.ahead = verifyAhead(this.aheadCtx, batch, this.nextBatch());
         try {
           await this.processBatch(batch);
         } catch (e) {
@@ -218,6 +232,17 @@ export class AcceptPipeline {
         }
       }
     }
+  }
+
+  /** The tx jobs queued next, as one batch would take them: what is verified ahead. */
+  private nextBatch(): TxJob[] {
+    const next: TxJob[] = [];
+    for (let i = 0; i < this.queue.length && next.length < this.o.limits.batchSize; i++) {
+      const j = this.queue[i]!;
+      if (j.kind !== 'tx') break;
+      next.push(j);
+    }
+    return next;
   }
 
   /**

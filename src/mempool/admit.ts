@@ -42,6 +42,10 @@ export class SigResults {
     this.bad.set(wtxid, err);
   }
 
+  hasBad(wtxid: string): boolean {
+    return this.bad.has(wtxid);
+  }
+
   /** The failure recorded for `wtxid`, forgotten as it is handed out. */
   takeBad(wtxid: string): RuleError | undefined {
     const bad = this.bad.get(wtxid);

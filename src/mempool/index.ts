@@ -9,6 +9,7 @@
 //   trim.ts      the fee floor and trimming: rolling minimum fee, trimToSize, expiry
 //   accept.ts    the accept pipeline: queue, batches, signature rounds, commit, the orphan
 //                hand-off, and the reorg update (ahead of queued submissions)
+//   ahead.ts     verifying the next batch's signatures while one batch is processed
 //   admit.ts     every check one tx must pass, synchronously, giving a verdict
 //   policy.ts    standardness, fee arithmetic, package limits and replacement rules (pure)
 //   coinview.ts  chain coins as the next block sees them, overlaid with the pool
