@@ -155,7 +155,8 @@ export class UtxoStatistics {
    * The digest work for the coins a block spends (`res.spentOutpoints` with `res.undo`), to
    * run while its signatures verify: a spent coin still pending is cancelled (the very
    * coin object a connected block created: the cache hands out what it was given), any
-   * other is removed from a separate delta. Changes nothing until commitConnect.
+   * other goes into the removal factors (multiplied out on the workers when there are enough).
+   * Changes nothing until commitConnect.
    */
   prepareSpends(res: ConnectResult): PreparedSpends {
     const removed: Uint8Array[] = [];
@@ -170,7 +171,7 @@ export class UtxoStatistics {
     return { removed: removed.length > 0 ? this.factors(removed) : [], cancelled };
   }
 
-  /** A valid block was applied to the coin set: counts, the spends' delta and its created coins. */
+  /** A valid block was applied to the coin set: counts, the spends' factors and its created coins. */
   commitConnect(res: ConnectResult, prep: PreparedSpends): void {
     for (const { coin } of res.created) {
       this.txouts++;
