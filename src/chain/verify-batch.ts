@@ -31,6 +31,10 @@ export interface ProductReply {
   product: bigint;
 }
 
+/** What the pool posts to a worker, and what a worker posts back. */
+export type WorkerRequest = VerifyRequest | ProductRequest;
+export type WorkerReply = VerifyReply | ProductReply | VerifyReady;
+
 /** Elements end to end in one transferable buffer, with each one's end offset. */
 export function packElements(elements: readonly Uint8Array[]): { buf: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
   const ends = new Uint32Array(elements.length);

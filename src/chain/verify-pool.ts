@@ -17,17 +17,7 @@ import type { SigCheck } from '../consensus/index.js';
 import { defaultSelection, selectVerifier, type SchnorrVerifier, type VerifierChoice, type VerifierSelection } from '../primitives/index.js';
 import type { SigCache } from './sigcache.js';
 import { elementsProduct } from './muhash.js';
-import {
-  CHECK_BYTES,
-  packElements,
-  verifyPacked,
-  type ProductReply,
-  type ProductRequest,
-  type VerifyReady,
-  type VerifyReply,
-  type VerifyRequest,
-  type VerifyWorkerData,
-} from './verify-batch.js';
+import { CHECK_BYTES, packElements, verifyPacked, type ProductRequest, type VerifyRequest, type VerifyWorkerData, type WorkerReply, type WorkerRequest } from './verify-batch.js';
 import { workerModule } from './worker-url.js';
 
 const BATCH = 128;
@@ -119,7 +109,7 @@ export class VerifyPool {
           this.loading.delete(w);
           if (this.jobs.size === 0) w.unref();
         };
-        w.on('message', (m: VerifyReply | ProductReply | VerifyReady) =>
+        w.on('message', (m: WorkerReply) =>
           'ready' in m ? loadedOne() : this.finish(m.id, 'product' in m ? m.product : m.bad),
         );
         w.on('error', (e) => {
@@ -215,7 +205,7 @@ export class VerifyPool {
   }
 
   /** Posts a request to the next running worker (round robin); settles with its answer. */
-  private postJob<T extends number | bigint>(id: number, req: VerifyRequest | ProductRequest, transfer: ArrayBuffer[]): Promise<T> {
+  private postJob<T extends number | bigint>(id: number, req: WorkerRequest, transfer: ArrayBuffer[]): Promise<T> {
     const worker = this.running[this.rr++ % this.running.length]!;
     const p = new Promise<T>((resolve, reject) => this.jobs.set(id, { resolve: resolve as Job['resolve'], reject }));
     worker.ref();

@@ -5,28 +5,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendVerifier } from '../primitives/verifiers.js';
 import { elementsProduct } from './muhash.js';
-import {
-  unpackElements,
-  verifyPacked,
-  type ProductReply,
-  type ProductRequest,
-  type VerifyReady,
-  type VerifyReply,
-  type VerifyRequest,
-  type VerifyWorkerData,
-} from './verify-batch.js';
+import { unpackElements, verifyPacked, type VerifyReady, type VerifyWorkerData, type WorkerReply, type WorkerRequest } from './verify-batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('verify-worker: must run in a worker thread');
 const verifier = backendVerifier((workerData as VerifyWorkerData).backend);
 const verify = verifier.verify.bind(verifier);
-port.on('message', (m: VerifyRequest | ProductRequest) => {
-  if ('product' in m) {
-    const reply: ProductReply = { id: m.id, product: elementsProduct(unpackElements(new Uint8Array(m.buf), new Uint32Array(m.ends))) };
-    port.postMessage(reply);
-    return;
-  }
-  const reply: VerifyReply = { id: m.id, bad: verifyPacked(verify, new Uint8Array(m.buf), m.n) };
+port.on('message', (m: WorkerRequest) => {
+  const reply: WorkerReply =
+    'product' in m
+      ? { id: m.id, product: elementsProduct(unpackElements(new Uint8Array(m.buf), new Uint32Array(m.ends))) }
+      : { id: m.id, bad: verifyPacked(verify, new Uint8Array(m.buf), m.n) };
   port.postMessage(reply);
 });
 // Loaded: from here the pool may terminate this thread. (A native addon whose module
