@@ -151,9 +151,8 @@ export class AcceptPipeline {
         }
         // One splice per batch: shift() per job moved the whole queue each time once it was
         // long (a 20,000-tx burst spent ~6 % of its main thread here).
-        let k = 0;
-        while (k < this.o.limits.batchSize && k < this.queue.length && this.queue[k]!.kind === 'tx') k++;
-        const batch = this.queue.splice(0, k) as TxJob[];
+        const batch = this.nextBatch();
+        this.queue.splice(0, batch.length);
         this.ahead = verifyAhead(this.aheadCtx, batch, this.nextBatch());
         try {
           await this.processBatch(batch);
@@ -234,7 +233,7 @@ export class AcceptPipeline {
     }
   }
 
-  /** The tx jobs queued next, as one batch would take them: what is verified ahead. */
+  /** The tx jobs at the head of the queue, as many as one batch takes (up to a reorg update). */
   private nextBatch(): TxJob[] {
     const next: TxJob[] = [];
     for (let i = 0; i < this.queue.length && next.length < this.o.limits.batchSize; i++) {
