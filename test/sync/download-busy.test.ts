@@ -5,15 +5,14 @@
 // marking it failed must make the walk start again from our chain (resetCursors), or it
 // would never be asked for again.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { MemoryLevel } from 'memory-level';
-import { Chain, VerifyPool, type ChainStore } from '../../src/chain/index.js';
+import { VerifyPool, type Chain } from '../../src/chain/index.js';
 import { getParams } from '../../src/consensus/index.js';
-import { ManualClock, TokenBucket, bytesToHex, silentLogger } from '../../src/primitives/index.js';
+import { ManualClock, bytesToHex, silentLogger } from '../../src/primitives/index.js';
 import { BlockDownload } from '../../src/sync/download.js';
 import { syncConfig } from '../../src/sync/options.js';
-import { newPeerSync, type PeerSync } from '../../src/sync/peerstate.js';
-import type { SyncOutbound } from '../../src/sync/port.js';
-import { ChainBuilder } from '../support/chainbuilder.js';
+import type { PeerSync } from '../../src/sync/peerstate.js';
+import { headersOnlyChain } from '../support/headers-chain.js';
+import { fakeSyncPeer } from '../support/sync-peer.js';
 
 const params = getParams('regtest');
 const pool = new VerifyPool({ threads: 0 });
@@ -21,11 +20,9 @@ let chain: Chain;
 const hashes: string[] = []; // by height
 
 beforeAll(async () => {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  chain = await Chain.open({ params, path: 'mem', store: new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as ChainStore, verifyPool: pool, clock });
-  const b = new ChainBuilder(params);
-  const { blocks } = b.chain(b.genesis(), 40);
-  await chain.processHeaders(blocks.map((x) => x.header));
+  const made = await headersOnlyChain(params, 40, pool);
+  chain = made.chain;
+  const blocks = made.blocks;
   hashes.push(chain.getEntryAt(0)!.hashHex);
   for (const x of blocks) hashes.push(bytesToHex(x.hash()));
 });
@@ -35,17 +32,11 @@ afterAll(async () => {
 });
 
 function peer(clock: ManualClock): { sp: PeerSync; asked: () => number[] } {
-  const sent: SyncOutbound[] = [];
-  const link = {
-    peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => sent.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
-    ready: true,
-    known: { add: () => undefined },
-    lastBlockAt: 0,
-  };
-  const sp: PeerSync = { ...newPeerSync(link, new TokenBucket(1, 1, clock)), headersSynced: true, best: chain.bestHeader };
+  const { sp, getdata } = fakeSyncPeer(clock);
+  sp.best = chain.bestHeader;
   const heightOf = (h: Uint8Array): number => hashes.indexOf(bytesToHex(h));
   // the heights asked for since the last call
-  const asked = (): number[] => sent.splice(0).flatMap((m) => (m.cmd === 'getdata' ? m.items.map((i) => heightOf(i.hash)) : []));
+  const asked = (): number[] => getdata().map((i) => heightOf(i.hash));
   return { sp, asked };
 }
 

@@ -6,15 +6,14 @@
 // exactly when all five hold. Then the slot bookkeeping: a failed rebuild frees the slot
 // and the block is asked for whole; a notfound naming MSG_CMPCT_BLOCK frees it too.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { MemoryLevel } from 'memory-level';
-import { Chain, VerifyPool, type ChainEntry, type ChainStore } from '../../src/chain/index.js';
+import { VerifyPool, type Chain, type ChainEntry } from '../../src/chain/index.js';
 import { getParams } from '../../src/consensus/index.js';
-import { MSG_CMPCT_BLOCK, MSG_WITNESS_BLOCK, ManualClock, TokenBucket, bytesToHex, silentLogger } from '../../src/primitives/index.js';
+import { MSG_CMPCT_BLOCK, MSG_WITNESS_BLOCK, ManualClock, bytesToHex, silentLogger } from '../../src/primitives/index.js';
 import { BlockDownload } from '../../src/sync/download.js';
 import { syncConfig } from '../../src/sync/options.js';
-import { newPeerSync, type PeerSync } from '../../src/sync/peerstate.js';
-import type { SyncOutbound } from '../../src/sync/port.js';
-import { ChainBuilder } from '../support/chainbuilder.js';
+import type { PeerSync } from '../../src/sync/peerstate.js';
+import { headersOnlyChain } from '../support/headers-chain.js';
+import { fakeSyncPeer } from '../support/sync-peer.js';
 
 const params = getParams('regtest');
 const pool = new VerifyPool({ threads: 0 });
@@ -24,11 +23,7 @@ const ancestors: ChainEntry[] = [];
 const at = (h: number): ChainEntry => ancestors[h]!;
 
 beforeAll(async () => {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  chain = await Chain.open({ params, path: 'mem', store: new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as ChainStore, verifyPool: pool, clock });
-  const b = new ChainBuilder(params);
-  const { blocks } = b.chain(b.genesis(), 8);
-  await chain.processHeaders(blocks.map((x) => x.header));
+  ({ chain } = await headersOnlyChain(params, 8, pool));
   for (let h = 0; h <= 8; h++) ancestors.push(chain.getAncestor(chain.bestHeader, h)!);
   expect(chain.tip).toBe(ancestors[0]);
 });
@@ -38,18 +33,10 @@ afterAll(async () => {
 });
 
 function peer(clock: ManualClock, providesCompact: boolean): { sp: PeerSync; sent: () => [number, number][] } {
-  const out: SyncOutbound[] = [];
-  const link = {
-    peer: { remote: 'p', state: 'ready', send: (m: SyncOutbound) => out.push(m), misbehave: () => undefined, close: () => undefined, onCommand: () => undefined },
-    ready: true,
-    known: { add: () => undefined },
-    lastBlockAt: 0,
-    providesCompact,
-  };
-  const sp: PeerSync = { ...newPeerSync(link, new TokenBucket(1, 1, clock)), headersSynced: true };
+  const { sp, getdata } = fakeSyncPeer(clock, { providesCompact });
   const height = (hash: Uint8Array): number => ancestors.findIndex((e) => e.key === bytesToHex(hash));
   // [type, height] of every getdata item sent since the last call
-  const sent = (): [number, number][] => out.splice(0).flatMap((m) => (m.cmd === 'getdata' ? m.items.map((i): [number, number] => [i.type, height(i.hash)]) : []));
+  const sent = (): [number, number][] => getdata().map((i): [number, number] => [i.type, height(i.hash)]);
   return { sp, sent };
 }
 
