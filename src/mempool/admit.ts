@@ -3,7 +3,7 @@
 // PolicyScriptChecks' caching and the package/RBF checks of MemPoolAccept). It changes
 // nothing but the signature-result cache; the accept pipeline (accept.ts) decides what to
 // do with the verdict and commits.
-import { type OutPoint, type Tx, bytesToHex, outpointKey } from '../primitives/index.js';
+import { type OutPoint, type Tx, bytesToHex, outpointKey, outpointMapKey } from '../primitives/index.js';
 import {
   RuleError,
   checkTxInputs,
@@ -132,8 +132,8 @@ export function admit(ctx: AdmitContext, tx: Tx, reorg: boolean, batch: Readonly
   if (snap.getCoin({ txid: tx.txid(), vout: 0 })) throw new PolicyError('txn-already-known');
   if (missing.length > 0) return { kind: 'orphan', parents: missing, inputIndex: firstMissing };
   const byOutpoint = new Map<string, Coin>();
-  tx.inputs.forEach((input, i) => byOutpoint.set(outpointKey(input.prevout), spentCoins[i]!));
-  const view: CoinView = { getCoin: (p) => byOutpoint.get(outpointKey(p)) };
+  tx.inputs.forEach((input, i) => byOutpoint.set(outpointMapKey(input.prevout), spentCoins[i]!));
+  const view: CoinView = { getCoin: (p) => byOutpoint.get(outpointMapKey(p)) };
   const { fee, spent } = checkTxInputs(tx, view, height, params);
   const vsize = tx.vsize;
 

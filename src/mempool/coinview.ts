@@ -9,7 +9,7 @@
 //
 // Over the snapshot lie the mempool's own outputs (coins at MEMPOOL_HEIGHT) and, taken
 // away, the outpoints mempool transactions spend.
-import { bytesToHex, outpointKey, type OutPoint, type Tx } from '../primitives/index.js';
+import { bytesToHex, outpointMapKey, type OutPoint, type Tx } from '../primitives/index.js';
 import { outputCoin, type Coin, type CoinView } from '../consensus/index.js';
 import type { Chain, ChainEntry } from '../chain/index.js';
 
@@ -41,12 +41,12 @@ export class ChainSnapshot {
 
   /** Whether the outpoint was part of the read. */
   has(p: OutPoint): boolean {
-    return this.coins.has(outpointKey(p));
+    return this.coins.has(outpointMapKey(p));
   }
 
   /** The chain's coin at `p` (undefined: spent, never existed, or not read). */
   getCoin(p: OutPoint): Coin | undefined {
-    return this.coins.get(outpointKey(p));
+    return this.coins.get(outpointMapKey(p));
   }
 }
 
@@ -62,13 +62,13 @@ export class MempoolCoinView {
    */
   async snapshot(outpoints: readonly OutPoint[]): Promise<ChainSnapshot> {
     const unique = new Map<string, OutPoint>();
-    for (const p of outpoints) unique.set(outpointKey(p), p);
+    for (const p of outpoints) unique.set(outpointMapKey(p), p);
     const list = [...unique.values()];
     for (;;) {
       const { tip, coins } = await this.chain.readCoins(list);
       if (tip !== this.chain.tip) continue;
       const map = new Map<string, Coin | undefined>();
-      list.forEach((p, i) => map.set(outpointKey(p), coins[i]));
+      list.forEach((p, i) => map.set(outpointMapKey(p), coins[i]));
       return new ChainSnapshot(tip, map);
     }
   }

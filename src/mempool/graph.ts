@@ -8,7 +8,7 @@
 // nothing else; parents/children are exactly the in-pool spending links; every entry's
 // ancestor*/descendant* fields equal a recount over its ancestor/descendant set (itself
 // included); totals are the sums over entries.
-import { bytesToHex, hashToHex, outpointKey, type OutPoint, type Tx } from '../primitives/index.js';
+import { bytesToHex, hashToHex, outpointMapKey, type OutPoint, type Tx } from '../primitives/index.js';
 import { feeRateOf } from './policy.js';
 
 export class MempoolEntry {
@@ -66,7 +66,7 @@ export class MempoolEntry {
 export class TxGraph {
   /** By internal-order txid hex; insertion order is arrival order. */
   private readonly map = new Map<string, MempoolEntry>();
-  /** outpointKey → the entry spending it */
+  /** outpointMapKey → the entry spending it */
   private readonly spenders = new Map<string, MempoolEntry>();
   private totalVsize = 0;
   private totalFees = 0n;
@@ -100,10 +100,10 @@ export class TxGraph {
   }
 
   spenderOf(p: OutPoint): MempoolEntry | undefined {
-    return this.spenders.get(outpointKey(p));
+    return this.spenders.get(outpointMapKey(p));
   }
 
-  /** Whether an entry spends the outpoint with this outpointKey. */
+  /** The entry spending the outpoint with this outpointMapKey. */
   spenderByKey(k: string): MempoolEntry | undefined {
     return this.spenders.get(k);
   }
@@ -148,7 +148,7 @@ export class TxGraph {
     this.totalVsize += entry.vsize;
     this.totalFees += entry.fee;
     for (const input of entry.tx.inputs) {
-      this.spenders.set(outpointKey(input.prevout), entry);
+      this.spenders.set(outpointMapKey(input.prevout), entry);
       const parent = this.map.get(bytesToHex(input.prevout.txid));
       if (parent) {
         entry.parents.add(parent);
@@ -156,7 +156,7 @@ export class TxGraph {
       }
     }
     entry.tx.outputs.forEach((_, vout) => {
-      const child = this.spenders.get(outpointKey({ txid: entry.txid, vout }));
+      const child = this.spenders.get(outpointMapKey({ txid: entry.txid, vout }));
       if (child) {
         child.parents.add(entry);
         entry.children.add(child);
@@ -184,7 +184,7 @@ export class TxGraph {
       this.totalVsize -= e.vsize;
       this.totalFees -= e.fee;
       for (const input of e.tx.inputs) {
-        const k = outpointKey(input.prevout);
+        const k = outpointMapKey(input.prevout);
         if (this.spenders.get(k) === e) this.spenders.delete(k);
       }
       for (const p of e.parents) p.children.delete(e);

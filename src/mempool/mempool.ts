@@ -18,7 +18,7 @@ import {
   bytesToHex,
   cryptoRng,
   hexToHash,
-  outpointKey,
+  outpointMapKey,
   systemClock,
 } from '../primitives/index.js';
 import type { Coin, ConsensusParams } from '../consensus/index.js';
@@ -271,7 +271,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       inBlock.add(k);
       const e = this.graph.get(k);
       if (e) confirmed.push(e);
-      for (const input of tx.inputs) spent.add(outpointKey(input.prevout));
+      for (const input of tx.inputs) spent.add(outpointMapKey(input.prevout));
     }
     // Confirmed txs leave alone (their children stay: their inputs are now in the chain).
     if (confirmed.length > 0) this.removeSet(new Set(confirmed), 'block');

@@ -2,7 +2,7 @@
 // send any number of these for free (nothing about them can be checked), so the pool is
 // bounded by count and bytes, evicts at random when full (an attacker cannot choose what
 // stays) and forgets entries after an age.
-import { bytesToHex, type Clock, type Rng, type Tx } from '../primitives/index.js';
+import { bytesToHex, outpointMapKey, type Clock, type Rng, type Tx } from '../primitives/index.js';
 
 export interface OrphanTxLimits {
   maxCount: number;
@@ -91,13 +91,13 @@ export class TxOrphanPool {
     return true;
   }
 
-  /** Drops orphans a block confirmed or made impossible (spending the same outpoints). */
+  /** Drops orphans a block confirmed or made impossible (spending the same outpoints, by outpointMapKey). */
   removeForBlock(txs: readonly Tx[], spentKeys: ReadonlySet<string>): void {
     if (this.byKey.size === 0) return;
     for (const tx of txs) this.remove(bytesToHex(tx.txid()));
     for (const o of [...this.list]) {
       for (const i of o.tx.inputs) {
-        if (spentKeys.has(bytesToHex(i.prevout.txid) + ':' + i.prevout.vout)) {
+        if (spentKeys.has(outpointMapKey(i.prevout))) {
           this.removeOrphan(o);
           break;
         }

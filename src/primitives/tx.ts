@@ -51,6 +51,8 @@ export class Tx implements TxFields {
   private _wtxid?: Uint8Array;
   private _raw?: Uint8Array;
   private _baseSize?: number;
+  private _txidHex?: string;
+  private _wtxidHex?: string;
 
   constructor(f: TxFields) {
     this.version = f.version >>> 0;
@@ -162,11 +164,12 @@ export class Tx implements TxFields {
 
   /** txid as displayed (byte-reversed hex). */
   txidHex(): string {
-    return hashToHex(this.txid());
+    return (this._txidHex ??= hashToHex(this.txid()));
   }
 
+  /** Kept once made: the mempool asks for it several times per transaction (its caches' key). */
   wtxidHex(): string {
-    return hashToHex(this.wtxid());
+    return (this._wtxidHex ??= hashToHex(this.wtxid()));
   }
 
   /** Size without witness data ("stripped size"). */
