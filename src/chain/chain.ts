@@ -251,8 +251,11 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   medianTimePast(e: ChainEntry): number {
-    return medianTimePast(e.height, this.ancestry(e));
+    // An entry's median time never changes; the mempool asks for the tip's with every tx.
+    if (this.lastMtp?.entry !== e) this.lastMtp = { entry: e, value: medianTimePast(e.height, this.ancestry(e)) };
+    return this.lastMtp.value;
   }
+  private lastMtp: { entry: ChainEntry; value: number } | undefined;
 
   /**
    * The stored block with this hash: from the recent-block cache (blocks just stored or
