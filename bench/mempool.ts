@@ -197,6 +197,18 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
         note: `${single / 2} independent txs, each awaited, ${oneCpu.toFixed(0)} µs CPU per tx, ${inlined} verified inline; medians of chunks of ${chunk} alternating with the worker-only twin; ${note}`,
       },
       {
+        // Each accept awaits the one before, so at most one thread verifies at a time: its
+        // ceiling is one thread verifying back to back, half the two-thread limit above.
+        name: 'mempool one at a time vs one thread verifying',
+        figure: oneRate,
+        unit: 'txs/s',
+        limit: 1e6 / limit.cpuMicros,
+        limitUnit: 'verifies/s (1 thread, same run)',
+        ratio: oneRate / (1e6 / limit.cpuMicros),
+        goal: 'info',
+        note: `the serial ceiling: 1e6 / ${limit.cpuMicros.toFixed(0)} µs of CPU per verify (the limit's own measure); the rest of the ${oneCpu.toFixed(0)} µs of CPU per tx (all threads) is the accept's bookkeeping and the collector`,
+      },
+      {
         name: 'mempool one at a time: inline vs worker-only',
         figure: oneRate,
         unit: 'txs/s',
