@@ -281,6 +281,21 @@ describe('orphans (peers only)', () => {
     expect(env.mempool.hasOrphan(child.txidHex())).toBe(false);
   });
 
+  test('a block spending what an orphan spends drops the orphan; other orphans stay', async () => {
+    const c = await coin();
+    const other = await coin();
+    const unknownParent = (fill: number, value: bigint): Spendable => ({ outpoint: { txid: new Uint8Array(32).fill(fill), vout: 0 }, coin: { ...c.coin, value } });
+    // Both orphans wait for a parent nobody has; one also spends the chain coin `c`.
+    const doomed = spend([c, unknownParent(0xa1, 5000n)], [{ value: c.coin.value, script: SCRIPT }]);
+    const kept = spend([other, unknownParent(0xa2, 5000n)], [{ value: other.coin.value, script: SCRIPT }]);
+    for (const o of [doomed, kept]) await expect(env.mempool.accept(o, { relay: true })).resolves.toMatchObject({ orphan: true });
+    await env.mempool.accept(split(c, 1, 1000n)); // the spend of `c` that confirms
+    await env.miner.generate(1);
+    await env.mempool.idle();
+    expect(env.mempool.hasOrphan(doomed.txidHex())).toBe(false);
+    expect(env.mempool.hasOrphan(kept.txidHex())).toBe(true);
+  });
+
   test('the orphan pool is bounded by count', async () => {
     const mp = new Mempool({
       chain: env.chain,
