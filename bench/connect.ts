@@ -16,6 +16,7 @@ import { Mempool } from '../src/mempool/index.js';
 import { Block, cryptoRng, type VerifierBackend } from '../src/primitives/index.js';
 import { spendChain } from './blocks.js';
 import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
+import { ThreadCpu } from './thread-cpu.js';
 import { measureVerifyLimit, verifyLimit } from './verify.js';
 
 /** bcoin 2.2 with native libsecp256k1, 1,000-tx blocks of 1-in-2-out segwit spends (NOTES.md). */
@@ -28,6 +29,8 @@ export interface ConnectRun {
   rate: number;
   /** CPU time of the whole process (main thread and workers) per input, µs */
   cpuMicros: number;
+  /** CPU time of the main thread alone per input, µs (Linux; undefined elsewhere) */
+  mainMicros: number | undefined;
   /** signatures taken from the cache instead of verified */
   cached: number;
 }
@@ -52,6 +55,7 @@ export async function runConnect(nBlocks: number, o: ConnectOptions = {}): Promi
     await chain.flush();
     let seconds = 0;
     let cpuMicros = 0;
+    const main = new ThreadCpu();
     const cached0 = pool.stats.cached;
     for (const raw of data.blocks) {
       const block = Block.decode(raw);
@@ -61,29 +65,41 @@ export async function runConnect(nBlocks: number, o: ConnectOptions = {}): Promi
         if (failed) throw new Error(`bench: mempool refused a block tx: ${(failed as PromiseRejectedResult).reason}`);
       }
       const cpu = process.cpuUsage();
+      main.start();
       const start = process.hrtime.bigint();
       const r = await chain.processBlock(Block.decode(raw)); // decoding is part of the timed work
       seconds += secondsSince(start);
+      main.stop();
       const used = process.cpuUsage(cpu);
       cpuMicros += used.user + used.system;
       if (r.status !== 'connected') throw new Error(`bench: block at height ${chain.height + 1} was ${r.status}, not connected`);
     }
     const cpu = process.cpuUsage();
+    main.start();
     const start = process.hrtime.bigint();
     await chain.flush();
     seconds += secondsSince(start);
+    main.stop();
     const used = process.cpuUsage(cpu);
     cpuMicros += used.user + used.system;
     const expected = data.setup.length + data.blocks.length;
     if (chain.height !== expected) throw new Error(`bench: chain height ${chain.height}, expected ${expected}`);
     const inputs = data.blocks.length * txsPerBlock;
-    return { inputs, seconds, rate: inputs / seconds, cpuMicros: cpuMicros / inputs, cached: pool.stats.cached - cached0 };
+    const mainMicros = main.micros === undefined ? undefined : main.micros / inputs;
+    return { inputs, seconds, rate: inputs / seconds, cpuMicros: cpuMicros / inputs, mainMicros, cached: pool.stats.cached - cached0 };
   } finally {
     mempool?.close();
     await chain.close();
     await pool.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** How much of the wall time the main thread was busy: near 100 % means it is the bound. */
+function mainNote(r: ConnectRun): string {
+  const wall = 1e6 / r.rate;
+  if (r.mainMicros === undefined) return `${wall.toFixed(0)} µs of wall per input`;
+  return `main thread ${r.mainMicros.toFixed(0)} of ${wall.toFixed(0)} µs of wall per input (${((100 * r.mainMicros) / wall).toFixed(0)} % busy)`;
 }
 
 function median(xs: number[]): number {
@@ -97,6 +113,7 @@ function medianRun(runs: ConnectRun[]): ConnectRun {
     seconds: median(runs.map((r) => r.seconds)),
     rate: median(runs.map((r) => r.rate)),
     cpuMicros: median(runs.map((r) => r.cpuMicros)),
+    mainMicros: runs.every((r) => r.mainMicros !== undefined) ? median(runs.map((r) => r.mainMicros!)) : undefined,
     cached: median(runs.map((r) => r.cached)),
   };
 }
@@ -125,7 +142,7 @@ export async function benchConnect(opts: BenchOptions): Promise<BenchResult[]> {
   const spread = (runs: ConnectRun[]) => runs.map((r) => r.rate.toFixed(0)).join(', ');
   const shape = `${nBlocks} blocks of ${TXS_PER_BLOCK} txs incl. a synced flush; medians of ${rounds} alternating cold/hot rounds`;
   const cpuNote = (r: ConnectRun, verify: number) =>
-    `CPU ${r.cpuMicros.toFixed(0)} µs per input (all threads), of which bookkeeping ${(r.cpuMicros - verify).toFixed(0)} µs beside ${verify.toFixed(0)} µs per bare verify`;
+    `CPU ${r.cpuMicros.toFixed(0)} µs per input (all threads), of which bookkeeping ${(r.cpuMicros - verify).toFixed(0)} µs beside ${verify.toFixed(0)} µs per bare verify; ${mainNote(r)}`;
   return [
     {
       name: 'connect cold, native (LevelDB)',
@@ -155,7 +172,7 @@ export async function benchConnect(opts: BenchOptions): Promise<BenchResult[]> {
       limitUnit: 'inputs/s (cold)',
       ratio: h.rate / c.rate,
       goal: '≥ 5',
-      note: `${shape} (hot ${spread(hot)}/s); ${h.cached / h.inputs === 1 ? 'every' : `${h.cached} of ${h.inputs}`} signature from the signature cache; CPU ${h.cpuMicros.toFixed(0)} µs per input vs ${c.cpuMicros.toFixed(0)} cold`,
+      note: `${shape} (hot ${spread(hot)}/s); ${h.cached / h.inputs === 1 ? 'every' : `${h.cached} of ${h.inputs}`} signature from the signature cache; CPU ${h.cpuMicros.toFixed(0)} µs per input vs ${c.cpuMicros.toFixed(0)} cold; ${mainNote(h)}`,
     },
     {
       name: 'connect cold, WASM backend',
