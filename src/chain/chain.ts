@@ -571,7 +571,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (!this.coins.spend(p)) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
     }
     this.stats.commitConnect(res, prepared);
-    await this.stats.settleIfFull(entry.height);
+    await this.stats.settleIfFull();
     const key = bytesToHex(entry.hash);
     this.pendingUndo.set(key, res.undo);
     this.pendingOps.push(ChainDB.undoOp(entry.hash, res.undo));

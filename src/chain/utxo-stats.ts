@@ -43,13 +43,6 @@ export const OFFLOAD_MIN = 64;
 const PRODUCT_SLICE = 500;
 /** Most offloaded factors in flight (PRODUCT_SLICE elements of ~100 bytes each) before connect waits for them. */
 const FACTORS_MAX = 100;
-/**
- * With workers, a pending coin this many blocks old is folded in after the next connect
- * rather than at the next flush: most coins spent soon are spent within a few blocks
- * (their insertion is then never computed), and the rest would otherwise all land on the
- * flush, where nothing overlaps with them (~3.5 µs of worker CPU per coin).
- */
-export const DIGEST_DELAY_BLOCKS = 6;
 
 /** Multiplies out MuHash elements off the calling thread (VerifyPool.product). */
 export type ProductOffload = (elements: readonly Uint8Array[]) => Promise<bigint>;
@@ -218,26 +211,12 @@ export class UtxoStatistics {
   }
 
   /**
-   * After a connect at `height`: with workers, sends the pending insertions at least
-   * DIGEST_DELAY_BLOCKS old to them (oldest first, not awaited); folds the oldest pending
-   * insertions if more than PENDING_DIGEST_MAX remain, and waits for the offloaded factors
-   * if more than FACTORS_MAX are in flight (memory bound).
+   * Folds the oldest pending insertions if there are more than PENDING_DIGEST_MAX, and
+   * waits for the offloaded factors if more than FACTORS_MAX are in flight (memory bound).
    */
-  async settleIfFull(height: number): Promise<void> {
-    if (this.offload) this.foldAged(height - DIGEST_DELAY_BLOCKS);
+  async settleIfFull(): Promise<void> {
     if (this.pending.size > PENDING_DIGEST_MAX) await this.settle(PENDING_DIGEST_MAX / 2);
     if (this.inserting.length + this.removing.length > FACTORS_MAX) await this.foldAll();
-  }
-
-  /** Offloads the pending insertions created at or below `maxHeight`, from the oldest until a younger one. */
-  private foldAged(maxHeight: number): void {
-    const slice: Uint8Array[] = [];
-    for (const [k, { outpoint, coin }] of this.pending) {
-      if (coin.height > maxHeight) break;
-      slice.push(coinDigestElement(outpoint, coin));
-      this.pending.delete(k);
-    }
-    for (let at = 0; at < slice.length; at += SETTLE_SLICE) this.inserting.push(...this.factors(slice.slice(at, at + SETTLE_SLICE)));
   }
 
   /**

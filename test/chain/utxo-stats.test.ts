@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { MuHash3072, VerifyPool } from '../../src/chain/index.js';
 import { coinDigestElement } from '../../src/chain/layout.js';
 import { elementsProduct } from '../../src/chain/muhash.js';
-import { DIGEST_DELAY_BLOCKS, OFFLOAD_MIN, UtxoStatistics } from '../../src/chain/utxo-stats.js';
+import { OFFLOAD_MIN, UtxoStatistics } from '../../src/chain/utxo-stats.js';
 import type { ConnectResult, CreatedCoin } from '../../src/consensus/index.js';
 import { ChainEntry } from '../../src/chain/entry.js';
 import { getParams } from '../../src/consensus/index.js';
@@ -41,8 +41,6 @@ class HeldOffload {
 }
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-/** Blocks apart per connect in the generated runs, so coins age past DIGEST_DELAY_BLOCKS within a few connects. */
-const HEIGHT_STEP = 3;
 
 type Op =
   | { kind: 'connect'; spend: number; create: number; commit: boolean; seed: number }
@@ -86,7 +84,7 @@ describe('UTXO statistics: digest bookkeeping against a replayed coin set', () =
             for (let i = 0; i < op.create; i++, next++) {
               const txid = new Uint8Array(32);
               new DataView(txid.buffer).setUint32(0, next);
-              created.push({ outpoint: { txid, vout: i % 3 }, coin: { value: BigInt(next * 1000 + 1), script: new Uint8Array([0x51, 0x20, ...txid]), height: HEIGHT_STEP * (history.length + 1), coinbase: i === 0 } });
+              created.push({ outpoint: { txid, vout: i % 3 }, coin: { value: BigInt(next * 1000 + 1), script: new Uint8Array([0x51, 0x20, ...txid]), height: history.length + 1, coinbase: i === 0 } });
             }
             const res = { fees: 0n, undo: spent.map((c) => c.coin), spentOutpoints: spent.map((c) => c.outpoint), created, sigChecks: [] } as unknown as ConnectResult;
             const prep = stats.prepareSpends(res);
@@ -95,7 +93,6 @@ describe('UTXO statistics: digest bookkeeping against a replayed coin set', () =
             for (const c of spent) model.delete(outpointMapKey(c.outpoint));
             for (const c of created) model.set(outpointMapKey(c.outpoint), c);
             history.push({ created, spent });
-            await stats.settleIfFull(HEIGHT_STEP * history.length); // as Chain does: aged insertions go to the offload
           } else if (op.kind === 'disconnect') {
             const last = history.pop();
             if (!last) continue;
@@ -133,35 +130,6 @@ describe('UTXO statistics: digest bookkeeping against a replayed coin set', () =
       { numRuns: 80 },
     );
   }, 120_000);
-
-  it(`with an offload, sends coins ${DIGEST_DELAY_BLOCKS} blocks old after a connect; without one, keeps them for the flush`, async () => {
-    for (const withOffload of [true, false]) {
-      const offload = new HeldOffload();
-      const stats = UtxoStatistics.empty(withOffload ? offload.fn : undefined);
-      const model = new Map<string, CreatedCoin>();
-      for (let height = 1; height <= 12; height++) {
-        const created: CreatedCoin[] = Array.from({ length: 100 }, (_, i) => {
-          const txid = new Uint8Array(32).fill(height);
-          return { outpoint: { txid, vout: i }, coin: { value: BigInt(i + 1), script: new Uint8Array([0x51, height]), height, coinbase: false } };
-        });
-        const res = { fees: 0n, undo: [], spentOutpoints: [], created, sigChecks: [] } as unknown as ConnectResult;
-        stats.commitConnect(res, stats.prepareSpends(res));
-        await stats.settleIfFull(height);
-        for (const c of created) model.set(outpointMapKey(c.outpoint), c);
-        // pending: the coins younger than the delay (all of them with no offload)
-        const young = withOffload ? Math.min(height, DIGEST_DELAY_BLOCKS) : height;
-        expect(stats.pendingCount).toBe(100 * young);
-      }
-      expect(offload.calls).toBe(withOffload ? 12 - DIGEST_DELAY_BLOCKS : 0);
-      const settling = stats.settle(0);
-      while (offload.held.length > 0) {
-        offload.release(0, false);
-        await flush();
-      }
-      await settling;
-      expect(stats.snapshot(tip).digest).toBe(modelDigest(model));
-    }
-  });
 
   it('offloads only products of at least OFFLOAD_MIN elements and refuses to encode with factors outstanding', async () => {
     const offload = new HeldOffload();
