@@ -7,9 +7,9 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ChainDB } from '../../src/chain/chaindb.js';
 import { CoinCache } from '../../src/chain/index.js';
-import { decodeCoin } from '../../src/chain/layout.js';
 import type { Coin } from '../../src/consensus/index.js';
 import { outpointMapKey, type OutPoint } from '../../src/primitives/index.js';
+import { applyFlush } from '../support/coin-disk.js';
 
 /** The disk: coins by outpointMapKey, written by applying a flush's ops. */
 class MapDb {
@@ -20,12 +20,7 @@ class MapDb {
   }
 
   apply(cache: CoinCache): void {
-    for (const op of cache.flushOps()) {
-      const k = outpointMapKey({ txid: op.key.slice(1, 33), vout: new DataView(op.key.buffer, op.key.byteOffset).getUint32(33, false) });
-      if (op.type === 'del') this.disk.delete(k);
-      else this.disk.set(k, decodeCoin(op.value));
-    }
-    cache.markFlushed();
+    applyFlush(this.disk, cache);
   }
 }
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { CoinCache } from '../../src/chain/index.js';
 import type { ChainDB } from '../../src/chain/chaindb.js';
-import { decodeCoin } from '../../src/chain/layout.js';
 import type { Coin } from '../../src/consensus/index.js';
 import { outpointMapKey, type OutPoint } from '../../src/primitives/index.js';
+import { applyFlush } from '../support/coin-disk.js';
 
 /** A coin store whose reads answer from the state at the moment they started, when released. */
 class SlowDb {
@@ -22,12 +22,7 @@ class SlowDb {
   }
 
   apply(cache: CoinCache): void {
-    for (const op of cache.flushOps()) {
-      const k = outpointMapKey({ txid: op.key.slice(1, 33), vout: new DataView(op.key.buffer, op.key.byteOffset).getUint32(33, false) });
-      if (op.type === 'del') this.disk.delete(k);
-      else this.disk.set(k, decodeCoin(op.value));
-    }
-    cache.markFlushed();
+    applyFlush(this.disk, cache);
   }
 }
 
