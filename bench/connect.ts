@@ -16,7 +16,7 @@ import { Mempool } from '../src/mempool/index.js';
 import { Block, cryptoRng, type VerifierBackend } from '../src/primitives/index.js';
 import { spendChain } from './blocks.js';
 import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
-import { ThreadCpu } from './thread-cpu.js';
+import { ThreadCpu, busyNote } from './thread-cpu.js';
 import { measureVerifyLimit, verifyLimit } from './verify.js';
 
 /** bcoin 2.2 with native libsecp256k1, 1,000-tx blocks of 1-in-2-out segwit spends (NOTES.md). */
@@ -95,11 +95,8 @@ export async function runConnect(nBlocks: number, o: ConnectOptions = {}): Promi
   }
 }
 
-/** How much of the wall time the main thread was busy: near 100 % means it is the bound. */
 function mainNote(r: ConnectRun): string {
-  const wall = 1e6 / r.rate;
-  if (r.mainMicros === undefined) return `${wall.toFixed(0)} µs of wall per input`;
-  return `main thread ${r.mainMicros.toFixed(0)} of ${wall.toFixed(0)} µs of wall per input (${((100 * r.mainMicros) / wall).toFixed(0)} % busy)`;
+  return busyNote(r.mainMicros, 1e6 / r.rate, 'input');
 }
 
 function median(xs: number[]): number {

@@ -25,7 +25,7 @@ import {
   type TxOut,
 } from '../src/primitives/index.js';
 import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
-import { ThreadCpu } from './thread-cpu.js';
+import { ThreadCpu, busyNote } from './thread-cpu.js';
 import { verifyLimit } from './verify.js';
 
 const params = regtestParams;
@@ -165,8 +165,7 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
     main.stop();
     used = process.cpuUsage(cpu);
     const burstCpu = (used.user + used.system) / n;
-    const burstWall = 1e6 / burstRate;
-    const burstMain = main.micros === undefined ? '' : `, main thread ${(main.micros / n).toFixed(0)} of ${burstWall.toFixed(0)} µs of wall per tx (${((100 * main.micros) / n / burstWall).toFixed(0)} % busy)`;
+    const burstMain = busyNote(main.micros === undefined ? undefined : main.micros / n, 1e6 / burstRate, 'tx');
     if (results.some((r) => r.orphan) || mempool.size !== n + single) {
       throw new Error(`bench: expected ${n + single} mempool entries, have ${mempool.size}`);
     }
@@ -190,7 +189,7 @@ export async function benchMempool(opts: BenchOptions): Promise<BenchResult[]> {
         limitUnit: 'verifies/s',
         ratio: burstRate / limit.rate,
         goal: '≥ 0.7',
-        note: `${n} txs in chains of ${CHAIN_LENGTH}, ${burstCpu.toFixed(0)} µs CPU per tx (all threads)${burstMain}; ${note}`,
+        note: `${n} txs in chains of ${CHAIN_LENGTH}, ${burstCpu.toFixed(0)} µs CPU per tx (all threads), ${burstMain}; ${note}`,
       },
       {
         name: 'mempool accept, one at a time',

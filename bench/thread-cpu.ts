@@ -35,3 +35,9 @@ export class ThreadCpu {
     return this.known ? this.total : undefined;
   }
 }
+
+/** "main thread M of W µs of wall per <item> (P % busy)": near 100 % means the main thread is the bound. */
+export function busyNote(mainMicros: number | undefined, wallMicros: number, item: string): string {
+  if (mainMicros === undefined) return `${wallMicros.toFixed(0)} µs of wall per ${item}`;
+  return `main thread ${mainMicros.toFixed(0)} of ${wallMicros.toFixed(0)} µs of wall per ${item} (${((100 * mainMicros) / wallMicros).toFixed(0)} % busy)`;
+}
