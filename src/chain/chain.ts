@@ -97,6 +97,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly recentBlocks = new RecentBlocks();
   /** transactions this node already holds (the mempool's), by txid; see setTxSource */
   private txSource: ((txid: Uint8Array) => Tx | undefined) | undefined;
+  /** The last entry whose median time past was asked for, and that time (it never changes). */
+  private lastMtp: { entry: ChainEntry; value: number } | undefined;
 
   private constructor(
     readonly db: ChainDB,
@@ -255,7 +257,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (this.lastMtp?.entry !== e) this.lastMtp = { entry: e, value: medianTimePast(e.height, this.ancestry(e)) };
     return this.lastMtp.value;
   }
-  private lastMtp: { entry: ChainEntry; value: number } | undefined;
 
   /**
    * The stored block with this hash: from the recent-block cache (blocks just stored or
