@@ -20,7 +20,7 @@
 // the UTXO statistics and MuHash digest (utxo-stats.ts), the recent-block cache
 // (block-cache.ts), the coin cache (coins.ts) and storage (chaindb.ts). The block rules and
 // the undo rule are consensus's (connectBlockTxs / disconnectBlockTxs); the event and
-// result types are in events.ts. Why this file is long: what stays here (~650 lines, over the usual 400 on
+// result types are in events.ts. Why this file is long: what stays here (~700 lines, over the usual 400 on
 // purpose) is what shares the invariants above, the lock and the pending writes: start-up,
 // accepting headers and blocks, activation (connect, disconnect, fall-back) and flushing;
 // split further, each part would need all of them.
@@ -40,7 +40,7 @@ import {
   disconnectBlockTxs,
   medianTimePast,
 } from '../consensus/index.js';
-import type { Coin, ConsensusParams, HeaderAncestry } from '../consensus/index.js';
+import type { Coin, ConsensusParams, CreatedCoin, HeaderAncestry } from '../consensus/index.js';
 import { RecentBlocks } from './block-cache.js';
 import { BlockIndex, worse } from './block-index.js';
 import { ChainView } from './chain-view.js';
@@ -152,8 +152,8 @@ export class Chain extends EventEmitter<ChainEvents> {
         ],
         true,
       );
-    } else {
-      ChainDB.checkMeta(meta, params.name, params.genesisHash, this.opts.path);
+    } else if (ChainDB.checkMeta(meta, params.name, params.genesisHash, this.opts.path)) {
+      await this.db.write([ChainDB.encodeMeta(params.name, params.genesisHash)], true);
     }
     const stored = await this.db.loadEntries();
     stored.sort((a, b) => a.entry.height - b.entry.height);
@@ -167,7 +167,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (!tip) throw new ChainError('db-corrupt', `the chainstate tip is missing from the block index in ${this.opts.path}; move the datadir aside and resync`);
     const statsRaw = await this.db.readStats();
     if (!statsRaw) throw new ChainError('db-corrupt', `UTXO statistics are missing in ${this.opts.path}; move the datadir aside and resync`);
-    this.stats = UtxoStatistics.decode(statsRaw, this.digestOffload());
+    const { stats, waiting } = UtxoStatistics.decode(statsRaw, this.digestOffload());
+    this.stats = stats;
+    await this.restoreWaitingCoins(waiting);
     this.view.setTip(tip);
     this.index.bestHeader = tip;
     // Arrival order is not stored. As Core does since #29640, the stored chain comes first,
@@ -183,6 +185,24 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     // Blocks stored after the last flush (or a crash) are connected again now.
     await this.withLock(() => this.activateBestChain());
+  }
+
+  /**
+   * The coins stored as still waiting to join the digest, read from the coin set (into the
+   * cache: a block spending one then finds the very object waiting, and drops it).
+   */
+  private async restoreWaitingCoins(waiting: OutPoint[]): Promise<void> {
+    if (waiting.length === 0) return;
+    await this.coins.prefetch(waiting);
+    const coins: CreatedCoin[] = [];
+    for (const outpoint of waiting) {
+      const coin = this.coins.getCoin(outpoint);
+      if (!coin) {
+        throw new ChainError('db-corrupt', `coin ${hashToHex(outpoint.txid)}:${outpoint.vout}, stored as waiting to join the UTXO digest, is missing from ${this.opts.path}; move the datadir aside and resync`);
+      }
+      coins.push({ outpoint, coin });
+    }
+    this.stats.restoreWaiting(coins);
   }
 
   /**
@@ -347,6 +367,11 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Coin count and total value at the tip, without finalizing the digest (cheap). */
   utxoTotals(): { txouts: number; totalAmount: bigint } {
     return this.stats.totals();
+  }
+
+  /** Coins created by connected blocks that have not joined the digest yet (folded when it is read, or past 50,000). */
+  get digestWaiting(): number {
+    return this.stats.pendingCount;
   }
 
   /**
@@ -638,7 +663,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   private async flushLocked(): Promise<void> {
-    await this.stats.settle(0);
+    // Coins still waiting to join the digest are stored as such, not folded now.
+    await this.stats.foldFactors();
     const ops = [...this.pendingOps, ...this.coins.flushOps()];
     ops.push(ChainDB.encodeTip(this.tip.hash, this.tip.height), ChainDB.encodeStats(this.stats.encode()));
     await this.db.write(ops, true);

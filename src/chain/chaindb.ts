@@ -11,6 +11,7 @@ import {
   K_META,
   K_STATS,
   K_TIP,
+  READABLE_SCHEMAS,
   SCHEMA_VERSION,
   blockKey,
   coinKey,
@@ -114,17 +115,21 @@ export class ChainDB {
     return { type: 'put', key: K_META, value: w.finish() };
   }
 
-  /** Checks the database belongs to this network and schema; throws a ChainError that says what to do. */
-  static checkMeta(meta: Meta, network: string, genesis: Uint8Array, path: string): void {
+  /**
+   * Checks the database belongs to this network and a schema this code reads; throws a
+   * ChainError that says what to do. True when the schema is an older readable one, which
+   * the caller marks as current (encodeMeta) so older code no longer opens it.
+   */
+  static checkMeta(meta: Meta, network: string, genesis: Uint8Array, path: string): boolean {
     if (meta.network !== network || !equalBytes(meta.genesis, genesis)) {
       throw new ChainError(
         'db-foreign',
         `the database at ${path} belongs to network '${meta.network}' (genesis ${hashToHex(meta.genesis)}), not '${network}'. Use another --datadir or the matching --network.`,
       );
     }
-    if (meta.version !== SCHEMA_VERSION) {
-      throw new ChainError('db-version', `the database at ${path} has schema version ${meta.version}; this cairnd reads version ${SCHEMA_VERSION}. Resync into a new datadir.`);
-    }
+    if (meta.version === SCHEMA_VERSION) return false;
+    if (READABLE_SCHEMAS.includes(meta.version)) return true;
+    throw new ChainError('db-version', `the database at ${path} has schema version ${meta.version}; this cairnd reads version ${SCHEMA_VERSION}. Resync into a new datadir.`);
   }
 
   async readTip(): Promise<{ hash: Uint8Array; height: number } | undefined> {

@@ -3,7 +3,9 @@
 //   'V'                      → meta: schema version u32 | network name (varstr) | genesis hash (32)
 //   'T'                      → chainstate tip: hash (32) | height u32 — the block the coin set
 //                              on disk is exactly at; written in the same batch as the coins
-//   'S'                      → UTXO stats at 'T': muhash state (768) | txouts u64 | total amount u64
+//   'S'                      → UTXO stats at 'T': muhash state (768) | txouts u64 | total amount u64 |
+//                              count (varint) | txid (32) + vout u32 of each coin not yet folded
+//                              into the muhash (schema 2; schema 1 ends after the amount)
 //   'e' + hash (32)          → block index entry: header (80) | height u32 | chainwork (32 BE) | status u8
 //   'b' + hash (32)          → raw block
 //   'u' + hash (32)          → undo data: the coins the block spent, in input order
@@ -18,7 +20,9 @@ import { BufReader, BufWriter } from '../primitives/index.js';
 import type { OutPoint } from '../primitives/index.js';
 import type { Coin } from '../consensus/index.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** Older schemas this one reads as they are (and marks as SCHEMA_VERSION when opened): 1 lacks only the waiting coins in 'S'. */
+export const READABLE_SCHEMAS: readonly number[] = [1];
 
 export const K_META = Uint8Array.of(0x56); // 'V'
 export const K_TIP = Uint8Array.of(0x54); // 'T'

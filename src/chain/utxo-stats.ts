@@ -7,8 +7,10 @@
 // spent within a few blocks, and spending one still pending simply drops it, saving the
 // element mapping and the 3072-bit multiplication on both sides. MuHash is a product, so
 // the digest is the same whichever order it is folded in; pending coins are folded
-// (settle) before the digest is read or stored, and the oldest when there are more than
-// PENDING_DIGEST_MAX.
+// (settle) before the digest is read, and the oldest when there are more than
+// PENDING_DIGEST_MAX. A flush does not fold them: the stored form names them by outpoint
+// (their coins are in the coin set stored in the same batch) and they wait on after a
+// restart, so a flush never holds the chain for up to PENDING_DIGEST_MAX foldings.
 //
 // The multiplying itself (~5 µs of CPU per coin) is done off the main thread when an
 // offload is given (the verify pool's workers): a block's spends and each slice of pending
@@ -16,6 +18,7 @@
 // and all awaited before the digest is stored or read (settle(0)). A factor is only
 // registered when its block is committed, so a block that fails leaves no trace.
 import { BufReader, BufWriter, hashToHex, outpointMapKey, yieldToEventLoop } from '../primitives/index.js';
+import type { OutPoint } from '../primitives/index.js';
 import type { ConnectResult, CreatedCoin, DisconnectResult } from '../consensus/index.js';
 import type { ChainEntry } from './entry.js';
 import { coinDigestElement } from './layout.js';
@@ -85,20 +88,44 @@ export class UtxoStatistics {
     return new UtxoStatistics(new MuHash3072(), 0, 0n, offload);
   }
 
-  static decode(b: Uint8Array, offload?: ProductOffload): UtxoStatistics {
+  /**
+   * The stored form. The coins still waiting to join the digest come back as outpoints
+   * only (`waiting`, oldest first): the caller reads them from the coin set stored in the
+   * same batch and hands them to restoreWaiting before anything else. A record written
+   * before waiting coins were stored (schema 1) simply ends after the amount.
+   */
+  static decode(b: Uint8Array, offload?: ProductOffload): { stats: UtxoStatistics; waiting: OutPoint[] } {
     const r = new BufReader(b);
     const muhash = MuHash3072.deserialize(r.copy(768));
     const txouts = Number(r.u64());
     const amount = r.u64();
-    return new UtxoStatistics(muhash, txouts, amount, offload);
+    const waiting: OutPoint[] = [];
+    if (r.remaining > 0) {
+      const n = r.count(36);
+      for (let i = 0; i < n; i++) waiting.push({ txid: r.copy(32), vout: r.u32() });
+    }
+    r.expectEnd();
+    return { stats: new UtxoStatistics(muhash, txouts, amount, offload), waiting };
   }
 
-  /** The stored form, once everything is folded in (settle(0)). */
+  /** Puts back the coins decode() named as waiting, read from the coin set, in the same order. */
+  restoreWaiting(coins: readonly CreatedCoin[]): void {
+    for (const c of coins) this.pending.set(outpointMapKey(c.outpoint), c);
+  }
+
+  /**
+   * The stored form: digest, counts and the outpoints of the coins still waiting to join
+   * the digest (36 bytes each; at most PENDING_DIGEST_MAX and one block's outputs). Every
+   * offloaded factor must have been folded first (foldFactors).
+   */
   encode(): Uint8Array {
-    if (this.pending.size > 0 || this.inserting.length > 0 || this.removing.length > 0) {
-      throw new Error('utxo-stats: settle(0) before encoding, or coins are left out of the digest');
+    if (this.inserting.length > 0 || this.removing.length > 0) {
+      throw new Error('utxo-stats: factors are still in flight; foldFactors() before encoding');
     }
-    return new BufWriter(790).bytes(this.muhash.serialize()).u64(BigInt(this.txouts)).u64(this.amount).finish();
+    const w = new BufWriter(800 + 36 * this.pending.size);
+    w.bytes(this.muhash.serialize()).u64(BigInt(this.txouts)).u64(this.amount).varint(this.pending.size);
+    for (const { outpoint } of this.pending.values()) w.bytes(outpoint.txid).u32(outpoint.vout);
+    return w.finish();
   }
 
   /** The product of `elements` as factors: here when few or with no offload, else in slices elsewhere. */
@@ -136,8 +163,8 @@ export class UtxoStatistics {
     }
   }
 
-  /** Waits for every committed factor and folds it in. */
-  private async foldAll(): Promise<void> {
+  /** Waits for every committed factor and folds it in (the waiting coins stay waiting). */
+  async foldFactors(): Promise<void> {
     await Promise.all([...this.inserting, ...this.removing].map((f) => f.ready));
     this.foldArrived();
   }
@@ -153,10 +180,10 @@ export class UtxoStatistics {
 
   /**
    * The digest work for the coins a block spends (`res.spentOutpoints` with `res.undo`), to
-   * run while its signatures verify: a spent coin still pending is cancelled (the very
-   * coin object a connected block created: the cache hands out what it was given), any
-   * other goes into the removal factors (multiplied out on the workers when there are enough).
-   * Changes nothing until commitConnect.
+   * run while its signatures verify: a spent coin still pending is cancelled, any other
+   * goes into the removal factors (multiplied out on the workers when there are enough).
+   * Pending coins are always unspent coins of the set (see commitDisconnect), so a pending
+   * outpoint being spent is that very coin. Changes nothing until commitConnect.
    */
   prepareSpends(res: ConnectResult): PreparedSpends {
     const removed: Uint8Array[] = [];
@@ -165,7 +192,7 @@ export class UtxoStatistics {
       const p = res.spentOutpoints[i]!;
       const coin = res.undo[i]!;
       const k = outpointMapKey(p);
-      if (this.pending.get(k)?.coin === coin) cancelled.push(k);
+      if (this.pending.has(k)) cancelled.push(k);
       else removed.push(coinDigestElement(p, coin));
     }
     return { removed: removed.length > 0 ? this.factors(removed) : [], cancelled };
@@ -185,8 +212,9 @@ export class UtxoStatistics {
     for (const k of prep.cancelled) this.pending.delete(k);
     for (const c of res.created) {
       const k = outpointMapKey(c.outpoint);
-      // An outpoint created again while its old coin is pending (a duplicate txid, or a
-      // block connected again after a disconnect): the old insertion is folded, not lost.
+      // An outpoint created again while its old coin is pending (a duplicate txid, which
+      // Cairn's rules rule out but Bitcoin's early blocks have): the old insertion is
+      // folded, not lost.
       const old = this.pending.get(k);
       if (old) this.inserting.push(...this.factors([coinDigestElement(old.outpoint, old.coin)]));
       this.pending.set(k, c);
@@ -197,9 +225,10 @@ export class UtxoStatistics {
   /** A block was taken off the coin set (disconnectBlockTxs's result, applied). */
   commitDisconnect(d: DisconnectResult): void {
     for (const { outpoint, coin } of d.removed) {
-      // A removed coin may still be pending: its insertion is folded later, so the product
-      // is the same as if it had been folded first.
-      this.muhash.remove(coinDigestElement(outpoint, coin));
+      // A removed coin still pending is dropped, never folded: what is pending stays a
+      // subset of the coin set, as the stored form (coins named by outpoint) needs.
+      const k = outpointMapKey(outpoint);
+      if (!this.pending.delete(k)) this.muhash.remove(coinDigestElement(outpoint, coin));
       this.txouts--;
       this.amount -= coin.value;
     }
@@ -216,7 +245,7 @@ export class UtxoStatistics {
    */
   async settleIfFull(): Promise<void> {
     if (this.pending.size > PENDING_DIGEST_MAX) await this.settle(PENDING_DIGEST_MAX / 2);
-    if (this.inserting.length + this.removing.length > FACTORS_MAX) await this.foldAll();
+    if (this.inserting.length + this.removing.length > FACTORS_MAX) await this.foldFactors();
   }
 
   /**
@@ -240,7 +269,7 @@ export class UtxoStatistics {
       if (slice.length === SETTLE_SLICE) await flushSlice();
     }
     if (slice.length > 0) await flushSlice();
-    if (keep === 0) await this.foldAll();
+    if (keep === 0) await this.foldFactors();
     else this.foldArrived();
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { Chain, ChainError, VerifyPool } from '../../src/chain/index.js';
+import { K_META, K_STATS, SCHEMA_VERSION } from '../../src/chain/layout.js';
 import { RuleError, getParams, blockSubsidy } from '../../src/consensus/index.js';
 import { Block, Tx } from '../../src/primitives/index.js';
 import { ChainBuilder, type BranchState } from '../support/chainbuilder.js';
@@ -126,6 +127,38 @@ describe.each(BACKENDS)('%s verifier', (backend) => {
       expect((await chain.processBlock(base.blocks[1]!)).status).toBe('duplicate');
       await closeChain(chain);
       await expect(Chain.open({ params: getParams('devnet'), path, verifyPool: pool })).rejects.toMatchObject({ code: 'db-foreign' });
+    });
+
+    it('opens a schema-1 database (no waiting coins stored) and marks it schema 2; refuses a newer one', async () => {
+      const path = tempDir();
+      const chain = await openChain(path);
+      await feed(chain, base.blocks.slice(0, 8));
+      const stats = await chain.utxoStats(); // folds every waiting coin: the record is schema 1's shape plus a zero count
+      await closeChain(chain);
+      const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+      const meta = (await db.get(K_META))!;
+      const asVersion = (v: number): Uint8Array => {
+        const m = new Uint8Array(meta);
+        new DataView(m.buffer).setUint32(0, v, true);
+        return m;
+      };
+      const record = (await db.get(K_STATS))!;
+      expect(record[record.length - 1]).toBe(0);
+      await db.batch([
+        { type: 'put', key: K_META, value: asVersion(1) },
+        { type: 'put', key: K_STATS, value: record.subarray(0, record.length - 1) },
+      ]);
+      await db.close();
+      const again = await openChain(path);
+      expect(await again.utxoStats()).toEqual(stats);
+      await closeChain(again);
+      const after = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+      expect(new DataView((await after.get(K_META))!.buffer).getUint32(0, true)).toBe(SCHEMA_VERSION);
+      await after.put(K_META, asVersion(SCHEMA_VERSION + 1));
+      await after.close();
+      const err = await Chain.open({ params, path, verifyPool: pool }).catch((e) => e);
+      expect(err).toMatchObject({ code: 'db-version' });
+      expect(err.message).toMatch(/Resync/);
     });
 
     it('refuses to start on a damaged database with an error that says what to do', async () => {

@@ -1,14 +1,16 @@
 // The UTXO digest defers the MuHash insertion of new coins and drops it when a coin is
 // spent while still pending. These tests check the digest against one computed from
 // scratch over the coins on disk, with blocks that spend the previous block's outputs
-// (the cancelling path), a reorg while insertions are pending, a rejected block, and a
-// restart.
+// (the cancelling path), a reorg while insertions are pending, a rejected block, and
+// restarts, one with pending insertions stored by the flush and removed by a reorg after it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Level } from 'level';
 import { Chain, MuHash3072, VerifyPool } from '../../src/chain/index.js';
-import { coinDigestElement } from '../../src/chain/layout.js';
+import { K_STATS, coinDigestElement } from '../../src/chain/layout.js';
+import { UtxoStatistics } from '../../src/chain/utxo-stats.js';
 import { getParams } from '../../src/consensus/index.js';
 import { Block, Tx, hashToHex } from '../../src/primitives/index.js';
 import { ChainBuilder, type BranchState, type Utxo } from '../support/chainbuilder.js';
@@ -30,6 +32,16 @@ async function scratchDigest(chain: Chain): Promise<string> {
   const m = new MuHash3072();
   for await (const { txid, vout, coin } of chain.db.coins()) m.insert(coinDigestElement({ txid, vout }, coin));
   return hashToHex(m.finalize());
+}
+
+/** The stored UTXO statistics record of the closed chain at `path`. */
+async function storedStats(path: string): Promise<Uint8Array | undefined> {
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+  try {
+    return await db.get(K_STATS);
+  } finally {
+    await db.close();
+  }
 }
 
 /** `n` blocks on `state`, each spending two old coins and every output the block before created. */
@@ -99,6 +111,34 @@ describe('chain: UTXO digest with deferred insertions', () => {
     const again = await Chain.open({ params, path, verifyPool: pool });
     expect((await again.utxoStats()).digest).toBe(digest);
     await again.close();
+  });
+
+  it('stores the coins still waiting to join the digest at a flush, and after a restart drops them when a reorg removes them', async () => {
+    // A flush does not fold the waiting coins: it names them, and a restart reads them back
+    // from the coin set. The reorg then disconnects the blocks that created them.
+    const path = tempDir();
+    const chain = await Chain.open({ params, path, verifyPool: pool });
+    const main = recentSpends(base.state, 6, 0);
+    for (const b of [...base.blocks, ...main.blocks]) await chain.processBlock(b);
+    await chain.close(); // the digest was never read: nothing forced the waiting coins in
+    const stored = UtxoStatistics.decode((await storedStats(path))!);
+    expect(stored.waiting.length).toBeGreaterThan(0);
+
+    const again = await Chain.open({ params, path, verifyPool: pool });
+    const fork108 = recentSpends(base.state, 3, 0);
+    const branch = recentSpends(fork108.state, 5, 0);
+    for (const b of [...fork108.blocks, ...branch.blocks]) await again.processBlock(b);
+    expect(again.tip.hashHex).toBe(branch.blocks[4]!.hashHex());
+    await again.close();
+
+    const reopened = await Chain.open({ params, path, verifyPool: pool });
+    const digest = (await reopened.utxoStats()).digest;
+    expect(await scratchDigest(reopened)).toBe(digest);
+    const fresh = await Chain.open({ params, path: tempDir(), verifyPool: pool });
+    for (const b of [...base.blocks.slice(0, 105), ...fork108.blocks, ...branch.blocks]) await fresh.processBlock(b);
+    expect((await fresh.utxoStats()).digest).toBe(digest);
+    await fresh.close();
+    await reopened.close();
   });
 
   it('matches from scratch when flushes (a tiny cache) fall between a coin’s creation and its spend', async () => {
