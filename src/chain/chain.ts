@@ -25,7 +25,7 @@
 // accepting headers and blocks, activation (connect, disconnect, fall-back) and flushing;
 // split further, each part would need all of them.
 import { EventEmitter } from 'node:events';
-import { Block, BlockHeader, bytesToHex, equalBytes, hashToHex, systemClock, yieldToEventLoop } from '../primitives/index.js';
+import { Block, BlockHeader, bytesToHex, hashToHex, systemClock, yieldToEventLoop } from '../primitives/index.js';
 import type { Clock, OutPoint, Tx } from '../primitives/index.js';
 import {
   RuleError,
@@ -95,8 +95,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private closed = false;
   /** blocks just stored or connected, decoded: what getBlock answers first */
   private readonly recentBlocks = new RecentBlocks();
-  /** transactions this node already holds (the mempool's), by txid; see setTxSource */
-  private txSource: ((txid: Uint8Array) => Tx | undefined) | undefined;
+  /** transactions this node already holds (the mempool's); see setTxSource */
+  private txSource: ((tx: Tx) => Tx | undefined) | undefined;
   /** The last entry whose median time past was asked for, and that time (it never changes). */
   private lastMtp: { entry: ChainEntry; value: number } | undefined;
 
@@ -206,19 +206,20 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
-   * Where connecting a block may find transaction objects the node already holds (the
-   * mempool registers its own). A block transaction whose txid is found there and whose
-   * serialization is byte for byte the same is validated through the held object: it
-   * carries the hashes and sighashes computed when it was accepted (consensus memoizes
-   * them per object), so a block decoded from the wire connects without hashing them
-   * again. Equal bytes make it the same transaction; the block itself is not changed.
+   * Where a block arriving may find transaction objects the node already holds (the
+   * mempool registers its own): `source(tx)` offers a held transaction that may be the
+   * same (the mempool's spender of its first input). One whose serialization is byte for
+   * byte the same is taken in its place before the block is checked: it carries the txid,
+   * wtxid and sighashes computed when it was accepted (memoized per object), so a block
+   * decoded from the wire is checked and connected without hashing them again. Equal bytes
+   * make it the same transaction; the block itself is not changed (Block.withHeldTxs).
    */
-  setTxSource(source: (txid: Uint8Array) => Tx | undefined): void {
+  setTxSource(source: (tx: Tx) => Tx | undefined): void {
     this.txSource = source;
   }
 
   /** Forgets `source` if it is the registered one (a closed mempool). */
-  clearTxSource(source: (txid: Uint8Array) => Tx | undefined): void {
+  clearTxSource(source: (tx: Tx) => Tx | undefined): void {
     if (this.txSource === source) this.txSource = undefined;
   }
 
@@ -500,18 +501,20 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.isActive(entry) ? { status: 'connected', entry } : { status: 'accepted', entry };
   }
 
-  private async acceptBlock(block: Block, durable: boolean): Promise<ProcessResult> {
-    const hash = block.hash();
+  private async acceptBlock(received: Block, durable: boolean): Promise<ProcessResult> {
+    const hash = received.hash();
     const known = this.getEntry(hash);
     if (known?.failed) throw new ChainError('duplicate-invalid', `block ${known.hashHex} is known to be invalid`);
     if (known?.haveData) return { status: 'duplicate', entry: known };
-    if (!known && !this.getEntry(block.header.prevBlock)) {
-      checkHeaderSanity(block.header, this.params); // cheap PoW check before holding it
-      this.orphans.add(block);
-      return { status: 'orphan', missing: this.orphans.missingRoot(block) };
+    if (!known && !this.getEntry(received.header.prevBlock)) {
+      checkHeaderSanity(received.header, this.params); // cheap PoW check before holding it
+      this.orphans.add(received);
+      return { status: 'orphan', missing: this.orphans.missingRoot(received) };
     }
     const ops: BatchOp[] = [];
-    const { entry, isNew } = this.acceptHeader(block.header);
+    const { entry, isNew } = this.acceptHeader(received.header);
+    // Stored, cached and connected as this copy: the same bytes, the mempool's objects.
+    const block = this.txSource ? received.withHeldTxs(this.txSource) : received;
     try {
       checkBlockSanity(block, this.params);
       checkBlockContext(block, entry.height, this.medianTimePast(entry.prev!), this.params);
@@ -585,7 +588,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     // the block's MuHash contribution is computed beside them (on the workers too). Nothing
     // is applied until every signature checked out: a block that fails leaves no trace.
     const job = this.pool.start();
-    const res = connectBlockTxs(this.withHeldTxs(block), entry.height, this.coins, this.params, (checks) => job.add(checks));
+    const res = connectBlockTxs(block, entry.height, this.coins, this.params, (checks) => job.add(checks));
     const prepared = this.stats.prepareSpends(res);
     const bad = await job.done();
     if (bad >= 0) {
@@ -609,21 +612,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.index.removeCandidate(entry);
     this.recentBlocks.add(entry.hash, block);
     this.emit('connect', entry, block);
-  }
-
-  /** `block` with each transaction the tx source holds in identical bytes replaced by the held object. */
-  private withHeldTxs(block: Block): Block {
-    const source = this.txSource;
-    if (!source) return block;
-    let txs: Tx[] | undefined;
-    for (let i = 1; i < block.txs.length; i++) {
-      const tx = block.txs[i]!;
-      const held = source(tx.txid());
-      if (!held || held === tx || !equalBytes(held.encode(), tx.encode())) continue;
-      txs ??= [...block.txs];
-      txs[i] = held;
-    }
-    return txs ? new Block(block.header, txs) : block;
   }
 
   private async disconnectTip(): Promise<void> {

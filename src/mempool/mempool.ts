@@ -68,7 +68,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly pipeline: AcceptPipeline;
   private readonly chainHandlers: { connect: (e: ChainEntry, b: Block) => void; disconnect: (e: ChainEntry, b: Block) => void; tip: (c: TipChange) => void };
   private closed = false;
-  private readonly txSource: (txid: Uint8Array) => Tx | undefined;
+  private readonly txSource: (tx: Tx) => Tx | undefined;
 
   constructor(opts: MempoolOptions) {
     super();
@@ -118,9 +118,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain.on('connect', this.chainHandlers.connect);
     this.chain.on('disconnect', this.chainHandlers.disconnect);
     this.chain.on('tip', this.chainHandlers.tip);
-    // A block of transactions we accepted connects through our objects and their
-    // memoized txids and sighashes (Chain.setTxSource checks the bytes are the same).
-    this.txSource = (txid) => this.graph.get(bytesToHex(txid))?.tx;
+    // A block of transactions we accepted is checked and connected through our objects
+    // and their memoized txids and sighashes. The candidate for a block tx is the one
+    // spending its first input (at most one here spends it); Chain.setTxSource takes it
+    // only if the bytes are the same.
+    this.txSource = (tx) => (tx.inputs.length > 0 ? this.graph.spenderOf(tx.inputs[0]!.prevout)?.tx : undefined);
     this.chain.setTxSource(this.txSource);
   }
 

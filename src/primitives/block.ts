@@ -1,5 +1,5 @@
 // Blocks: a header and its transactions.
-import { bytesToHex } from './bytes.js';
+import { bytesToHex, equalBytes } from './bytes.js';
 import { BlockHeader } from './header.js';
 import { txMerkleRoot, witnessMerkleRoot, type MerkleResult } from './merkle.js';
 import { BufReader } from './reader.js';
@@ -33,6 +33,30 @@ export class Block {
 
   hash(): Uint8Array {
     return this.header.hash();
+  }
+
+  /**
+   * This block with some transactions swapped for other objects of byte-for-byte the same
+   * serialization (`held` offers a candidate per transaction; it is taken only when its
+   * bytes are equal), or this very block when none is. Nothing about the block changes:
+   * the copy keeps the raw bytes and the merkle results, and gains the hashes (and
+   * sighashes) memoized on the objects taken in.
+   */
+  withHeldTxs(held: (tx: Tx) => Tx | undefined): Block {
+    let txs: Tx[] | undefined;
+    for (let i = 1; i < this.txs.length; i++) {
+      const tx = this.txs[i]!;
+      const h = held(tx);
+      if (!h || h === tx || !equalBytes(h.encode(), tx.encode())) continue;
+      txs ??= [...this.txs];
+      txs[i] = h;
+    }
+    if (!txs) return this;
+    const b = new Block(this.header, txs);
+    b._raw = this._raw;
+    b._merkle = this._merkle;
+    b._witnessRoot = this._witnessRoot;
+    return b;
   }
 
   hashHex(): string {

@@ -94,7 +94,7 @@ describe.each(BACKENDS)('signature cache with the %s verifier', (backend) => {
     const w = new Uint8Array(good.inputs[0]!.witness[0]!);
     w[9]! ^= 0x01;
     const forged = new Tx({ ...good, inputs: [{ ...good.inputs[0]!, witness: [w] }] });
-    expect(forged.txid()).toEqual(good.txid()); // the mempool finds "it" by txid
+    expect(forged.txid()).toEqual(good.txid()); // the same txid, and the mempool's tx spends the same first input
     const tip = env.chain.height;
     const calls = c.calls();
     expect(await fork(env, tip, 1, [[forged]])).toBe(false);
@@ -104,6 +104,8 @@ describe.each(BACKENDS)('signature cache with the %s verifier', (backend) => {
     expect(await fork(env, tip, 1, [[Tx.decode(good.encode())]])).toBe(true);
     expect(c.calls() - calls).toBe(1);
     expect(env.chain.height).toBe(tip + 1);
+    // ... through the mempool's own object, taken in place of the decoded one
+    expect((await env.chain.getBlock(env.chain.tip.hash))!.txs[1]).toBe(good);
     expect(env.mempool.has(good.txid())).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Block } from '../../src/primitives/block.js';
+import { Tx } from '../../src/primitives/tx.js';
 import { merkleBranch, merkleRoot, rootFromBranch, txMerkleRoot } from '../../src/primitives/merkle.js';
 import { hex, naiveMerkleRoot, readFixture } from './realdata.js';
 
@@ -91,6 +92,36 @@ describe('CVE-2012-2459 on real blocks', () => {
       expect(hex(merkleRoot(ids.slice(0, n)).root)).toBe(hex(naiveMerkleRoot(ids.slice(0, n))));
     }
     expect(hex(merkleRoot(ids).root)).toBe(hex(b.header.merkleRoot));
+  });
+});
+
+describe('Block.withHeldTxs', () => {
+  it('takes only objects of identical bytes, keeps the raw block and its merkle results, and changes nothing when none is taken', () => {
+    const raw = readFixture('bcoin/block300025.raw.gz');
+    const b = Block.decode(raw);
+    const root = b.merkle();
+    // Held copies of every third tx (other objects, same bytes); a fifth also offered with a
+    // byte changed (another locktime), which must be refused.
+    const held = new Map<Tx, Tx>();
+    b.txs.forEach((tx, i) => {
+      if (i % 3 === 0) held.set(tx, Tx.decode(tx.encode()));
+      else if (i % 5 === 0) held.set(tx, new Tx({ ...tx, locktime: tx.locktime + 1 }));
+    });
+    const copy = b.withHeldTxs((tx) => held.get(tx));
+    expect(copy).not.toBe(b);
+    expect(copy.encode()).toBe(b.encode()); // the same raw bytes, not re-serialized
+    expect(copy.merkle()).toBe(root);
+    copy.txs.forEach((tx, i) => {
+      const offered = held.get(b.txs[i]!);
+      const takes = i > 0 && i % 3 === 0; // the coinbase is never swapped
+      expect(tx).toBe(takes ? offered : b.txs[i]);
+    });
+    // A fresh decode (no memo) of the copy's bytes has the copy's roots.
+    const again = Block.decode(copy.encode());
+    expect(hex(again.merkle().root)).toBe(hex(copy.merkle().root));
+    expect(hex(again.witnessRoot())).toBe(hex(copy.witnessRoot()));
+    expect(b.withHeldTxs(() => undefined)).toBe(b);
+    expect(b.withHeldTxs((tx) => tx)).toBe(b);
   });
 });
 
