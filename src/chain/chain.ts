@@ -595,9 +595,13 @@ export class Chain extends EventEmitter<ChainEvents> {
       const c = res.sigChecks[bad]!;
       throw new RuleError('bad-schnorr-sig', `invalid signature in tx ${block.txs[c.txIndex]!.txidHex()} input ${c.inputIndex}`);
     }
-    for (const { outpoint, coin } of res.created) this.coins.add(outpoint, coin, true);
-    for (const p of res.spentOutpoints) {
-      if (!this.coins.spend(p)) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
+    for (let i = 0; i < res.created.length; i++) {
+      const { outpoint, coin } = res.created[i]!;
+      this.coins.add(outpoint, coin, true, res.createdKeys[i]);
+    }
+    for (let i = 0; i < res.spentOutpoints.length; i++) {
+      const p = res.spentOutpoints[i]!;
+      if (!this.coins.spend(p, res.spentKeys[i])) throw new ChainError('db-corrupt', `coin ${hashToHex(p.txid)}:${p.vout} vanished during connect`);
     }
     this.stats.commitConnect(res, prepared);
     await this.stats.settleIfFull();

@@ -107,9 +107,8 @@ export class CoinCache implements CoinView {
     this.bytes += entrySize(e);
   }
 
-  /** Adds a coin. `fresh` promises the disk has no live coin at this outpoint. */
-  add(p: OutPoint, coin: Coin, fresh: boolean): void {
-    const k = outpointMapKey(p);
+  /** Adds a coin. `fresh` promises the disk has no live coin at this outpoint; `k` is its outpointMapKey, if already made. */
+  add(p: OutPoint, coin: Coin, fresh: boolean, k = outpointMapKey(p)): void {
     const old = this.map.get(k);
     // A coin spent but not yet flushed is still on disk: re-adding must overwrite it.
     const isFresh = fresh && !(old && old.dirty && !old.fresh);
@@ -117,8 +116,7 @@ export class CoinCache implements CoinView {
   }
 
   /** Spends a coin, returning it; undefined if it does not exist. */
-  spend(p: OutPoint): Coin | undefined {
-    const k = outpointMapKey(p);
+  spend(p: OutPoint, k = outpointMapKey(p)): Coin | undefined {
     const e = this.map.get(k);
     if (!e || !e.coin) return undefined;
     const coin = e.coin;

@@ -191,7 +191,7 @@ export class UtxoStatistics {
     for (let i = 0; i < res.spentOutpoints.length; i++) {
       const p = res.spentOutpoints[i]!;
       const coin = res.undo[i]!;
-      const k = outpointMapKey(p);
+      const k = res.spentKeys[i]!;
       if (this.pending.has(k)) cancelled.push(k);
       else removed.push(coinDigestElement(p, coin));
     }
@@ -210,8 +210,9 @@ export class UtxoStatistics {
     }
     this.removing.push(...prep.removed);
     for (const k of prep.cancelled) this.pending.delete(k);
-    for (const c of res.created) {
-      const k = outpointMapKey(c.outpoint);
+    for (let i = 0; i < res.created.length; i++) {
+      const c = res.created[i]!;
+      const k = res.createdKeys[i]!;
       // An outpoint created again while its old coin is pending (a duplicate txid, which
       // Cairn's rules rule out but Bitcoin's early blocks have): the old insertion is
       // folded, not lost.

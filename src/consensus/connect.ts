@@ -31,8 +31,12 @@ export interface ConnectResult {
    */
   readonly undo: Coin[];
   readonly spentOutpoints: OutPoint[];
+  /** outpointMapKey of each of spentOutpoints (computed here once for every map that holds them) */
+  readonly spentKeys: string[];
   /** Coins the block adds that are still unspent at its end, in creation order. */
   readonly created: CreatedCoin[];
+  /** outpointMapKey of each of created */
+  readonly createdKeys: string[];
   /** Signatures still to verify (none when params.cairnRules is off: no script engine). */
   readonly sigChecks: SigCheck[];
 }
@@ -64,6 +68,7 @@ export function connectBlockTxs(
   };
   const undo: Coin[] = [];
   const spentOutpoints: OutPoint[] = [];
+  const spentKeys: string[] = [];
   const sigChecks: SigCheck[] = [];
   let fees = 0n;
 
@@ -104,6 +109,7 @@ export function connectBlockTxs(
       if (!createdHere.delete(k)) {
         undo.push(spent[j]!);
         spentOutpoints.push(prevout);
+        spentKeys.push(k);
       }
       overlay.set(k, null);
     }
@@ -115,7 +121,7 @@ export function connectBlockTxs(
   const limit = blockSubsidy(height, params) + fees;
   if (coinbaseOut > limit) throw new RuleError('bad-cb-amount', `coinbase pays ${coinbaseOut}, limit ${limit}`, { txIndex: 0 });
 
-  return { fees, undo, spentOutpoints, created: [...createdHere.values()], sigChecks };
+  return { fees, undo, spentOutpoints, spentKeys, created: [...createdHere.values()], createdKeys: [...createdHere.keys()], sigChecks };
 }
 
 /** What a block does to the coin set, from the block alone. */

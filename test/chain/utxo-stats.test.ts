@@ -86,7 +86,15 @@ describe('UTXO statistics: digest bookkeeping against a replayed coin set', () =
               new DataView(txid.buffer).setUint32(0, next);
               created.push({ outpoint: { txid, vout: i % 3 }, coin: { value: BigInt(next * 1000 + 1), script: new Uint8Array([0x51, 0x20, ...txid]), height: history.length + 1, coinbase: i === 0 } });
             }
-            const res = { fees: 0n, undo: spent.map((c) => c.coin), spentOutpoints: spent.map((c) => c.outpoint), created, sigChecks: [] } as unknown as ConnectResult;
+            const res: ConnectResult = {
+              fees: 0n,
+              undo: spent.map((c) => c.coin),
+              spentOutpoints: spent.map((c) => c.outpoint),
+              spentKeys: spent.map((c) => outpointMapKey(c.outpoint)),
+              created,
+              createdKeys: created.map((c) => outpointMapKey(c.outpoint)),
+              sigChecks: [],
+            };
             const prep = stats.prepareSpends(res);
             if (!op.commit) continue; // the block failed its signatures: nothing applied
             stats.commitConnect(res, prep);
@@ -155,7 +163,7 @@ describe('UTXO statistics: digest bookkeeping against a replayed coin set', () =
     const coins = (n: number, from: number): CreatedCoin[] =>
       Array.from({ length: n }, (_, i) => ({ outpoint: { txid: new Uint8Array(32).fill(from + i), vout: 0 }, coin: { value: 1n, script: new Uint8Array([1]), height: 1, coinbase: false } }));
     const connect = (created: CreatedCoin[]) => {
-      const res = { fees: 0n, undo: [], spentOutpoints: [], created, sigChecks: [] } as unknown as ConnectResult;
+      const res: ConnectResult = { fees: 0n, undo: [], spentOutpoints: [], spentKeys: [], created, createdKeys: created.map((c) => outpointMapKey(c.outpoint)), sigChecks: [] };
       stats.commitConnect(res, stats.prepareSpends(res));
     };
     connect(coins(OFFLOAD_MIN - 1, 0));

@@ -6,7 +6,7 @@
 // Fixed seed; CAIRN_PROPERTY_SEED / CAIRN_PROPERTY_RUNS replay or widen it.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { bytesToHex, opReturnScript, outpointKey, type OutPoint, type Tx, type TxOut } from '../../src/primitives/index.js';
+import { bytesToHex, opReturnScript, outpointKey, outpointMapKey, type OutPoint, type Tx, type TxOut } from '../../src/primitives/index.js';
 import {
   MAX_SCRIPT_SIZE,
   UndoError,
@@ -120,6 +120,9 @@ describe('disconnectBlockTxs', () => {
           // The same outpoints, in the same order, as the connect found.
           expect(changes.spent.map(outpointKey)).toEqual(res.spentOutpoints.map(outpointKey));
           expect(changes.created.map(outpointKey)).toEqual(res.created.map((c) => outpointKey(c.outpoint)));
+          // The map keys handed along with them are theirs, in the same order.
+          expect(res.spentKeys).toEqual(res.spentOutpoints.map(outpointMapKey));
+          expect(res.createdKeys).toEqual(res.created.map((c) => outpointMapKey(c.outpoint)));
           for (const p of res.spentOutpoints) view.coins.delete(outpointKey(p));
           for (const c of res.created) view.coins.set(outpointKey(c.outpoint), c.coin);
           // Connect agrees with the naive model of the coin set.
