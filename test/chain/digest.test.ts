@@ -64,6 +64,15 @@ function recentSpends(state: BranchState, n: number, oldOffset: number): { block
 
 let base: { blocks: Block[]; state: BranchState };
 
+/** The digest of a new node given base's first 105 blocks and then `blocks`. */
+async function freshNodeDigest(blocks: Block[]): Promise<string> {
+  const fresh = await Chain.open({ params, path: tempDir(), verifyPool: pool });
+  for (const b of [...base.blocks.slice(0, 105), ...blocks]) await fresh.processBlock(b);
+  const digest = (await fresh.utxoStats()).digest;
+  await fresh.close();
+  return digest;
+}
+
 beforeAll(() => {
   pool = new VerifyPool({ threads: 2 });
   base = builder.chain(builder.genesis(), 105);
@@ -103,10 +112,7 @@ describe('chain: UTXO digest with deferred insertions', () => {
     expect(await scratchDigest(chain)).toBe(digest);
 
     // A node that only ever saw the winning branch agrees, and so does a restart.
-    const fresh = await Chain.open({ params, path: tempDir(), verifyPool: pool });
-    for (const b of [...base.blocks.slice(0, 105), ...fork108.blocks, ...branch.blocks]) await fresh.processBlock(b);
-    expect((await fresh.utxoStats()).digest).toBe(digest);
-    await fresh.close();
+    expect(await freshNodeDigest([...fork108.blocks, ...branch.blocks])).toBe(digest);
     await chain.close();
     const again = await Chain.open({ params, path, verifyPool: pool });
     expect((await again.utxoStats()).digest).toBe(digest);
@@ -134,10 +140,7 @@ describe('chain: UTXO digest with deferred insertions', () => {
     const reopened = await Chain.open({ params, path, verifyPool: pool });
     const digest = (await reopened.utxoStats()).digest;
     expect(await scratchDigest(reopened)).toBe(digest);
-    const fresh = await Chain.open({ params, path: tempDir(), verifyPool: pool });
-    for (const b of [...base.blocks.slice(0, 105), ...fork108.blocks, ...branch.blocks]) await fresh.processBlock(b);
-    expect((await fresh.utxoStats()).digest).toBe(digest);
-    await fresh.close();
+    expect(await freshNodeDigest([...fork108.blocks, ...branch.blocks])).toBe(digest);
     await reopened.close();
   });
 
