@@ -189,7 +189,8 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /**
    * The coins stored as still waiting to join the digest, read from the coin set (into the
-   * cache: a block spending one then finds the very object waiting, and drops it).
+   * cache: they are the newest coins, the likeliest to be spent next). Each must be there:
+   * the flush that named them wrote the coin set in the same batch.
    */
   private async restoreWaitingCoins(waiting: OutPoint[]): Promise<void> {
     if (waiting.length === 0) return;

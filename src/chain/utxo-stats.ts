@@ -15,7 +15,7 @@
 // The multiplying itself (~5 µs of CPU per coin) is done off the main thread when an
 // offload is given (the verify pool's workers): a block's spends and each slice of pending
 // coins become a Factor whose product arrives later; factors are folded in as they arrive
-// and all awaited before the digest is stored or read (settle(0)). A factor is only
+// and all awaited before the digest is stored (foldFactors) or read (settle(0)). A factor is only
 // registered when its block is committed, so a block that fails leaves no trace.
 import { BufReader, BufWriter, hashToHex, outpointMapKey, yieldToEventLoop } from '../primitives/index.js';
 import type { OutPoint } from '../primitives/index.js';
