@@ -37,8 +37,8 @@ export class Block {
 
   /**
    * This block with some transactions swapped for other objects of byte-for-byte the same
-   * serialization (`held` offers a candidate per transaction; it is taken only when its
-   * bytes are equal), or this very block when none is. Nothing about the block changes:
+   * serialization (`held` offers a candidate per transaction after the coinbase; it is
+   * taken only when its bytes are equal), or this very block when none is. Nothing about the block changes:
    * the copy keeps the raw bytes and the merkle results, and gains the hashes (and
    * sighashes) memoized on the objects taken in.
    */
