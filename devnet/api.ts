@@ -96,7 +96,7 @@ export class NodeClient {
   private unreachable(e: unknown, method: string, url: string, timeoutMs: number): DevnetError {
     const err = e as Error;
     const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : ((err.cause as Error | undefined)?.message ?? err.message);
-    return new DevnetError('node-unreachable', `${method} ${url}: ${why}`);
+    return new DevnetError('node-unreachable', `${method} ${url}: ${why}`, 'is the node running? `cairn-devnet status` shows every node; `cairn-devnet start <node>` starts one that stopped');
   }
 
   node(): Promise<NodeInfo> {

@@ -59,7 +59,7 @@ describe('a kept-alive connection closed under a request', () => {
       failed = await c.request('POST', '/api/tx', 'deadbeef').then(() => undefined, (e: unknown) => e);
       expect(dropped - d0).toBe(failed ? 1 : 0);
     }
-    expect(failed).toMatchObject({ code: 'node-unreachable' });
+    expect(failed).toMatchObject({ code: 'node-unreachable', hint: expect.stringMatching(/cairn-devnet status/) });
   });
 
   it('the wallet client asks a GET again on a fresh connection', async () => {
