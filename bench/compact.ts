@@ -20,7 +20,7 @@ import { WsTransport } from '../src/p2p/transport.js';
 import { cryptoRng, seededRng, systemClock, Block, type Tx } from '../src/primitives/index.js';
 import { NodeRig } from './rig.js';
 import { Miner, fanOut, spends, waitFor } from './sync.js';
-import type { BenchOptions, BenchResult } from './types.js';
+import { median, type BenchOptions, type BenchResult } from './types.js';
 
 const params = getParams('regtest');
 
@@ -39,11 +39,6 @@ async function station(rig: NodeRig, base: readonly Block[], txs: readonly Tx[])
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw new Error(`bench: mempool refused a spend: ${String((failed as PromiseRejectedResult).reason)}`);
   return { chain, mempool, pool };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function sum(r: Record<string, number>): number {

@@ -15,7 +15,7 @@ import { regtestParams } from '../src/consensus/index.js';
 import { Mempool } from '../src/mempool/index.js';
 import { Block, cryptoRng, type VerifierBackend } from '../src/primitives/index.js';
 import { spendChain } from './blocks.js';
-import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
+import { median, secondsSince, type BenchOptions, type BenchResult } from './types.js';
 import { ThreadCpu, busyNote } from './thread-cpu.js';
 import { measureVerifyLimit, verifyLimit } from './verify.js';
 
@@ -112,11 +112,6 @@ function waitNote(r: ConnectRun): string {
 
 function mainNote(r: ConnectRun): string {
   return busyNote(r.mainMicros, 1e6 / r.rate, 'input');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function medianRun(runs: ConnectRun[]): ConnectRun {

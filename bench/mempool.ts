@@ -24,7 +24,7 @@ import {
   type OutPoint,
   type TxOut,
 } from '../src/primitives/index.js';
-import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
+import { median, secondsSince, type BenchOptions, type BenchResult } from './types.js';
 import { ThreadCpu, busyNote } from './thread-cpu.js';
 import { verifyLimit } from './verify.js';
 
@@ -75,11 +75,6 @@ export async function fundedChain(n: number): Promise<Funded> {
     }
   }
   return { dir, clock, chain, pool, coins };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 export function signed(input: { outpoint: OutPoint; out: TxOut }, fee: bigint): Tx {

@@ -19,7 +19,7 @@ import { type Connection, type Transport, WsTransport } from '../src/p2p/transpo
 import { Block, cryptoRng } from '../src/primitives/index.js';
 import { NodeRig } from './rig.js';
 import { Miner, connectAll, fanOut, spendChain, spends, waitFor } from './sync.js';
-import { type BenchOptions, type BenchResult, secondsSince } from './types.js';
+import { median, secondsSince, type BenchOptions, type BenchResult } from './types.js';
 
 const MAGIC = 0xcafe0001;
 /** test/fixtures under the repository root (the nearest directory above holding package.json), from src or dist. */
@@ -130,11 +130,6 @@ async function link(encrypted: boolean): Promise<Link> {
       await l.close();
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function propagation(l: Link, msg: Uint8Array): Promise<number> {

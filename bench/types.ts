@@ -17,6 +17,12 @@ export interface BenchOptions {
   quick: boolean;
 }
 
+/** The median of `xs` (the mean of the middle two when their count is even). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 /** Seconds since `start` (a process.hrtime.bigint() reading). */
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;

@@ -11,7 +11,7 @@ import * as tiny from 'tiny-secp256k1';
 import { DEFAULT_INLINE_MAX, VerifyPool } from '../src/chain/index.js';
 import type { VerifierBackend } from '../src/primitives/index.js';
 import type { SigCheck } from '../src/consensus/index.js';
-import { secondsSince, type BenchOptions, type BenchResult } from './types.js';
+import { median, secondsSince, type BenchOptions, type BenchResult } from './types.js';
 import { LIBS, buf as toBuffer, loadBcrypto, loadVerifier } from './verifiers.js';
 
 const require = createRequire(import.meta.url);
@@ -86,11 +86,6 @@ export async function measureVerifyLimit(seconds: number, backend: VerifierBacke
   } finally {
     await pool.close();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 /**
