@@ -153,7 +153,8 @@ describe.each(BACKENDS)('%s verifier', (backend) => {
       expect(await again.utxoStats()).toEqual(stats);
       await closeChain(again);
       const after = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
-      expect(new DataView((await after.get(K_META))!.buffer).getUint32(0, true)).toBe(SCHEMA_VERSION);
+      const marked = (await after.get(K_META))!;
+      expect(new DataView(marked.buffer, marked.byteOffset, marked.byteLength).getUint32(0, true)).toBe(SCHEMA_VERSION);
       await after.put(K_META, asVersion(SCHEMA_VERSION + 1));
       await after.close();
       const err = await Chain.open({ params, path, verifyPool: pool }).catch((e) => e);
