@@ -12,7 +12,7 @@ import { MAX_MESSAGE_SIZE, decodeMessage, encodeMessage } from '../src/p2p/messa
 import { SECURE_OVERHEAD, SecureTransport, identityFromSecret } from '../src/p2p/secure/index.js';
 import { type Connection, type Transport, WsTransport } from '../src/p2p/transport.js';
 import { Block, cryptoRng } from '../src/primitives/index.js';
-import { median, secondsSince } from './types.js';
+import { secondsSince } from './types.js';
 
 const MAGIC = 0xcafe0001;
 /** test/fixtures under the repository root (the nearest directory above holding package.json), from src or dist. */
@@ -172,9 +172,4 @@ export async function measureLink(mode: LinkMode, quick: boolean): Promise<LinkM
     await l.close();
   }
   return { mode, prop, stream, bigBytes: big.length, streamMessages: msgs.length, streamBytes: msgs.reduce((a, m) => a + m.length, 0) };
-}
-
-/** The median of a process's samples (what the parent compares across processes). */
-export function processMedian(xs: readonly number[]): number {
-  return median([...xs]);
 }

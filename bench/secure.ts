@@ -17,14 +17,13 @@ import { getParams } from '../src/consensus/index.js';
 import { P2PNode } from '../src/p2p/net.js';
 import { Block } from '../src/primitives/index.js';
 import { NodeRig } from './rig.js';
-import { type LinkMeasure, type LinkMode, processMedian } from './secure-link.js';
+import type { LinkMeasure, LinkMode } from './secure-link.js';
 import { Miner, connectAll, fanOut, spendChain, spends, waitFor } from './sync.js';
 import { median, secondsSince, type BenchOptions, type BenchResult } from './types.js';
 
 const run = promisify(execFile);
 const params = getParams('regtest');
-type Mode = 'plain' | 'enc';
-const MODES: readonly Mode[] = ['plain', 'enc'];
+const MODES: readonly LinkMode[] = ['plain', 'enc'];
 
 /** Initial sync of a spend-heavy chain from one node, encrypted vs plaintext. */
 async function nodeSync(rig: NodeRig, quick: boolean): Promise<BenchResult> {
@@ -36,7 +35,7 @@ async function nodeSync(rig: NodeRig, quick: boolean): Promise<BenchResult> {
   const copy = join(rig.dir(), 'chain');
   cpSync(srcDir, copy, { recursive: true });
   const sources = { plain: await rig.node(await rig.chain(srcDir)), enc: await rig.node(await rig.chain(copy), { secure: true }) };
-  const syncFrom = async (mode: Mode): Promise<number> => {
+  const syncFrom = async (mode: LinkMode): Promise<number> => {
     const chain = await rig.chain();
     const t = process.hrtime.bigint();
     const n = await rig.node(chain, { seeds: [sources[mode].listenUrl], listen: false, secure: mode === 'enc' });
@@ -74,7 +73,7 @@ async function nodePropagation(rig: NodeRig, quick: boolean): Promise<BenchResul
     bigs.push(m.mine(txs, 500n * BigInt(txs.length)));
     coins = txs.map((t) => ({ outpoint: { txid: t.txid(), vout: 0 }, value: t.outputs[0]!.value }));
   }
-  const lines = {} as Record<Mode, Chain[]>;
+  const lines = {} as Record<LinkMode, Chain[]>;
   for (const mode of MODES) {
     const chains: Chain[] = [];
     const nodes: P2PNode[] = [];
@@ -87,7 +86,7 @@ async function nodePropagation(rig: NodeRig, quick: boolean): Promise<BenchResul
     await waitFor(() => nodes[1]!.peers().length === 2 && nodes[2]!.peers().length === 1, `${mode} line connected`, 30_000);
     lines[mode] = chains;
   }
-  const once = async (mode: Mode, b: Block): Promise<number> => {
+  const once = async (mode: LinkMode, b: Block): Promise<number> => {
     const chains = lines[mode];
     const t = process.hrtime.bigint();
     await chains[0]!.processBlock(b);
@@ -140,7 +139,7 @@ async function benchSecureTransport(opts: BenchOptions): Promise<BenchResult[]> 
       per[mode].push(JSON.parse(stdout.trim().split('\n').pop()!) as LinkMeasure);
     }
   }
-  const of = (mode: LinkMode, k: 'prop' | 'stream'): number[] => per[mode].map((m) => processMedian(m[k]));
+  const of = (mode: LinkMode, k: 'prop' | 'stream'): number[] => per[mode].map((m) => median(m[k]));
   const p = { plain: median(of('plain', 'prop')), enc: median(of('enc', 'prop')) };
   const s = { plain: median(of('plain', 'stream')), enc: median(of('enc', 'stream')) };
   const ms = (xs: number[]): string => xs.map((x) => (x * 1000).toFixed(1)).join('/');
